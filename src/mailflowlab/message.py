@@ -1,0 +1,60 @@
+"""Messages as the wire carries them: bytes, with new headers put on top.
+
+An MTA never re-serializes a message it relays; it only prepends its Received header.
+The lab does the same, so what arrives in a mailbox is exactly what each hop wrote.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+ORG_HEADER_PREFIX = "X-MS-Exchange-Organization-"
+
+#: How messages are read and written here: CRLF line ends and no re-folding of long header
+#: lines, so a Received header stays one line exactly as the hop wrote it.
+WIRE = email.policy.SMTP.clone(max_line_length=998, refold_source="none")
+
+
+def prepend(content: bytes, name: str, value: str) -> bytes:
+    """Put `name: value` on top of the message, as a Received header is added."""
+    return f"{name}: {value}\r\n".encode("utf-8") + content
+
+
+def parse(content: bytes) -> EmailMessage:
+    """Read the bytes as an EmailMessage (modern policy)."""
+    msg = email.message_from_bytes(content, policy=WIRE)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def to_bytes(msg: EmailMessage) -> bytes:
+    """The message as the wire carries it (CRLF, long header lines kept whole)."""
+    return msg.as_bytes(policy=WIRE)
+
+
+def header(content: bytes, name: str) -> str | None:
+    """One header's value, read from the header block only."""
+    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    value = email.message_from_bytes(head + b"\r\n\r\n", policy=WIRE).get(name)
+    return str(value).strip() if value is not None else None
+
+
+def strip_org_headers(content: bytes) -> bytes:
+    """The header firewall: drop X-MS-Exchange-Organization-* headers a sender without the
+    Ms-Exch-Accept-Headers-Organization right tried to bring in (fact sheet §3.1)."""
+    head, sep, body = content.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, body = content.partition(b"\n\n")
+    lines = head.splitlines(keepends=True)
+    kept: list[bytes] = []
+    dropping = False
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                kept.append(line)
+            continue
+        dropping = line.decode("latin-1").lower().startswith(ORG_HEADER_PREFIX.lower())
+        if not dropping:
+            kept.append(line)
+    return b"".join(kept) + sep + body

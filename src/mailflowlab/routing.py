@@ -1,0 +1,144 @@
+"""Where a message goes next: Exchange 2013 routing, read from Active Directory (the org).
+
+Transport groups destinations into delivery groups (fact sheet §7): a 2013 mailbox database
+outside a DAG belongs to the *mailbox delivery group* of its site and version; a 2010
+database is reached through a 2010 Hub Transport server of its site (version-based routing);
+an outside domain through a send connector. The answer is a `NextHop`: the queue it lands
+in (its NextHopSolutionKey) and the endpoints to try, in order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .smtp.network import Endpoint
+from .smtp.replies import NO_CONNECTOR
+from .topology import Organization, SendConnector, Server, transport_port
+
+INTRA_ORG = "Intra-Organization SMTP Send Connector"
+MAILBOX_DELIVERY_PORT = 475
+OUTBOUND_PROXY_PORT = 717
+
+
+@dataclass(frozen=True)
+class NextHop:
+    """The delivery queue a recipient lands in, and who to connect to for it."""
+    delivery_type: str
+    next_hop_domain: str
+    connector: str
+    targets: tuple[tuple[str, Endpoint], ...]          # (server name, endpoint), tried in order
+    category: str = "Internal"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The NextHopSolutionKey: one delivery queue per distinct key."""
+        return (self.delivery_type, self.next_hop_domain.lower(), self.connector)
+
+
+class RecipientNotFound(LookupError):
+    """No mailbox has this address in an authoritative domain: the categorizer NDRs it."""
+
+
+class NoRoute(LookupError):
+    """No send connector covers the domain: the message waits in the Unreachable queue."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(NO_CONNECTOR)
+        self.domain = domain
+
+
+def transport_endpoint(server: Server) -> Endpoint:
+    """Where the Transport service (or a 2010 Hub) listens for other Exchange servers."""
+    port = 25 if server.version == 2010 else transport_port(server)
+    return Endpoint(server.ip, port)
+
+
+def mailbox_servers(org: Organization, site: str, version: int = 2013) -> list[Server]:
+    """The mailbox delivery group of `site` and `version`, by name."""
+    if version == 2010:
+        return sorted((s for s in org.site_servers(site)
+                       if s.version == 2010 and s.has_role("HubTransport")), key=lambda s: s.name)
+    return sorted((s for s in org.site_servers(site)
+                   if s.version >= 2013 and s.has_role("Mailbox")), key=lambda s: s.name)
+
+
+def submission_targets(org: Organization, server: Server) -> list[tuple[str, Endpoint]]:
+    """Transport services Mailbox Transport Submission on `server` may hand a message to:
+    the local one first, then the other 2013 Mailbox servers of its delivery group."""
+    group = mailbox_servers(org, server.site)
+    ordered = [server] + [s for s in group if s.name != server.name]
+    return [(s.name, transport_endpoint(s)) for s in ordered if s.has_role("Mailbox")]
+
+
+def frontend_targets(org: Organization, frontend: Server, recipients: list[str],
+                     rng_choice) -> list[tuple[str, Endpoint]]:  # type: ignore[no-untyped-def]
+    """Transport services Front End Transport proxies to (§1, "How FET picks a Transport server").
+
+    With a mailbox recipient, the Mailbox servers of that mailbox's delivery group, its own
+    server first; with none, a random Mailbox server of the local site, then the rest."""
+    local = mailbox_servers(org, frontend.site)
+    for rcpt in recipients:
+        mbx = org.mailbox(rcpt)
+        if mbx is None:
+            continue
+        home = org.mailbox_server(mbx)
+        if home.version >= 2013:
+            group = mailbox_servers(org, home.site)
+            ordered = [home] + [s for s in group if s.name != home.name]
+            return [(s.name, transport_endpoint(s)) for s in ordered]
+        break
+    if not local:
+        return []
+    first = rng_choice(local)
+    ordered = [first] + [s for s in local if s.name != first.name]
+    return [(s.name, transport_endpoint(s)) for s in ordered]
+
+
+def pick_send_connector(org: Organization, domain: str) -> SendConnector | None:
+    """The send connector with the most specific matching address space, then lowest cost."""
+    scored = [(c.matches(domain), -c.cost, c.name, c) for c in org.send_connectors]
+    scored = [s for s in scored if s[0] is not None]
+    return max(scored, key=lambda s: s[:3])[3] if scored else None
+
+
+def route(org: Organization, here: Server, recipient: str,
+          resolve_mx) -> NextHop:  # type: ignore[no-untyped-def]
+    """The next hop for one recipient, as the categorizer on `here` sees it.
+
+    `resolve_mx(domain)` returns the Endpoint of the domain's MX on the Internet, or None.
+    Raises RecipientNotFound or NoRoute."""
+    domain = recipient.rpartition("@")[2].lower()
+    if org.is_accepted(domain):
+        mbx = org.mailbox(recipient)
+        if mbx is None:
+            raise RecipientNotFound(recipient)
+        db = org.database(mbx.database)
+        home = org.server(db.server)
+        if home.version == 2010 and here.version == 2010 and home.site == here.site:
+            # A 2010 Hub's store driver delivers to its own site's databases over MAPI.
+            return NextHop("MapiDelivery", db.name, "", ((home.name, Endpoint(home.ip, 135)),))
+        if here.version == 2010:
+            # A 2010 Hub cannot talk to Mailbox Transport Delivery: it relays to 2013 Transport.
+            group = mailbox_servers(org, home.site)
+            return NextHop("SmtpRelayWithinAdSite", f"Site:{home.site};Version:15", INTRA_ORG,
+                           tuple((s.name, transport_endpoint(s)) for s in group))
+        if home.version == 2010:
+            hubs = mailbox_servers(org, home.site, 2010)
+            return NextHop("SmtpRelayToMailboxDeliveryGroup", f"Site:{home.site};Version:14",
+                           INTRA_ORG, tuple((h.name, transport_endpoint(h)) for h in hubs))
+        if home.site == here.site:
+            return NextHop("SmtpDeliveryToMailbox", db.name, INTRA_ORG,
+                           ((home.name, Endpoint(home.ip, MAILBOX_DELIVERY_PORT)),))
+        group = mailbox_servers(org, home.site)
+        return NextHop("SmtpRelayToRemoteActiveDirectorySite", home.site, INTRA_ORG,
+                       tuple((s.name, transport_endpoint(s)) for s in group))
+    connector = pick_send_connector(org, domain)
+    if connector is None:
+        raise NoRoute(domain)
+    if connector.frontend_proxy:
+        cas = sorted((s for s in org.site_servers(here.site) if s.has_role("ClientAccess")
+                      and s.version >= 2013), key=lambda s: s.name)
+        targets = tuple((s.name, Endpoint(s.ip, OUTBOUND_PROXY_PORT)) for s in cas)
+    else:
+        mx = resolve_mx(domain)
+        targets = ((f"mx.{domain}", mx),) if mx is not None else ()
+    return NextHop("DnsConnectorDelivery", domain, connector.name, targets, category="External")

@@ -1,0 +1,1 @@
+"""The transport services, one module each. They talk to each other only over SMTP."""

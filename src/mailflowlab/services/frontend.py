@@ -1,0 +1,70 @@
+"""Front End Transport on the Client Access server: a stateless SMTP proxy.
+
+It "doesn't inspect message content, doesn't communicate with the Mailbox Transport
+service on Mailbox servers, and doesn't queue any messages locally" (fact sheet §1). It
+answers the client itself up to the end of DATA, then proxies the message to a Transport
+service; if none answers, the client gets a transient error and must retry (§0.3):
+`451 4.7.0 Temporary server error. Please try again later. PRX5`.
+"""
+from __future__ import annotations
+
+from ..headers import format_smtp_received
+from ..message import header, prepend
+from ..routing import frontend_targets
+from ..smtp import replies
+from ..smtp.client import ConnectFailed, relay
+from ..smtp.listener import SessionInfo
+from ..smtp.network import Endpoint, Peer
+from ..topology import FRONT_END_TRANSPORT
+from .base import Service
+
+DEFAULT_FRONTEND_PORT = 25
+CLIENT_FRONTEND_PORT = 587
+OUTBOUND_PROXY_PORT = 717
+CLIENT_PROXY_PORT = 465
+
+
+class FrontEndTransport(Service):
+    """MSExchangeFrontEndTransport: Default Frontend (25), Client Frontend (587) and
+    Outbound Proxy Frontend (717)."""
+
+    name = FRONT_END_TRANSPORT
+
+    def _targets(self, port: int, recipients: list[str]) -> list[Endpoint]:
+        if port == OUTBOUND_PROXY_PORT:
+            domain = recipients[0].rpartition("@")[2] if recipients else ""
+            mx = self.ctx.resolve_mx(domain)
+            return [mx] if mx is not None else []
+        chosen = frontend_targets(self.ctx.org, self.server, recipients, self.ctx.ids.choice)
+        if port == CLIENT_FRONTEND_PORT:
+            return [Endpoint(ep.ip, CLIENT_PROXY_PORT) for _, ep in chosen]
+        return [ep for _, ep in chosen]
+
+    async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
+                      content: bytes) -> str:
+        port = session.connector.port if session.connector else DEFAULT_FRONTEND_PORT
+        if port == DEFAULT_FRONTEND_PORT:
+            # Only the Default Frontend hop leaves a header; 587 and 717 add none (§3.1).
+            content = prepend(content, "Received", format_smtp_received(
+                from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
+                by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
+                tls=session.peer.exchange, via="Frontend Transport", when=self.ctx.clock.hop()))
+        # Outbound proxying leaves from this server; inbound proxying carries the client's
+        # identity on to Transport (what XPROXYFROM does in Exchange).
+        peer = self.peer if port == OUTBOUND_PROXY_PORT else Peer(
+            session.helo or session.peer.name, session.peer.ip, exchange=session.peer.exchange,
+            legacy=session.peer.legacy, authenticated_as=session.peer.authenticated_as)
+        targets = self._targets(port, recipients)
+        if not targets:
+            return replies.PRX_NO_DESTINATIONS
+        self.ctx.paths.record(header(content, "Message-ID"), self.server.name, self.name)
+        for endpoint in targets:
+            try:
+                outcome = await relay(self.ctx.network, endpoint, peer, mail_from, recipients, content)
+            except (ConnectFailed, ConnectionError, TimeoutError):
+                continue
+            if outcome.final is not None:
+                return outcome.final.text
+            first = next(iter(outcome.refused.values()))
+            return first.text
+        return replies.PRX_SOCKET_ERROR

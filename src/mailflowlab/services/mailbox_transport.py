@@ -1,0 +1,133 @@
+"""The Mailbox Transport service: Submission and Delivery, the doors of the mailbox database.
+
+Submission (MSExchangeSubmission) "connects to the local mailbox database using RPC to
+retrieve messages, and submits the messages over SMTP to the Transport service"; Delivery
+(MSExchangeDelivery) "receives SMTP messages from the Transport service ... and connects to
+the local mailbox database using an Exchange remote procedure call (RPC) to deliver the
+message". Neither keeps a queue: a message Submission cannot hand over stays in the Outbox.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..headers import format_mapi_received, format_smtp_received, long_build
+from ..message import parse, prepend, to_bytes
+from ..routing import submission_targets
+from ..smtp import replies
+from ..smtp.client import ConnectFailed, relay
+from ..smtp.listener import SessionInfo
+from ..store import MailboxFolders, OutboxItem
+from ..topology import MAILBOX_TRANSPORT_DELIVERY, MAILBOX_TRANSPORT_SUBMISSION
+from .base import Service
+
+#: How soon Submission tries an Outbox message again after no Transport service answered.
+#: UNCERTAIN: not documented; the lab uses one minute so a restarted service is found quickly.
+SUBMISSION_RETRY_INTERVAL = timedelta(minutes=1)
+
+
+def submission_headers(content: bytes, fqdn: str) -> bytes:
+    """What Submission adds for the Transport service: the message came from inside (AuthAs
+    Internal, mechanism 04 as seen on real MAPI submissions) and is not spam (SCL -1)."""
+    for name, value in (("X-MS-Exchange-Organization-SCL", "-1"),
+                        ("X-MS-Exchange-Organization-AuthSource", fqdn),
+                        ("X-MS-Exchange-Organization-AuthMechanism", "04"),
+                        ("X-MS-Exchange-Organization-AuthAs", "Internal")):
+        content = prepend(content, name, value)
+    return content
+
+
+class MailboxTransportSubmission(Service):
+    """Picks messages up from Outboxes on this server's databases and submits them over SMTP."""
+
+    name = MAILBOX_TRANSPORT_SUBMISSION
+
+    def outboxes(self) -> list[MailboxFolders]:
+        """Mailboxes on databases this server hosts (RPC is local only)."""
+        return [f for db in sorted(self.ctx.databases.values(), key=lambda d: d.name)
+                if db.server == self.server.name for _, f in sorted(db.mailboxes.items())]
+
+    def _due_items(self, now: datetime) -> list[tuple[MailboxFolders, OutboxItem]]:
+        return [(f, item) for f in self.outboxes() for item in f.outbox
+                if item.next_attempt is None or item.next_attempt <= now]
+
+    def next_due(self) -> datetime | None:
+        times = [i.next_attempt for f in self.outboxes() for i in f.outbox if i.next_attempt is not None]
+        return min(times) if times else None  # type: ignore[type-var]
+
+    async def run_due(self) -> bool:
+        if not self.running:
+            return False
+        due = self._due_items(self.ctx.clock.now())
+        if not due:
+            return False
+        folders, item = due[0]
+        await self.submit(folders, item)
+        return True
+
+    async def submit(self, folders: MailboxFolders, item: OutboxItem) -> None:
+        now = self.ctx.clock.now()
+        msg = item.message
+        mid, subject, sender = str(msg["Message-ID"]), str(msg["Subject"] or ""), folders.address
+        if item.attempts == 0:
+            for event in ("NOTIFYMAPI", "RECEIVE"):
+                self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", event, sender=sender,
+                                      recipients=item.recipients, subject=subject, message_id=mid)
+            self.ctx.paths.record(mid, self.server.name, self.name)
+        item.attempts += 1
+        content = submission_headers(to_bytes(msg), self.server.fqdn)
+        content = prepend(content, "Received", format_mapi_received(
+            host=self.server.fqdn, ip=self.server.ip, build=long_build(self.server.build), when=now))
+        for _name, endpoint in submission_targets(self.ctx.org, self.server):
+            try:
+                outcome = await relay(self.ctx.network, endpoint, self.peer, sender, item.recipients, content)
+            except (ConnectFailed, ConnectionError, TimeoutError):
+                continue
+            if outcome.final is None or not outcome.final.ok:
+                continue
+            folders.outbox.remove(item)
+            folders.sent_items.append(msg)
+            self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "STOREDRIVER", "SUBMIT",
+                                  sender=sender, recipients=item.recipients, subject=subject,
+                                  message_id=mid, status=outcome.final.text)
+            return
+        item.next_attempt = now + SUBMISSION_RETRY_INTERVAL
+        self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "SUBMITDEFER", sender=sender,
+                              recipients=item.recipients, subject=subject, message_id=mid,
+                              status="No Transport service answered; the message stays in the Outbox")
+
+
+class MailboxTransportDelivery(Service):
+    """Listens on 475 and writes what Transport hands it into the local mailbox database."""
+
+    name = MAILBOX_TRANSPORT_DELIVERY
+
+    def _home_database(self, address: str) -> str | None:
+        mbx = self.ctx.org.mailbox(address)
+        if mbx is None:
+            return None
+        db = self.ctx.databases.get(mbx.database)
+        return db.name if db is not None and db.server == self.server.name else None
+
+    async def check_recipient(self, session: SessionInfo, address: str) -> str:
+        if self._home_database(address) is None:
+            return replies.RECIP_NOT_FOUND
+        return replies.RECIPIENT_OK
+
+    async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
+                      content: bytes) -> str:
+        now = self.ctx.clock.hop()
+        content = prepend(content, "Received", format_smtp_received(
+            from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
+            by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
+            tls=session.peer.exchange, via="Mailbox Transport", when=now))
+        msg = parse(content)
+        mid, subject = str(msg["Message-ID"] or ""), str(msg["Subject"] or "")
+        for rcpt in recipients:
+            db = self._home_database(rcpt)
+            assert db is not None  # checked at RCPT
+            self.ctx.databases[db].deliver(rcpt, parse(content))
+        self.ctx.paths.record(mid, self.server.name, self.name)
+        self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "DELIVER", sender=mail_from,
+                              recipients=recipients, subject=subject, message_id=mid,
+                              connector=f"{self.server.name}\\Mailbox Delivery", status="250 2.1.5 Recipient OK")
+        return replies.queued(mid, self.ctx.ids.internal_id(), self.server.fqdn)

@@ -1,0 +1,205 @@
+"""The Transport service on a Mailbox server: the only service with queues.
+
+"Virtually identical to the Hub Transport server role in previous versions": SMTP Receive
+puts every message in the Submission queue; the categorizer resolves recipients, routes
+them and splits the message by next hop into delivery queues; SMTP Send hands each queue's
+messages to the next hop, retrying on the virtual clock when that fails (fact sheet §1, §4).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from .. import dsn
+from ..headers import format_smtp_received
+from ..message import header, prepend, strip_org_headers
+from ..queues import Queue, QueuedMessage
+from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, route
+from ..smtp import replies
+from ..smtp.client import ConnectFailed, relay
+from ..smtp.listener import SessionInfo
+from ..topology import TRANSPORT
+from .base import LabContext, Service
+
+NETWORK_MESSAGE_ID = "X-MS-Exchange-Organization-Network-Message-Id"
+
+
+class Transport(Service):
+    """MSExchangeTransport (EdgeTransport.exe) on an Exchange 2013 Mailbox server."""
+
+    name = TRANSPORT
+
+    def __init__(self, ctx: LabContext, server) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx, server)
+        s = server.name
+        self.submission = Queue(s, "Submission", "Undefined", "Submission")
+        self.unreachable = Queue(s, "Unreachable", "Unreachable", "Unreachable Domain")
+        self.poison = Queue(s, "Poison", "Undefined", "Poison Message")
+        self.delivery_queues: dict[tuple[str, str, str], Queue] = {}
+        self.targets: dict[tuple[str, str, str], NextHop] = {}
+        self._next_queue_number = 3
+
+    # --- SMTP Receive ---------------------------------------------------------------
+    def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
+        """Add this hop's Received header: `with Microsoft SMTP Server (TLS) id 15.0...`.
+        Exchange servers talk TLS to each other; an Internet client without STARTTLS does not."""
+        return prepend(content, "Received", format_smtp_received(
+            from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
+            by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
+            tls=session.peer.exchange, via=None, when=when))
+
+    async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
+                      content: bytes) -> str:
+        if not session.is_exchange_server:
+            content = strip_org_headers(content)
+        if header(content, NETWORK_MESSAGE_ID) is None:
+            content = prepend(content, NETWORK_MESSAGE_ID, self.ctx.ids.guid())
+        now = self.ctx.clock.hop()
+        content = self.stamp(session, content, now)
+        connector = session.connector.name if session.connector else ""
+        msg = self.enqueue(content, mail_from, recipients, f"SMTP:{connector}", session.peer.ip)
+        self.ctx.tracking.log(now, self.server.fqdn, "SMTP", "RECEIVE", sender=mail_from,
+                              recipients=recipients, subject=msg.subject, message_id=msg.message_id,
+                              connector=f"{self.server.name}\\{connector}", status="250 2.6.0")
+        self.ctx.kick()
+        return replies.queued(msg.message_id, msg.internal_id, self.server.fqdn)
+
+    def enqueue(self, content: bytes, mail_from: str, recipients: list[str], source: str,
+                source_ip: str) -> QueuedMessage:
+        """Put a message in the Submission queue, where the categorizer picks it up."""
+        now = self.ctx.clock.now()
+        msg = QueuedMessage(self.ctx.ids.internal_id(), content, mail_from, list(recipients),
+                            header(content, "Subject") or "", header(content, "Message-ID") or "",
+                            now, now + self.ctx.policy.message_expiration_timeout, source, source_ip)
+        self.submission.messages.append(msg)
+        self.ctx.paths.record(msg.message_id, self.server.name, self.name)
+        return msg
+
+    # --- the work loop ----------------------------------------------------------------
+    def all_queues(self) -> list[Queue]:
+        return [self.submission, *self.delivery_queues.values(), self.unreachable, self.poison]
+
+    async def run_due(self) -> bool:
+        if not self.running:
+            return False
+        if self.submission.messages:
+            self.categorize(self.submission.messages.pop(0))
+            return True
+        now = self.ctx.clock.now()
+        for key, queue in self.delivery_queues.items():
+            if queue.due(now):
+                await self.deliver(queue, self.targets[key])
+                return True
+        return False
+
+    def next_due(self) -> datetime | None:
+        times = [q.next_retry_time for q in self.delivery_queues.values()
+                 if q.messages and q.next_retry_time is not None]
+        return min(times) if times else None
+
+    # --- the categorizer ------------------------------------------------------------------
+    def categorize(self, msg: QueuedMessage) -> None:
+        """Resolve and route each recipient; bifurcate the message per next hop."""
+        groups: dict[tuple[str, str, str], list[str]] = {}
+        unknown: dict[str, str] = {}
+        for rcpt in msg.recipients:
+            try:
+                hop = route(self.ctx.org, self.server, rcpt, self.ctx.resolve_mx)
+            except RecipientNotFound:
+                unknown[rcpt] = replies.RECIP_NOT_FOUND
+                continue
+            except NoRoute as exc:
+                self.park_unreachable(msg, rcpt, str(exc))
+                continue
+            self.targets.setdefault(hop.key, hop)
+            groups.setdefault(hop.key, []).append(rcpt)
+        for key, rcpts in groups.items():
+            queue = self.delivery_queue(self.targets[key])
+            queue.messages.append(self.copy_for(msg, rcpts))
+        if unknown:
+            self.fail(msg, unknown, source="ROUTING")
+
+    def delivery_queue(self, hop: NextHop) -> Queue:
+        queue = self.delivery_queues.get(hop.key)
+        if queue is None:
+            queue = Queue(self.server.name, str(self._next_queue_number), hop.delivery_type,
+                          hop.next_hop_domain, hop.connector, hop.category)
+            self._next_queue_number += 1
+            self.delivery_queues[hop.key] = queue
+        return queue
+
+    def copy_for(self, msg: QueuedMessage, recipients: list[str]) -> QueuedMessage:
+        return QueuedMessage(msg.internal_id, msg.content, msg.mail_from, recipients, msg.subject,
+                             msg.message_id, msg.date_received, msg.expiration_time, msg.source,
+                             msg.source_ip)
+
+    def park_unreachable(self, msg: QueuedMessage, rcpt: str, error: str) -> None:
+        parked = self.copy_for(msg, [rcpt])
+        parked.status, parked.last_error = "Ready", error
+        self.unreachable.messages.append(parked)
+        self.unreachable.last_error = error
+
+    def resubmit_unreachable(self) -> None:
+        """A routing change (e.g. a new send connector) resubmits the Unreachable queue."""
+        parked, self.unreachable.messages = self.unreachable.messages, []
+        self.unreachable.last_error = ""
+        self.submission.messages.extend(parked)
+        self.ctx.kick()
+
+    # --- SMTP Send --------------------------------------------------------------------
+    async def deliver(self, queue: Queue, hop: NextHop) -> None:
+        """Hand the queue's first message to the next hop; on failure the queue retries."""
+        msg = queue.messages[0]
+        now = self.ctx.clock.now()
+        last = None
+        for _name, endpoint in hop.targets:
+            try:
+                outcome = await relay(self.ctx.network, endpoint, self.peer, msg.mail_from,
+                                      msg.recipients, msg.content)
+            except (ConnectFailed, ConnectionError, TimeoutError):
+                last = endpoint
+                continue
+            queue.messages.pop(0)
+            queue.succeed()
+            if outcome.accepted:
+                self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "SMTP", "SEND",
+                                      sender=msg.mail_from, recipients=outcome.accepted,
+                                      subject=msg.subject, message_id=msg.message_id,
+                                      connector=hop.connector,
+                                      status=outcome.final.text if outcome.final else "")
+            permanent = {r: rep.text for r, rep in outcome.refused.items() if not rep.transient}
+            transient = [r for r, rep in outcome.refused.items() if rep.transient]
+            if permanent:
+                self.fail(msg, permanent, source="SMTP")
+            if transient:
+                retry = self.copy_for(msg, transient)
+                retry.status, retry.retry_count = "Retry", msg.retry_count + 1
+                retry.last_error = outcome.refused[transient[0]].text
+                queue.messages.append(retry)
+                queue.next_retry_time = now + self.ctx.policy.message_retry_interval
+            return
+        error = replies.CONNECT_FAILED.format(endpoint=last) if last else (
+            "451 4.4.0 DNS query failed. The error was: SMTPSEND.DNS.NonExistentDomain; nonexistent domain")
+        queue.fail(error, now, self.ctx.policy)
+        self.ctx.tracking.log(now, self.server.fqdn, "QUEUE", "DEFER", sender=msg.mail_from,
+                              recipients=msg.recipients, subject=msg.subject,
+                              message_id=msg.message_id, connector=hop.connector, status=error)
+
+    def fail(self, msg: QueuedMessage, failures: dict[str, str], source: str) -> None:
+        """Recipients that cannot be delivered: FAIL in the tracking log, and an NDR to the
+        sender (never an NDR about an NDR: a null sender gets none)."""
+        now = self.ctx.clock.now()
+        for rcpt, status in failures.items():
+            self.ctx.tracking.log(now, self.server.fqdn, source, "FAIL", sender=msg.mail_from,
+                                  recipients=[rcpt], subject=msg.subject, message_id=msg.message_id,
+                                  status=status)
+        if not msg.mail_from:
+            return
+        report = dsn.ndr(domain=self.ctx.org.domain, generating_server=self.server.fqdn,
+                         original=msg.content, original_subject=msg.subject,
+                         original_sender=msg.mail_from, failures=failures,
+                         message_id=self.ctx.ids.message_id(self.server.fqdn), when=now)
+        ndr = self.enqueue(report, "", [msg.mail_from], "DSN", self.server.ip)
+        self.ctx.tracking.log(now, self.server.fqdn, "DSN", "DSN", sender="",
+                              recipients=[msg.mail_from], subject=ndr.subject,
+                              message_id=ndr.message_id, connector=INTRA_ORG,
+                              status=f"related to {msg.message_id}")

@@ -1,0 +1,218 @@
+"""The receiving side: aiosmtpd served on 127.0.0.1, speaking Exchange's words.
+
+A `Binding` is one (server, service, Exchange port) socket: one real listener, on a port the
+OS chose. Several receive connectors may share a binding (a relay connector for one device's
+IP beside Default Frontend on port 25); for each session Exchange picks the connector whose
+RemoteIPRanges match the caller most specifically, and so does `Binding.connector_for`.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from ..topology import (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS,
+                        PARTNERS, ReceiveConnector)
+from . import replies
+from .network import Endpoint, Peer, SimulatedNetwork
+
+if TYPE_CHECKING:
+    from ..topology import Server
+
+
+@dataclass
+class SessionInfo:
+    """What a service knows about the SMTP session in front of it."""
+    peer: Peer
+    connector: ReceiveConnector | None
+    helo: str | None
+
+    @property
+    def groups(self) -> set[str]:
+        """The permission groups this caller is granted on this connector."""
+        if self.connector is None:
+            return set()
+        have = set(self.connector.permission_groups)
+        granted: set[str] = set()
+        if self.peer.exchange and EXCHANGE_SERVERS in have:
+            granted.add(EXCHANGE_SERVERS)
+        if self.peer.legacy and EXCHANGE_LEGACY_SERVERS in have:
+            granted.add(EXCHANGE_LEGACY_SERVERS)
+        if self.peer.authenticated_as and EXCHANGE_USERS in have:
+            granted.add(EXCHANGE_USERS)
+        if PARTNERS in have and self.peer.exchange:
+            granted.add(PARTNERS)
+        if ANONYMOUS in have:
+            granted.add(ANONYMOUS)
+        return granted
+
+    @property
+    def may_relay(self) -> bool:
+        """ms-Exch-SMTP-Accept-Any-Recipient: servers and authenticated users, never Anonymous,
+        unless the connector grants anonymous relay (a relay connector for a device)."""
+        g = self.groups
+        return bool(g & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_USERS}) or (
+            self.connector is not None and getattr(self.connector, "anonymous_relay", False))
+
+    @property
+    def is_exchange_server(self) -> bool:
+        return bool(self.groups & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS})
+
+
+class Receiver(Protocol):
+    """What a transport service provides to its listeners."""
+
+    async def check_recipient(self, session: SessionInfo, address: str) -> str: ...
+
+    async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
+                      content: bytes) -> str: ...
+
+
+class ExchangeSMTP(SMTP):
+    """aiosmtpd's SMTP protocol with Exchange's banner and reply texts."""
+
+    def __init__(self, handler: Any, binding: "Binding", **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.binding = binding
+
+    async def push(self, status: Any) -> None:
+        if isinstance(status, str):
+            status = replies.exchange_wording(status)
+        await super().push(status)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.binding.sessions.add(self)
+        super().connection_made(transport)
+
+    def connection_lost(self, error: BaseException | None) -> None:
+        self.binding.sessions.discard(self)
+        super().connection_lost(error)
+
+
+class _Hooks:
+    """aiosmtpd handler hooks: check the connector's permissions, then ask the service."""
+
+    def __init__(self, binding: "Binding") -> None:
+        self.binding = binding
+
+    def _info(self, session: Session) -> SessionInfo:
+        info = getattr(session, "exchange_info", None)
+        if info is None:
+            peer = self.binding.network.caller(session.peer[1])
+            info = SessionInfo(peer, self.binding.connector_for(peer.ip), session.host_name)
+            session.exchange_info = info  # type: ignore[attr-defined]
+        info.helo = session.host_name
+        return info
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
+                          hostname: str, responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        info = self._info(session)
+        if info.connector is None:
+            return [replies.SERVICE_NOT_ACTIVE]
+        lines = [f"{self.binding.server.fqdn} Hello [{info.peer.ip}]",
+                 f"SIZE {info.connector.max_message_size}", "PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME"]
+        return [f"250-{ln}" for ln in lines[:-1]] + [f"250 {lines[-1]}"]
+
+    async def handle_HELO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str) -> str:
+        session.host_name = hostname
+        info = self._info(session)
+        return f"250 {self.binding.server.fqdn} Hello [{info.peer.ip}]"
+
+    async def handle_RSET(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return replies.RESETTING
+
+    async def handle_NOOP(self, server: SMTP, session: Session, envelope: Envelope, arg: str) -> str:
+        return replies.OK
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        info = self._info(session)
+        if info.connector is None:
+            return replies.SERVICE_NOT_ACTIVE
+        if not info.groups:
+            return replies.NOT_AUTHENTICATED
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return replies.SENDER_OK
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        info = self._info(session)
+        domain = address.rpartition("@")[2]
+        if not self.binding.is_accepted(domain) and not info.may_relay:
+            return replies.UNABLE_TO_RELAY
+        reply = await self.binding.receiver.check_recipient(info, address)
+        if reply.startswith("2"):
+            envelope.rcpt_tos.append(address)
+        return reply
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        info = self._info(session)
+        content = envelope.original_content or b""
+        return await self.binding.receiver.receive(info, envelope.mail_from or "", list(envelope.rcpt_tos), content)
+
+
+@dataclass(eq=False)
+class Binding:
+    """One listening socket of one service: the connectors that share an Exchange port."""
+    server: "Server"
+    service: str
+    port: int                                  # the Exchange port (25, 2525, 475, ...)
+    connectors: list[ReceiveConnector]
+    network: SimulatedNetwork
+    receiver: Receiver
+    is_accepted: Callable[[str], bool]
+    clock_now: Callable[[], datetime]
+    real_port: int | None = None
+    sessions: set[ExchangeSMTP] = field(default_factory=set)
+    _server: asyncio.base_events.Server | None = None
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint(self.server.ip, self.port)
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    def connector_for(self, ip: str) -> ReceiveConnector | None:
+        """The enabled connector whose RemoteIPRanges match `ip` most specifically."""
+        matching = [c for c in self.connectors if c.enabled and c.accepts_ip(ip)]
+        return min(matching, key=lambda c: c.specificity(ip)) if matching else None
+
+    def _protocol(self) -> ExchangeSMTP:
+        largest = max((c.max_message_size for c in self.connectors), default=0)
+        fqdn = self.server.fqdn
+        return ExchangeSMTP(_Hooks(self), self, hostname=fqdn,
+                            ident=replies.banner(fqdn, self.clock_now())[len(f"220 {fqdn} "):],
+                            data_size_limit=largest, auth_require_tls=False,
+                            loop=asyncio.get_running_loop())
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 only; reuse the previous port when it is still free."""
+        if self._server is not None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            self._server = await loop.create_server(self._protocol, "127.0.0.1", self.real_port or 0)
+        except OSError:
+            self._server = await loop.create_server(self._protocol, "127.0.0.1", 0)
+        self.real_port = self._server.sockets[0].getsockname()[1]
+        self.network.publish(self.endpoint, self.real_port)
+
+    async def stop(self) -> None:
+        """Close the socket and drop every open session, as stopping the service would."""
+        if self._server is None:
+            return
+        self._server.close()
+        for s in list(self.sessions):
+            if s.transport is not None:
+                s.transport.abort()
+            if s._handler_coroutine is not None:
+                s._handler_coroutine.cancel()
+        await self._server.wait_closed()
+        self._server = None

@@ -1,0 +1,90 @@
+"""Exchange's SMTP replies, by name (fact sheet §5), and the translation of aiosmtpd's own.
+
+aiosmtpd speaks correct SMTP in its own words ("250 OK", "503 Error: need MAIL command").
+`exchange_wording()` turns each of those into the line an Exchange 2013 server sends, so a
+learner on telnet sees what they would see against the real thing.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ..headers import format_date
+
+SENDER_OK = "250 2.1.0 Sender OK"
+RECIPIENT_OK = "250 2.1.5 Recipient OK"
+START_MAIL_INPUT = "354 Start mail input; end with <CRLF>.<CRLF>"
+CLOSING = "221 2.0.0 Service closing transmission channel"
+RESETTING = "250 2.0.0 Resetting"
+OK = "250 2.0.0 OK"
+UNRECOGNIZED = "500 5.3.3 Unrecognized command"
+SEND_HELLO_FIRST = "503 5.5.2 Send hello first"
+NEED_MAIL = "503 5.5.2 Need mail command"
+NEED_RCPT = "503 5.5.2 Need rcpt command"
+SENDER_ALREADY = "503 5.5.2 Sender already specified"
+INVALID_ARGUMENTS = "501 5.5.4 Invalid arguments"
+UNABLE_TO_RELAY = "550 5.7.1 Unable to relay"
+NOT_AUTHENTICATED = "530 5.7.1 Client was not authenticated"
+USER_UNKNOWN = "550 5.1.1 User unknown"                     # Recipient Filter agent (Edge)
+RECIP_NOT_FOUND = "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"
+TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
+TIMEOUT = "451 4.7.0 Timeout waiting for client input"
+AUTH_OK = "235 2.7.0 Authentication successful"
+AUTH_FAILED = "535 5.7.3 Authentication unsuccessful"
+SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
+
+#: Front End Transport could not proxy the session (§0.3). A stopped Transport service is a
+#: socket error, so PRX5. UNCERTAIN: PRX3 is possible on some builds.
+PRX_NO_DESTINATIONS = "451 4.7.0 Temporary server error. Please try again later. PRX1"
+PRX_SOCKET_ERROR = "451 4.7.0 Temporary server error. Please try again later. PRX5"
+
+#: Queue LastError when Transport cannot connect to the next hop (§5.2). 10061 is
+#: "connection refused", what a stopped service gives (10060 would be a timeout).
+CONNECT_FAILED = ('441 4.4.1 Error encountered while communicating with primary target IP address: '
+                  '"Failed to connect. Winsock error code: 10061, Win32 error code: 10061." '
+                  'Attempted failover to alternate host, but that did not succeed. Either there are '
+                  'no alternate hosts, or delivery failed to all alternate hosts. '
+                  'The last endpoint attempted was {endpoint}')
+PROTOCOL_FAILED = ('451 4.4.0 Primary target IP address responded with: "{reply}." Attempted failover '
+                   'to alternate host, but that did not succeed. Either there are no alternate hosts, '
+                   'or delivery failed to all alternate hosts. The last endpoint attempted was {endpoint}')
+NO_CONNECTOR = "A matching connector cannot be found to route the external recipient"
+
+
+def banner(fqdn: str, when: datetime) -> str:
+    """The greeting: `220 <FQDN> Microsoft ESMTP MAIL Service ready at <date>`."""
+    return f"220 {fqdn} Microsoft ESMTP MAIL Service ready at {format_date(when)}"
+
+
+def queued(message_id: str, internal_id: int, fqdn: str) -> str:
+    """Transport's answer to the final dot: the message is safe in its queue database."""
+    return f"250 2.6.0 {message_id} [InternalId={internal_id}, Hostname={fqdn}] Queued mail for delivery"
+
+
+_AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^354 End data with"), START_MAIL_INPUT),
+    (re.compile(r"^221 Bye"), CLOSING),
+    (re.compile(r"^250 OK$"), OK),
+    (re.compile(r"^500 Error: command .* not recognized"), UNRECOGNIZED),
+    (re.compile(r"^503 Error: send (HELO|EHLO) first"), SEND_HELLO_FIRST),
+    (re.compile(r"^503 Error: need MAIL command"), NEED_MAIL),
+    (re.compile(r"^503 Error: need RCPT command"), NEED_RCPT),
+    (re.compile(r"^503 Error: nested MAIL command"), SENDER_ALREADY),
+    (re.compile(r"^501 Syntax: "), INVALID_ARGUMENTS),
+    (re.compile(r"^555 "), INVALID_ARGUMENTS),
+    (re.compile(r"^552 Error: (Too much mail data|message size exceeds)"), TOO_BIG),
+    (re.compile(r"^421 Timeout"), TIMEOUT),
+    (re.compile(r"^500 Error: bad syntax"), UNRECOGNIZED),
+    (re.compile(r"^500 Error: \("), "451 4.7.0 Temporary server error. Please try again later"),
+    (re.compile(r"^502 "), UNRECOGNIZED),
+]
+
+
+def exchange_wording(line: str) -> str:
+    """Exchange's words for a reply aiosmtpd wrote itself; other lines pass unchanged."""
+    for pattern, replacement in _AIOSMTPD_TO_EXCHANGE:
+        if pattern.search(line):
+            return replacement
+    return line

@@ -1,0 +1,298 @@
+"""The organization as Active Directory describes it: plain data, no I/O.
+
+A scenario builds an `Organization`; a `Lab` starts it. Defaults here (connector names,
+ports, permission groups, size limits) come from the fact sheet, §0.1 and §2.1.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+
+# Transport services, by the names the Services console shows (Windows service in brackets).
+FRONT_END_TRANSPORT = "Front End Transport"            # MSExchangeFrontEndTransport, on CAS
+TRANSPORT = "Transport"                                # MSExchangeTransport, on Mailbox
+MAILBOX_TRANSPORT_SUBMISSION = "Mailbox Transport Submission"   # MSExchangeSubmission
+MAILBOX_TRANSPORT_DELIVERY = "Mailbox Transport Delivery"       # MSExchangeDelivery
+HUB_TRANSPORT_2010 = "Hub Transport"                   # Exchange 2010 MSExchangeTransport
+EDGE_TRANSPORT = "Edge Transport"                      # Edge Transport server
+
+WINDOWS_SERVICE_NAMES = {
+    "MSExchangeFrontEndTransport": FRONT_END_TRANSPORT,
+    "MSExchangeTransport": TRANSPORT,
+    "MSExchangeSubmission": MAILBOX_TRANSPORT_SUBMISSION,
+    "MSExchangeDelivery": MAILBOX_TRANSPORT_DELIVERY,
+}
+
+# Builds (fact sheet §3.3).
+BUILD_2013_SP1 = "15.0.847.32"
+BUILD_2010_SP3 = "14.3.123.4"
+
+# Permission groups on receive connectors and the rights that matter for mail flow (§2.1).
+ANONYMOUS = "AnonymousUsers"
+EXCHANGE_USERS = "ExchangeUsers"
+EXCHANGE_SERVERS = "ExchangeServers"
+EXCHANGE_LEGACY_SERVERS = "ExchangeLegacyServers"
+PARTNERS = "Partners"
+
+ALL_IPV4 = "0.0.0.0-255.255.255.255"
+MB = 1024 * 1024
+
+
+@dataclass
+class Site:
+    """An Active Directory site; a hub site forces routing through itself (§7)."""
+    name: str
+    hub_site: bool = False
+
+
+@dataclass
+class SiteLink:
+    """An IP site link between two sites; Exchange sums these costs for least-cost routing."""
+    name: str
+    sites: tuple[str, str]
+    cost: int = 100
+
+
+@dataclass
+class Server:
+    """An Exchange server: a name, a simulated IP, a version and its roles."""
+    name: str
+    ip: str
+    domain: str
+    version: int = 2013                      # 2013, or 2010
+    roles: tuple[str, ...] = ("ClientAccess", "Mailbox")
+    site: str = "Default-First-Site-Name"
+    build: str = BUILD_2013_SP1
+
+    @property
+    def fqdn(self) -> str:
+        return f"{self.name}.{self.domain}"
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The transport services this server runs, in the order mail meets them."""
+        if "Edge" in self.roles:
+            return (EDGE_TRANSPORT,)
+        if self.version == 2010:
+            return (HUB_TRANSPORT_2010,) if self.has_role("HubTransport") else ()
+        found: list[str] = []
+        if self.has_role("ClientAccess"):
+            found.append(FRONT_END_TRANSPORT)
+        if self.has_role("Mailbox"):
+            found += [TRANSPORT, MAILBOX_TRANSPORT_SUBMISSION, MAILBOX_TRANSPORT_DELIVERY]
+        return tuple(found)
+
+
+@dataclass
+class ReceiveConnector:
+    """A receive connector: which service listens on which port, for whom (§2.1)."""
+    name: str
+    server: str
+    service: str
+    port: int
+    permission_groups: tuple[str, ...]
+    remote_ip_ranges: tuple[str, ...] = (ALL_IPV4,)
+    auth_mechanisms: tuple[str, ...] = ("TLS", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer", "Integrated")
+    max_message_size: int = 36 * MB
+    description: str = ""
+    enabled: bool = True
+
+    def accepts_ip(self, ip: str) -> bool:
+        """True when `ip` is inside one of the connector's RemoteIPRanges."""
+        return any(_in_range(ip, r) for r in self.remote_ip_ranges)
+
+    def specificity(self, ip: str) -> int:
+        """Addresses in the narrowest matching range: smaller is more specific (wins)."""
+        sizes = [_range_size(r) for r in self.remote_ip_ranges if _in_range(ip, r)]
+        return min(sizes) if sizes else 2**128
+
+
+def _bounds(r: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
+    if "-" in r:
+        lo, hi = r.split("-", 1)
+        return ipaddress.ip_address(lo.strip()), ipaddress.ip_address(hi.strip())
+    net = ipaddress.ip_network(r.strip(), strict=False)
+    return net[0], net[-1]
+
+
+def _in_range(ip: str, r: str) -> bool:
+    lo, hi = _bounds(r)
+    addr = ipaddress.ip_address(ip)
+    return addr.version == lo.version and lo <= addr <= hi
+
+
+def _range_size(r: str) -> int:
+    lo, hi = _bounds(r)
+    return int(hi) - int(lo) + 1
+
+
+@dataclass
+class SendConnector:
+    """A send connector: where mail for some address spaces leaves, and through which servers."""
+    name: str
+    address_spaces: tuple[str, ...]          # "*" or "contoso.com" or "*.contoso.com"
+    source_servers: tuple[str, ...]
+    cost: int = 1
+    frontend_proxy: bool = False             # "Proxy through Client Access server"
+    smart_hosts: tuple[str, ...] = ()
+    max_message_size: int = 10 * MB          # UNCERTAIN: 10 MB or 25 MB (§2.2)
+
+    def matches(self, domain: str) -> int | None:
+        """How specific this connector is for `domain` (higher wins), or None."""
+        best: int | None = None
+        for space in self.address_spaces:
+            if space == "*":
+                score = 0
+            elif space.startswith("*."):
+                score = len(space) if domain.endswith(space[1:]) else -1
+            else:
+                score = len(space) + 1000 if domain == space.lower() else -1
+            if score >= 0 and (best is None or score > best):
+                best = score
+        return best
+
+
+@dataclass
+class MailboxDatabase:
+    name: str
+    server: str
+
+
+@dataclass
+class Mailbox:
+    address: str
+    display_name: str
+    database: str
+
+
+@dataclass
+class AcceptedDomain:
+    name: str
+    domain_type: str = "Authoritative"
+
+
+@dataclass
+class Organization:
+    """Everything Active Directory knows about the Exchange organization."""
+    name: str
+    domain: str
+    servers: list[Server]
+    databases: list[MailboxDatabase]
+    mailboxes: list[Mailbox]
+    sites: list[Site] = field(default_factory=lambda: [Site("Default-First-Site-Name")])
+    site_links: list[SiteLink] = field(default_factory=list)
+    accepted_domains: list[AcceptedDomain] = field(default_factory=list)
+    receive_connectors: list[ReceiveConnector] = field(default_factory=list)
+    send_connectors: list[SendConnector] = field(default_factory=list)
+    mx: str | None = None                    # server whose port 25 the MX record points at
+    utc_offset: timedelta = timedelta(hours=10)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.accepted_domains:
+            self.accepted_domains = [AcceptedDomain(self.domain)]
+        if not self.receive_connectors:
+            for s in self.servers:
+                self.receive_connectors += default_receive_connectors(s, self)
+
+    @property
+    def tz(self) -> timezone:
+        return timezone(self.utc_offset)
+
+    def server(self, name: str) -> Server:
+        for s in self.servers:
+            if s.name.lower() == name.lower() or s.fqdn.lower() == name.lower():
+                return s
+        known = ", ".join(s.name for s in self.servers)
+        raise KeyError(f"There is no server named '{name}' in {self.domain}. Servers: {known}.")
+
+    def database(self, name: str) -> MailboxDatabase:
+        for d in self.databases:
+            if d.name.lower() == name.lower():
+                return d
+        raise KeyError(f"There is no mailbox database named '{name}'.")
+
+    def mailbox(self, address: str) -> Mailbox | None:
+        for m in self.mailboxes:
+            if m.address.lower() == address.lower():
+                return m
+        return None
+
+    def is_accepted(self, domain: str) -> bool:
+        return any(d.name.lower() == domain.lower() for d in self.accepted_domains)
+
+    def mailbox_server(self, mailbox: Mailbox) -> Server:
+        return self.server(self.database(mailbox.database).server)
+
+    def connectors_of(self, server: str, service: str | None = None) -> list[ReceiveConnector]:
+        return [c for c in self.receive_connectors
+                if c.server.lower() == server.lower() and (service is None or c.service == service)]
+
+    def site_servers(self, site: str) -> list[Server]:
+        return [s for s in self.servers if s.site == site]
+
+
+def transport_port(server: Server) -> int:
+    """Port of the Transport service's `Default <server>` connector: 2525 where Front End
+    Transport shares the machine (it already owns 25), 25 on a Mailbox-only server (§0.1).
+    UNCERTAIN: no real Get-ReceiveConnector dump of a 2013 Mailbox-only server was found."""
+    return 2525 if server.has_role("ClientAccess") else 25
+
+
+def default_receive_connectors(server: Server, org: Organization | None = None) -> list[ReceiveConnector]:
+    """The receive connectors Exchange setup creates on `server` (§2.1)."""
+    n = server.name
+    rc: list[ReceiveConnector] = []
+    if "Edge" in server.roles:
+        return [ReceiveConnector(
+            f"Default internal receive connector {n}", n, EDGE_TRANSPORT, 25,
+            (ANONYMOUS, EXCHANGE_SERVERS, PARTNERS), auth_mechanisms=("TLS", "ExchangeServer"),
+            description="Accepts mail from the Internet and from the subscribed Mailbox servers")]
+    if server.version == 2010:
+        if server.has_role("HubTransport"):
+            rc += [
+                ReceiveConnector(f"Default {n}", n, HUB_TRANSPORT_2010, 25,
+                                 (EXCHANGE_USERS, EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS),
+                                 max_message_size=10 * MB,
+                                 description="Exchange 2010 Hub Transport default connector"),
+                ReceiveConnector(f"Client {n}", n, HUB_TRANSPORT_2010, 587, (EXCHANGE_USERS,),
+                                 max_message_size=10 * MB,
+                                 description="Exchange 2010 authenticated client submission"),
+            ]
+        return rc
+    if server.has_role("ClientAccess"):
+        rc += [
+            ReceiveConnector(f"Default Frontend {n}", n, FRONT_END_TRANSPORT, 25,
+                             (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS),
+                             description="Accepts connections from SMTP senders over port 25. "
+                                         "This is the common messaging entry point into your organization"),
+            ReceiveConnector(f"Outbound Proxy Frontend {n}", n, FRONT_END_TRANSPORT, 717,
+                             (EXCHANGE_SERVERS,),
+                             description="Accepts messages from a Send Connector on a back-end server, "
+                                         "with front-end proxy enabled"),
+            ReceiveConnector(f"Client Frontend {n}", n, FRONT_END_TRANSPORT, 587, (EXCHANGE_USERS,),
+                             auth_mechanisms=("TLS", "BasicAuth", "BasicAuthRequireTLS", "Integrated"),
+                             max_message_size=35 * MB,
+                             description="Accepts secure connections, with Transport Layer Security (TLS) applied"),
+        ]
+    if server.has_role("Mailbox"):
+        rc += [
+            ReceiveConnector(f"Default {n}", n, TRANSPORT, transport_port(server),
+                             (EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS),
+                             auth_mechanisms=("TLS", "BasicAuth", "ExchangeServer", "Integrated"),
+                             max_message_size=35 * MB,
+                             description="Accepts connections from Mailbox servers running the Transport "
+                                         "service and from Edge servers"),
+            ReceiveConnector(f"Client Proxy {n}", n, TRANSPORT, 465, (EXCHANGE_SERVERS, EXCHANGE_USERS),
+                             max_message_size=35 * MB,
+                             description="Accepts connections from front-end servers"),
+            ReceiveConnector(f"Mailbox Delivery {n}", n, MAILBOX_TRANSPORT_DELIVERY, 475,
+                             (EXCHANGE_SERVERS,), auth_mechanisms=("ExchangeServer",),
+                             description="The implicit, invisible mailbox delivery Receive connector "
+                                         "of Mailbox Transport Delivery"),
+        ]
+    return rc
