@@ -20,7 +20,7 @@ import pandas as pd
 
 from .clock import EPOCH, VirtualClock
 from .headers import format_date
-from .message import WIRE
+from .message import WIRE, to_bytes
 from .ids import IdSource
 from .queues import Queue, RetryPolicy, message_frame, queue_frame
 from .services.base import LabContext, PathLog, Service
@@ -190,12 +190,13 @@ class Lab:
         msg["To"] = ", ".join(rcpts)
         msg["Subject"] = subject
         msg["Date"] = format_date(self.clock.now())
-        msg["Message-ID"] = self.ids.message_id(mbx_server.fqdn)
+        message_id = self.ids.message_id(mbx_server.fqdn)
+        msg["Message-ID"] = message_id
         msg["MIME-Version"] = "1.0"
         msg.set_content(body or "\n")
-        folders.outbox.append(OutboxItem(msg, rcpts))
+        folders.outbox.append(OutboxItem(msg, rcpts, to_bytes(msg), message_id, subject))
         self.runtime.call(self._settle())
-        return SentMessage(str(msg["Message-ID"]), folders.address, tuple(rcpts), subject)
+        return SentMessage(message_id, folders.address, tuple(rcpts), subject)
 
     # --- services -----------------------------------------------------------------------
     def service(self, server: str, service: str) -> Service:

@@ -34,10 +34,21 @@ def to_bytes(msg: EmailMessage) -> bytes:
 
 
 def header(content: bytes, name: str) -> str | None:
-    """One header's value, read from the header block only."""
-    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    value = email.message_from_bytes(head + b"\r\n\r\n", policy=WIRE).get(name)
-    return str(value).strip() if value is not None else None
+    """One header's value (unfolded), read from the header block only.
+
+    A plain scan rather than the email parser: it runs on every hop of every message."""
+    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    wanted = name.lower() + ":"
+    value: list[str] | None = None
+    for line in head.splitlines():
+        if value is not None:
+            if line[:1] in (" ", "\t"):
+                value.append(line.strip())
+                continue
+            break
+        if line.lower().startswith(wanted):
+            value = [line[len(wanted):].strip()]
+    return " ".join(v for v in value if v) if value is not None else None
 
 
 def strip_org_headers(content: bytes) -> bytes:

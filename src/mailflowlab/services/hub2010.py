@@ -8,7 +8,7 @@ driver again, over MAPI: no SMTP hop, and (INFERRED, fact sheet §0.2 F) no seco
 from __future__ import annotations
 
 from ..headers import format_mapi_received, format_smtp_received, long_build
-from ..message import parse, prepend, to_bytes
+from ..message import prepend
 from ..queues import Queue
 from ..routing import NextHop
 from ..smtp.listener import SessionInfo
@@ -50,7 +50,7 @@ class HubTransport2010(Transport):
                     continue
                 item = folders.outbox.pop(0)
                 now = self.ctx.clock.now()
-                content = submission_headers(to_bytes(item.message), self.server.fqdn)
+                content = submission_headers(item.content, self.server.fqdn)
                 content = prepend(content, "Received", format_mapi_received(
                     host=mbx_server.fqdn, ip=mbx_server.ip, by_host=self.server.fqdn,
                     by_ip=self.server.ip, build=long_build(self.server.build), when=now))
@@ -70,7 +70,7 @@ class HubTransport2010(Transport):
         msg = queue.messages.pop(0)
         queue.succeed()
         for rcpt in msg.recipients:
-            self.ctx.databases[hop.next_hop_domain].deliver(rcpt, parse(msg.content))
+            self.ctx.databases[hop.next_hop_domain].deliver(rcpt, msg.content)
         self.ctx.paths.record(msg.message_id, self.server.name, "store driver")
         self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "STOREDRIVER", "DELIVER",
                               sender=msg.mail_from, recipients=msg.recipients, subject=msg.subject,

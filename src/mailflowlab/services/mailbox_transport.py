@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..headers import format_mapi_received, format_smtp_received, long_build
-from ..message import parse, prepend, to_bytes
+from ..message import header, prepend
 from ..routing import submission_targets
 from ..smtp import replies
 from ..smtp.client import ConnectFailed, relay
@@ -66,15 +66,14 @@ class MailboxTransportSubmission(Service):
 
     async def submit(self, folders: MailboxFolders, item: OutboxItem) -> None:
         now = self.ctx.clock.now()
-        msg = item.message
-        mid, subject, sender = str(msg["Message-ID"]), str(msg["Subject"] or ""), folders.address
+        mid, subject, sender = item.message_id, item.subject, folders.address
         if item.attempts == 0:
             for event in ("NOTIFYMAPI", "RECEIVE"):
                 self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", event, sender=sender,
                                       recipients=item.recipients, subject=subject, message_id=mid)
             self.ctx.paths.record(mid, self.server.name, self.name)
         item.attempts += 1
-        content = submission_headers(to_bytes(msg), self.server.fqdn)
+        content = submission_headers(item.content, self.server.fqdn)
         content = prepend(content, "Received", format_mapi_received(
             host=self.server.fqdn, ip=self.server.ip, build=long_build(self.server.build), when=now))
         for _name, endpoint in submission_targets(self.ctx.org, self.server):
@@ -85,7 +84,7 @@ class MailboxTransportSubmission(Service):
             if outcome.final is None or not outcome.final.ok:
                 continue
             folders.outbox.remove(item)
-            folders.sent_items.append(msg)
+            folders.sent_items.append(item.message)
             self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "STOREDRIVER", "SUBMIT",
                                   sender=sender, recipients=item.recipients, subject=subject,
                                   message_id=mid, status=outcome.final.text)
@@ -120,12 +119,11 @@ class MailboxTransportDelivery(Service):
             from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
             by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
             tls=session.peer.exchange, via="Mailbox Transport", when=now))
-        msg = parse(content)
-        mid, subject = str(msg["Message-ID"] or ""), str(msg["Subject"] or "")
+        mid, subject = header(content, "Message-ID") or "", header(content, "Subject") or ""
         for rcpt in recipients:
             db = self._home_database(rcpt)
             assert db is not None  # checked at RCPT
-            self.ctx.databases[db].deliver(rcpt, parse(content))
+            self.ctx.databases[db].deliver(rcpt, content)
         self.ctx.paths.record(mid, self.server.name, self.name)
         self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "DELIVER", sender=mail_from,
                               recipients=recipients, subject=subject, message_id=mid,

@@ -72,7 +72,8 @@ class SmtpClient:
         assert self._reader is not None
         lines: list[str] = []
         while True:
-            raw = await asyncio.wait_for(self._reader.readline(), REPLY_TIMEOUT)
+            async with asyncio.timeout(REPLY_TIMEOUT):
+                raw = await self._reader.readline()
             if not raw:
                 raise ConnectionResetError("the server closed the connection")
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
