@@ -1,0 +1,45 @@
+# Mail Flow Lab: the two commands a newcomer needs.
+#   make course   set up, then open the course in JupyterLab
+#   make test     set up, then run every check (unit, sockets, notebooks, book, browser)
+# Setup installs Debian packages when they are missing (as root, or with sudo) and a
+# virtual environment in .venv with the package and its extras.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEBS   := graphviz swaks libnet-ssleay-perl telnet curl chromium
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup system-packages course test book bench clean
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[course,test,book]"
+	$(BIN)/jupyter labextension disable "@jupyterlab/apputils-extension:announcements" >/dev/null 2>&1 || true
+	touch $(STAMP)
+
+course: setup
+	$(BIN)/jupyter lab notebooks/00-welcome.ipynb
+
+test: setup
+	$(BIN)/pytest
+
+book: setup
+	bash book/build.sh $(BIN)
+
+bench: setup
+	$(BIN)/python bench/internal_flow.py
+
+clean:
+	rm -rf $(VENV) book/_build

@@ -1,0 +1,114 @@
+"""Benchmarks that print ratios against a baseline measured in the same run (never timed tests).
+
+1. Internal mail throughput: messages per second of `lab.send` (alice -> bob: MAPI pickup,
+   SMTP to Transport, SMTP to Mailbox Transport Delivery) divided by messages per second of a
+   bare aiosmtpd server taking one message per new SMTP session from smtplib. Three hops
+   cannot beat 1/3 of one hop by much; the target is a median ratio of at least 0.30.
+2. Lab start+stop time divided by starting and stopping the same number of bare aiosmtpd
+   listeners on one loop. Target: at most 2.
+
+Rounds are interleaved (baseline, lab, baseline, lab, ...) so machine noise hits both alike.
+Usage: python bench/internal_flow.py [--rounds N] [--messages M]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import smtplib
+import statistics
+import time
+
+from aiosmtpd.smtp import SMTP
+
+from mailflowlab import Lab, scenarios
+from mailflowlab.runtime import Runtime
+
+ALICE, BOB = "alice@exchange2013demo.com", "bob@exchange2013demo.com"
+MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: bench\r\n\r\nhello\r\n"
+
+
+class Sink:
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        return "250 OK"
+
+
+def bare_rate(runtime: Runtime, n: int) -> float:
+    async def _listen() -> asyncio.base_events.Server:
+        loop = asyncio.get_running_loop()
+        return await loop.create_server(lambda: SMTP(Sink(), loop=loop), "127.0.0.1", 0)
+    server = runtime.call(_listen())
+    port = server.sockets[0].getsockname()[1]
+    t = time.perf_counter()
+    for _ in range(n):
+        with smtplib.SMTP("127.0.0.1", port) as c:
+            c.sendmail("a@example.com", ["b@example.com"], MESSAGE)
+    elapsed = time.perf_counter() - t
+
+    async def _close() -> None:
+        server.close()
+        await server.wait_closed()
+    runtime.call(_close())
+    return n / elapsed
+
+
+def lab_rate(n: int) -> float:
+    with Lab(scenarios.exchange2013demo()) as lab:
+        t = time.perf_counter()
+        for i in range(n):
+            lab.send(ALICE, BOB, subject=f"bench {i}")
+        elapsed = time.perf_counter() - t
+        assert len(lab.mailbox(BOB).messages) == n
+    return n / elapsed
+
+
+def lab_start_stop() -> tuple[float, int]:
+    t = time.perf_counter()
+    lab = Lab(scenarios.exchange2013demo()).start()
+    listeners = sum(len(s.bindings) for s in lab.services.values())
+    lab.close()
+    return time.perf_counter() - t, listeners
+
+
+def bare_start_stop(listeners: int) -> float:
+    t = time.perf_counter()
+    runtime = Runtime("bench")
+    runtime.start()
+
+    async def _cycle() -> None:
+        loop = asyncio.get_running_loop()
+        servers = [await loop.create_server(lambda: SMTP(Sink(), loop=loop), "127.0.0.1", 0)
+                   for _ in range(listeners)]
+        for s in servers:
+            s.close()
+            await s.wait_closed()
+    runtime.call(_cycle())
+    runtime.stop()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--messages", type=int, default=200)
+    args = ap.parse_args()
+    runtime = Runtime("baseline")
+    runtime.start()
+    ratios, start_ratios = [], []
+    lab_rate(10), bare_rate(runtime, 10)                   # warm up imports and caches
+    for r in range(args.rounds):
+        base = bare_rate(runtime, args.messages)
+        mine = lab_rate(args.messages)
+        ratios.append(mine / base)
+        lab_t, listeners = lab_start_stop()
+        bare_t = bare_start_stop(listeners)
+        start_ratios.append(lab_t / bare_t)
+        print(f"round {r + 1}: bare {base:7.1f} msg/s, lab {mine:7.1f} msg/s, ratio {ratios[-1]:.3f}; "
+              f"start+stop lab {lab_t * 1000:.1f} ms vs {listeners} bare listeners {bare_t * 1000:.1f} ms, "
+              f"ratio {start_ratios[-1]:.2f}")
+    runtime.stop()
+    print(f"internal flow / bare single hop, median ratio: {statistics.median(ratios):.3f} (target >= 0.30)")
+    print(f"lab start+stop / bare listeners, median ratio: {statistics.median(start_ratios):.2f} (target <= 2)")
+
+
+if __name__ == "__main__":
+    main()

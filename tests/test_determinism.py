@@ -1,0 +1,35 @@
+"""Same scenario and same actions give byte-identical results (DESIGN.md §3, Determinism)."""
+from __future__ import annotations
+
+from mailflowlab import Lab, scenarios
+from mailflowlab.message import to_bytes
+
+from .conftest import ALICE, BOB, CAROL
+
+
+def _run() -> tuple[list[bytes], str]:
+    with Lab(scenarios.exchange2013demo()) as lab:
+        lab.send(ALICE, BOB, subject="one", body="first")
+        lab.stop_service("MB1", "Transport")
+        lab.send(ALICE, [CAROL, "zed@exchange2013demo.com"], subject="two")
+        lab.stop_service("MB1", "Mailbox Transport Delivery")
+        lab.send(BOB, CAROL, subject="three")
+        lab.advance(minutes=7)
+        lab.start_service("MB1", "Mailbox Transport Delivery")
+        lab.advance(minutes=10)
+        delivered = [to_bytes(m) for a in lab.mailboxes() for m in lab.mailbox(a).messages]
+        return delivered, lab.tracking_log().to_csv()
+
+
+def test_two_fresh_labs_deliver_byte_identical_messages() -> None:
+    first, second = _run(), _run()
+    assert len(first[0]) == 5
+    assert first == second
+
+
+def test_a_different_seed_gives_different_message_ids() -> None:
+    ids = []
+    for seed in (1, 2):
+        with Lab(scenarios.exchange2013demo(), seed=seed) as lab:
+            ids.append(lab.send(ALICE, BOB).message_id)
+    assert ids[0] != ids[1]

@@ -1,0 +1,42 @@
+"""No listener, thread, port or file descriptor outlives a lab."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+import pytest
+
+from mailflowlab import Lab, scenarios
+
+from .conftest import ALICE, BOB
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_closing_a_lab_leaves_nothing_behind() -> None:
+    with Lab(scenarios.exchange2013demo()) as warm:       # import-time and first-use costs
+        warm.send(ALICE, BOB)
+    threads, fds = threading.active_count(), _fds()
+    ports = []
+    for _ in range(3):
+        with Lab(scenarios.exchange2013demo()) as lab:
+            lab.send(ALICE, BOB)
+            lab.stop_service("MB2", "Transport")
+            lab.send(ALICE, BOB)
+            ports = [int(a.rsplit(":", 1)[1]) for a in lab.endpoints()["Lab address"]]
+    assert threading.active_count() == threads
+    assert _fds() == fds
+    for port in ports:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_every_listener_binds_loopback_only() -> None:
+    with Lab(scenarios.exchange2013demo()) as lab:
+        for svc in lab.services.values():
+            for binding in svc.bindings:
+                assert binding._server is not None
+                assert {s.getsockname()[0] for s in binding._server.sockets} == {"127.0.0.1"}
