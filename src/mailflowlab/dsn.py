@@ -6,7 +6,7 @@ code and SMTP response, then the original message headers.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .headers import format_date
 
@@ -41,6 +41,41 @@ def ndr(*, domain: str, generating_server: str, original: bytes, original_subjec
                f"To: {original_sender}\r\n"
                f"Date: {format_date(when)}\r\n"
                f"Subject: Undeliverable: {original_subject}\r\n"
+               f"Message-ID: {message_id}\r\n"
+               "Auto-Submitted: auto-replied\r\n"
+               "MIME-Version: 1.0\r\n"
+               "Content-Type: text/plain; charset=\"utf-8\"\r\n"
+               "Content-Transfer-Encoding: 8bit\r\n\r\n")
+    return (headers + body).encode("utf-8")
+
+
+def delay(*, domain: str, generating_server: str, original: bytes, original_subject: str,
+          original_sender: str, recipients: list[str], remote: str, last_error: str,
+          time_left: timedelta, message_id: str, when: datetime) -> bytes:
+    """A delay DSN: the message is still queued after DelayNotificationTimeOut (4 hours).
+
+    Nothing is lost yet: Transport keeps retrying until the message expires. The diagnostic
+    line `Remote Server at <server> (<ip>) returned '400 4.4.7 Message delayed'` is the one
+    seen on a real Exchange 2013 delay DSN (§4.4); the rest of the layout follows the NDR's."""
+    head = original.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    minutes = int(time_left.total_seconds()) // 60
+    left = f"{minutes // 1440} days, {minutes % 1440 // 60} hours and {minutes % 60} minutes"
+    body = ("Delivery is delayed to these recipients or groups:\r\n\r\n"
+            + "\r\n".join(recipients)
+            + f"\r\n\r\nSubject: {original_subject}\r\n\r\n"
+            + "This message hasn't been delivered yet. Delivery will continue to be attempted.\r\n\r\n"
+            + f"The server will keep trying to deliver this message for the next {left}. "
+            + "You'll be notified if the message can't be delivered by that time.\r\n\r\n\r\n"
+            + "Diagnostic information for administrators:\r\n\r\n"
+            + f"Generating server: {generating_server}\r\n\r\n"
+            + "\r\n".join(recipients) + "\r\n"
+            + f"Remote Server at {remote} returned '400 4.4.7 Message delayed'\r\n"
+            + f"{format_date(when)} - Remote Server at {remote} returned '{last_error}'\r\n"
+            + "\r\nOriginal message headers:\r\n\r\n" + head + "\r\n")
+    headers = (f"From: Microsoft Outlook <{POSTMASTER_LOCAL}@{domain}>\r\n"
+               f"To: {original_sender}\r\n"
+               f"Date: {format_date(when)}\r\n"
+               f"Subject: Delivery delayed:{original_subject}\r\n"
                f"Message-ID: {message_id}\r\n"
                "Auto-Submitted: auto-replied\r\n"
                "MIME-Version: 1.0\r\n"

@@ -210,9 +210,17 @@ class Lab:
         raise LabError(f"{srv.name} does not run a service named '{service}'. It runs: {runs}.")
 
     def stop_service(self, server: str, service: str) -> None:
-        """Stop-Service: its listeners close, so a real client connecting now is refused."""
+        """Stop-Service: its listeners close, so a real client connecting now is refused.
+
+        Like the real service it stops gracefully: a hand-over already under way finishes
+        first, so a message is never cut off between "delivered" and its 250."""
         svc = self.service(server, service)
-        self.runtime.call(svc.stop())
+
+        async def _stop() -> None:
+            assert self._lock is not None
+            async with self._lock:
+                await svc.stop()
+        self.runtime.call(_stop())
 
     def start_service(self, server: str, service: str) -> None:
         """Start-Service: listeners open again (same ports when free) and due work runs."""
@@ -284,6 +292,23 @@ class Lab:
         """Get-Message: the messages in every queue, or in the queue with this identity."""
         qs = [q for q in self._queues(False) if queue is None or q.identity.lower() == queue.lower()]
         return message_frame(qs)
+
+    def retry_queue(self, identity: str) -> None:
+        """Retry-Queue: connect now instead of waiting for NextRetryTime (queues in Retry only)."""
+        self._require_started()
+        found = [q for q in self._queues(True) if q.identity.lower() == identity.lower()]
+        if not found:
+            known = ", ".join(q.identity for q in self._queues(False))
+            raise LabError(f"The queue '{identity}' couldn't be found. Queues: {known}.")
+        if found[0].status != "Retry":
+            raise LabError(f"The queue '{found[0].identity}' is {found[0].status}; "
+                           "Retry-Queue works only on queues in Retry.")
+        queue = found[0]
+
+        async def _retry() -> None:
+            queue.next_retry_time = self.clock.now()
+            await self._settle()
+        self.runtime.call(_retry())
 
     def tracking_log(self, message: SentMessage | str | None = None) -> pd.DataFrame:
         """Get-MessageTrackingLog, for every message or one (by SentMessage or Message-ID)."""

@@ -9,7 +9,7 @@ service; if none answers, the client gets a transient error and must retry (§0.
 from __future__ import annotations
 
 from ..headers import format_smtp_received
-from ..message import header, prepend
+from ..message import header, prepend, strip_org_headers
 from ..routing import frontend_targets
 from ..smtp import replies
 from ..smtp.client import ConnectFailed, relay
@@ -49,9 +49,13 @@ class FrontEndTransport(Service):
                 from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
                 by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
                 tls=session.peer.exchange, via="Frontend Transport", when=self.ctx.clock.hop()))
-        # Outbound proxying leaves from this server; inbound proxying carries the client's
-        # identity on to Transport (what XPROXYFROM does in Exchange).
-        peer = self.peer if port == OUTBOUND_PROXY_PORT else Peer(
+        # Port 25 and outbound proxying reach the next hop as this Exchange server: Transport's
+        # Default connector has no AnonymousUsers, and its Received header names the Front End
+        # (§0.2 B, E). So the header firewall for an anonymous client applies here (§3.1).
+        # Client submission (587) carries the authenticated client on to Client Proxy (§0.2 D).
+        if port == DEFAULT_FRONTEND_PORT and not session.is_exchange_server:
+            content = strip_org_headers(content)
+        peer = self.peer if port in (DEFAULT_FRONTEND_PORT, OUTBOUND_PROXY_PORT) else Peer(
             session.helo or session.peer.name, session.peer.ip, exchange=session.peer.exchange,
             legacy=session.peer.legacy, authenticated_as=session.peer.authenticated_as)
         targets = self._targets(port, recipients)

@@ -85,6 +85,8 @@ class Transport(Service):
             self.categorize(self.submission.messages.pop(0))
             return True
         now = self.ctx.clock.now()
+        if self.expire_or_notify(now):
+            return True
         for key, queue in self.delivery_queues.items():
             if queue.due(now):
                 await self.deliver(queue, self.targets[key])
@@ -94,7 +96,48 @@ class Transport(Service):
     def next_due(self) -> datetime | None:
         times = [q.next_retry_time for q in self.delivery_queues.values()
                  if q.messages and q.next_retry_time is not None]
+        for _queue, msg in self.waiting():
+            times.append(msg.expiration_time)
+            if msg.mail_from and not msg.delay_dsn_sent:
+                times.append(msg.date_received + self.ctx.policy.delay_notification_timeout)
         return min(times) if times else None
+
+    def waiting(self) -> list[tuple[Queue, QueuedMessage]]:
+        """Messages waiting for a next hop: in delivery queues and in Unreachable."""
+        return [(q, m) for q in [*self.delivery_queues.values(), self.unreachable] for m in q.messages]
+
+    # --- delay DSN and expiry (§4.2, §4.4) ---------------------------------------------
+    def expire_or_notify(self, now: datetime) -> bool:
+        """One message past MessageExpirationTimeOut gets an NDR and leaves its queue; or one
+        still waiting after DelayNotificationTimeOut gets its one delay DSN to the sender."""
+        for queue, msg in self.waiting():
+            if msg.expiration_time <= now:
+                queue.messages.remove(msg)
+                self.fail(msg, {r: replies.QUEUE_EXPIRED for r in msg.recipients}, source="QUEUE")
+                return True
+        for queue, msg in self.waiting():
+            if (msg.mail_from and not msg.delay_dsn_sent
+                    and msg.date_received + self.ctx.policy.delay_notification_timeout <= now):
+                msg.delay_dsn_sent = True
+                self.notify_delay(queue, msg, now)
+                return True
+        return False
+
+    def notify_delay(self, queue: Queue, msg: QueuedMessage, now: datetime) -> None:
+        hop = next((h for k, h in self.targets.items() if self.delivery_queues.get(k) is queue), None)
+        remote = (f"{hop.targets[-1][0]} ({hop.targets[-1][1].ip})" if hop is not None and hop.targets
+                  else queue.next_hop_domain)
+        report = dsn.delay(domain=self.ctx.org.domain, generating_server=self.server.fqdn,
+                           original=msg.content, original_subject=msg.subject,
+                           original_sender=msg.mail_from, recipients=msg.recipients, remote=remote,
+                           last_error=msg.last_error or queue.last_error,
+                           time_left=msg.expiration_time - now,
+                           message_id=self.ctx.ids.message_id(self.server.fqdn), when=now)
+        notice = self.enqueue(report, "", [msg.mail_from], "DSN", self.server.ip)
+        self.ctx.tracking.log(now, self.server.fqdn, "DSN", "DSN", sender="",
+                              recipients=[msg.mail_from], subject=notice.subject,
+                              message_id=notice.message_id, connector=INTRA_ORG,
+                              status=f"{replies.MESSAGE_DELAYED}; related to {msg.message_id}")
 
     # --- the categorizer ------------------------------------------------------------------
     def categorize(self, msg: QueuedMessage) -> None:

@@ -52,6 +52,11 @@ PROTOCOL_FAILED = ('451 4.4.0 Primary target IP address responded with: "{reply}
                    'or delivery failed to all alternate hosts. The last endpoint attempted was {endpoint}')
 NO_CONNECTOR = "A matching connector cannot be found to route the external recipient"
 
+#: What Transport writes about a message still waiting after DelayNotificationTimeOut (4 h),
+#: and the NDR status once MessageExpirationTimeOut (2 days) has passed (§4.4).
+MESSAGE_DELAYED = "400 4.4.7 Message delayed"
+QUEUE_EXPIRED = "550 4.4.7 QUEUE.Expired; message expired"
+
 
 def banner(fqdn: str, when: datetime) -> str:
     """The greeting: `220 <FQDN> Microsoft ESMTP MAIL Service ready at <date>`."""

@@ -1,0 +1,157 @@
+"""Which service keeps a queue, over real sockets (fact sheet §0.3, §1, §4.1, §5.2, §8.1).
+
+Front End Transport and Mailbox Transport hold nothing: with Transport stopped a sender on
+port 25 gets `451 4.7.0 ... PRX5` after the final dot and must retry itself. Transport keeps
+what it has accepted: with Mailbox Transport Delivery stopped the message waits in a delivery
+queue whose LastError names port 475.
+"""
+from __future__ import annotations
+
+import smtplib
+import socket
+
+import pytest
+
+from mailflowlab import Lab, LabError
+from mailflowlab.smtp import replies
+
+ALICE = "alice@exchange2013demo.com"
+BOB = "bob@exchange2013demo.com"
+CAROL = "carol@exchange2013demo.com"
+
+PRX5 = "451 4.7.0 Temporary server error. Please try again later. PRX5"
+OUTSIDE_MESSAGE = (b"From: printer@outside.example\r\nTo: bob@exchange2013demo.com\r\n"
+                   b"Subject: scan\r\nMessage-ID: <scan-1@outside.example>\r\n\r\nHello\r\n")
+
+
+def _session(address: tuple[str, int], lines: list[bytes]) -> list[str]:
+    """A telnet-like session: read the banner, then send each line and read its reply."""
+    replies_seen = []
+    with socket.create_connection(address, timeout=10) as sock:
+        reader = sock.makefile("rb")
+
+        def reply() -> str:
+            text = []
+            while True:
+                line = reader.readline().decode().rstrip("\r\n")
+                text.append(line)
+                if line[3:4] != "-":
+                    return "\n".join(text)
+        replies_seen.append(reply())
+        for line in lines:
+            sock.sendall(line)
+            replies_seen.append(reply())
+    return replies_seen
+
+
+def test_front_end_answers_until_the_dot_then_451_prx5_when_every_transport_is_stopped(lab: Lab) -> None:
+    lab.stop_service("MB1", "Transport")
+    lab.stop_service("MB2", "Transport")
+    got = _session(lab.endpoint("CA1", "Default Frontend CA1"), [
+        b"EHLO printer.outside.example\r\n", b"MAIL FROM:<printer@outside.example>\r\n",
+        b"RCPT TO:<bob@exchange2013demo.com>\r\n", b"DATA\r\n", OUTSIDE_MESSAGE + b".\r\n",
+        b"QUIT\r\n"])
+    assert got[0].startswith("220 CA1.exchange2013demo.com Microsoft ESMTP MAIL Service ready at ")
+    assert got[1].startswith("250-CA1.exchange2013demo.com Hello [203.0.113.50]")
+    assert got[2:] == ["250 2.1.0 Sender OK", "250 2.1.5 Recipient OK",
+                       "354 Start mail input; end with <CRLF>.<CRLF>", PRX5,
+                       "221 2.0.0 Service closing transmission channel"]
+    lab.settle()
+    # Nobody kept the message: no queue holds it and no mailbox got it.
+    assert lab.queues()[["Identity", "MessageCount"]].values.tolist() == [["MB1\\Submission", 0],
+                                                                          ["MB2\\Submission", 0]]
+    assert lab.mailbox(BOB).messages == []
+    assert lab.tracking_log().empty
+
+
+def test_the_sender_retries_after_transport_is_back_and_the_message_arrives_once(lab: Lab) -> None:
+    lab.stop_service("MB1", "Transport")
+    lab.stop_service("MB2", "Transport")
+    host, port = lab.endpoint("CA1", "Default Frontend CA1")
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("printer@outside.example", [BOB], OUTSIDE_MESSAGE)
+    assert (refused.value.smtp_code, refused.value.smtp_error.decode()) == (451, PRX5[4:])
+    lab.start_service("MB2", "Transport")
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        assert client.sendmail("printer@outside.example", [BOB], OUTSIDE_MESSAGE) == {}
+    lab.settle()
+    assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == ["<scan-1@outside.example>"]
+
+
+def test_one_stopped_transport_is_not_noticed_the_front_end_fails_over(lab: Lab) -> None:
+    lab.stop_service("MB2", "Transport")
+    host, port = lab.endpoint("CA1", "Default Frontend CA1")
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        assert client.sendmail("printer@outside.example", [BOB], OUTSIDE_MESSAGE) == {}
+    lab.settle()
+    assert len(lab.mailbox(BOB).messages) == 1
+    assert lab.path("<scan-1@outside.example>") == [
+        ("CA1", "Front End Transport"), ("MB1", "Transport"), ("MB2", "Mailbox Transport Delivery")]
+
+
+def test_stopped_delivery_keeps_the_message_in_transport_with_a_475_last_error(lab: Lab) -> None:
+    lab.stop_service("MB2", "Mailbox Transport Delivery")
+    msg = lab.send(ALICE, BOB, subject="waits")
+    error = replies.CONNECT_FAILED.format(endpoint="10.0.0.12:475")
+    assert error.endswith("The last endpoint attempted was 10.0.0.12:475")
+    queues = lab.queues()
+    assert queues.to_dict("records") == [
+        {"Identity": "MB1\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0,
+         "NextHopDomain": "Submission", "NextHopCategory": "Internal", "RetryCount": 0,
+         "NextRetryTime": "", "LastError": ""},
+        {"Identity": "MB2\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0,
+         "NextHopDomain": "Submission", "NextHopCategory": "Internal", "RetryCount": 0,
+         "NextRetryTime": "", "LastError": ""},
+        {"Identity": "MB2\\3", "DeliveryType": "SmtpDeliveryToMailbox", "Status": "Retry",
+         "MessageCount": 1, "NextHopDomain": "DB02", "NextHopCategory": "Internal", "RetryCount": 1,
+         "NextRetryTime": "2014-03-04 09:05:01", "LastError": error}]
+    messages = lab.queue_messages("MB2\\3")
+    assert messages[["Identity", "FromAddress", "Status", "Subject", "LastError",
+                      "MessageSourceName"]].values.tolist() == [
+        ["MB2\\3\\5111011082241", ALICE, "Retry", "waits", error, "SMTP:Default MB2"]]
+    # Mailbox Transport holds nothing: the message is in Sent Items, not in any Outbox.
+    assert lab.mailbox(ALICE).outbox == [] and len(lab.mailbox(ALICE).sent_items) == 1
+
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    assert lab.mailbox(BOB).messages == []          # the queue waits for its NextRetryTime
+    lab.advance(minutes=5)
+    assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == [msg.message_id]
+    assert lab.queues()["Identity"].tolist() == ["MB1\\Submission", "MB2\\Submission"]
+    log = lab.tracking_log(msg)
+    assert log[["Timestamp", "ServerHostname", "Source", "EventId"]].values.tolist() == [
+        ["2014-03-04 09:00:00", "MB2.exchange2013demo.com", "STOREDRIVER", "NOTIFYMAPI"],
+        ["2014-03-04 09:00:00", "MB2.exchange2013demo.com", "STOREDRIVER", "RECEIVE"],
+        ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "SMTP", "RECEIVE"],
+        ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "STOREDRIVER", "SUBMIT"],
+        ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "QUEUE", "DEFER"],
+        ["2014-03-04 09:05:02", "MB2.exchange2013demo.com", "STOREDRIVER", "DELIVER"],
+        ["2014-03-04 09:05:02", "MB2.exchange2013demo.com", "SMTP", "SEND"]]
+
+
+def test_retry_queue_only_works_on_a_queue_in_retry(lab: Lab) -> None:
+    lab.stop_service("MB1", "Mailbox Transport Delivery")
+    lab.send(ALICE, CAROL, subject="retry me")
+    with pytest.raises(LabError, match=r"The queue 'MB2\\Submission' is Ready; Retry-Queue works only "
+                                       r"on queues in Retry\."):
+        lab.retry_queue("MB2\\Submission")
+    with pytest.raises(LabError, match=r"The queue 'MB9\\1' couldn't be found"):
+        lab.retry_queue("MB9\\1")
+    lab.start_service("MB1", "Mailbox Transport Delivery")
+    lab.retry_queue("MB2\\3")
+    assert len(lab.mailbox(CAROL).messages) == 1
+
+
+def test_a_message_from_outside_any_mailbox_is_in_the_tracking_log(lab: Lab) -> None:
+    host, port = lab.endpoint("CA1", "Default Frontend CA1")
+    with smtplib.SMTP(host, port, timeout=10) as client:
+        client.sendmail("printer@outside.example", [CAROL], OUTSIDE_MESSAGE)
+    lab.settle()
+    log = lab.tracking_log("<scan-1@outside.example>")
+    assert log[["ServerHostname", "Source", "EventId", "ConnectorId", "Sender",
+                "Recipients"]].values.tolist() == [
+        ["MB1.exchange2013demo.com", "SMTP", "RECEIVE", "MB1\\Default MB1", "printer@outside.example", CAROL],
+        ["MB1.exchange2013demo.com", "STOREDRIVER", "DELIVER", "MB1\\Mailbox Delivery",
+         "printer@outside.example", CAROL],
+        ["MB1.exchange2013demo.com", "SMTP", "SEND", "Intra-Organization SMTP Send Connector",
+         "printer@outside.example", CAROL]]
