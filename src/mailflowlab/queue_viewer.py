@@ -1,0 +1,117 @@
+"""Watching Transport's queues while virtual time moves: a widget and a retry timeline.
+
+`QueueViewer(lab)` is a small Queue Viewer (the Exchange Toolbox tool): the Get-Queue and
+Get-Message tables, the virtual clock, buttons that advance time (+1 min, +10 min, +1 hour,
++1 day) and a toggle per transport service (Stop-Service / Start-Service). Everything goes
+through the lab's public API, so what the panel shows is what a cell would print.
+
+`retry_timeline(lab, message)` draws one message's tracking events on a line, with the time
+since the first event, so the gaps between retries are visible at a glance.
+"""
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+import graphviz
+import ipywidgets as widgets
+import pandas as pd
+
+from .lab import Lab, SentMessage
+
+#: The time steps the buttons offer, as keyword arguments of `Lab.advance`.
+STEPS: dict[str, dict[str, float]] = {
+    "+1 min": {"minutes": 1}, "+10 min": {"minutes": 10},
+    "+1 hour": {"hours": 1}, "+1 day": {"days": 1},
+}
+
+#: Colours of event kinds on the timeline (6-digit hex, which Graphviz 2.43 draws right).
+EVENT_COLOURS = {"DEFER": "#ffe0b2", "FAIL": "#ffcdd2", "DSN": "#fff9c4", "DELIVER": "#c8e6c9",
+                 "SEND": "#e3f2fd", "RECEIVE": "#e3f2fd", "SUBMIT": "#e3f2fd"}
+
+
+def _table(df: pd.DataFrame, columns: list[str]) -> str:
+    """A DataFrame as a compact HTML table (empty frames say so)."""
+    if df.empty:
+        return "<i>(none)</i>"
+    return df[columns].to_html(index=False, escape=True, border=0)
+
+
+class QueueViewer(widgets.VBox):
+    """Get-Queue and Get-Message that refresh after every button press."""
+
+    QUEUE_COLUMNS = ["Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain",
+                     "NextRetryTime", "LastError"]
+    MESSAGE_COLUMNS = ["Identity", "FromAddress", "Status", "Subject", "RetryCount", "LastError"]
+
+    def __init__(self, lab: Lab, services: list[tuple[str, str]] | None = None) -> None:
+        self.lab = lab
+        self.clock = widgets.HTML()
+        self.queue_table = widgets.HTML()
+        self.message_table = widgets.HTML()
+        steps = []
+        for label, delta in STEPS.items():
+            button = widgets.Button(description=label, tooltip=f"lab.advance({delta})",
+                                    layout=widgets.Layout(width="90px"))
+            button.on_click(lambda _b, delta=delta: self.advance(**delta))
+            steps.append(button)
+        table = lab.services_table()
+        chosen = services or [(r.Server, r.Service) for r in table.itertuples()]
+        running = {(r.Server, r.Service): r.Status == "Running" for r in table.itertuples()}
+        self.toggles: dict[tuple[str, str], widgets.ToggleButton] = {}
+        for server, service in chosen:
+            toggle = widgets.ToggleButton(value=running[(server, service)],
+                                          description=f"{server} {service}",
+                                          layout=widgets.Layout(width="260px"))
+            toggle.observe(lambda change, key=(server, service): self.toggle(key, change["new"]), "value")
+            self.toggles[(server, service)] = toggle
+        super().__init__([
+            widgets.HBox([self.clock, *steps]),
+            widgets.HBox(list(self.toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HTML("<b>Get-Queue</b>"), self.queue_table,
+            widgets.HTML("<b>Get-Message</b>"), self.message_table,
+        ])
+        self.refresh()
+
+    def advance(self, **delta: float) -> None:
+        """Move virtual time on (due retries run), then redraw."""
+        self.lab.advance(**delta)
+        self.refresh()
+
+    def toggle(self, key: tuple[str, str], running: bool) -> None:
+        """Start or stop a service as its button says, then redraw."""
+        (self.lab.start_service if running else self.lab.stop_service)(*key)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the queues, messages, clock and services again."""
+        now = self.lab.now()
+        self.clock.value = f"<b>Virtual time:</b> {html.escape(now.strftime('%Y-%m-%d %H:%M:%S %z'))}&nbsp;"
+        self.queue_table.value = _table(self.lab.queues(), self.QUEUE_COLUMNS)
+        self.message_table.value = _table(self.lab.queue_messages(), self.MESSAGE_COLUMNS)
+        status = {(r.Server, r.Service): r.Status for r in self.lab.services_table().itertuples()}
+        for key, toggle in self.toggles.items():
+            toggle.button_style = "success" if status[key] == "Running" else "danger"
+            toggle.icon = "play" if status[key] == "Running" else "stop"
+
+
+def retry_timeline(lab: Lab, message: SentMessage | str) -> graphviz.Digraph:
+    """One message's tracking events left to right, each with its time since the first."""
+    log = lab.tracking_log(message)
+    graph = graphviz.Digraph("retries", graph_attr={"rankdir": "LR", "fontname": "Helvetica"},
+                             node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica",
+                                        "fontsize": "10"})
+    if log.empty:
+        graph.node("none", "no tracking events for this message")
+        return graph
+    first = datetime.strptime(log["Timestamp"].iloc[0], "%Y-%m-%d %H:%M:%S")
+    previous = None
+    for i, event in enumerate(log.itertuples()):
+        at = datetime.strptime(event.Timestamp, "%Y-%m-%d %H:%M:%S") - first
+        minutes, seconds = divmod(int(at.total_seconds()), 60)
+        label = f"{event.EventId}\\n+{minutes // 60}:{minutes % 60:02d}:{seconds:02d}\\n{event.ServerHostname.split('.')[0]}"
+        graph.node(f"e{i}", label, fillcolor=EVENT_COLOURS.get(event.EventId, "#eeeeee"))
+        if previous is not None:
+            graph.edge(previous, f"e{i}")
+        previous = f"e{i}"
+    return graph
