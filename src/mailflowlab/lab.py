@@ -14,10 +14,11 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 
+from . import connectors
 from .clock import EPOCH, VirtualClock
 from .headers import format_date
 from .message import WIRE, to_bytes
@@ -25,7 +26,9 @@ from .ids import IdSource
 from .queues import Queue, RetryPolicy, message_frame, queue_frame
 from .services.base import LabContext, PathLog, Service
 from .services.frontend import FrontEndTransport
+from .services.edge import EdgeTransport
 from .services.hub2010 import HubTransport2010
+from .services.internet import Internet
 from .services.mailbox_transport import MailboxTransportDelivery, MailboxTransportSubmission
 from .services.transport import Transport
 from .smtp.network import Endpoint, SimulatedNetwork
@@ -42,6 +45,7 @@ SERVICE_CLASSES: dict[str, type[Service]] = {
     MAILBOX_TRANSPORT_SUBMISSION: MailboxTransportSubmission,
     MAILBOX_TRANSPORT_DELIVERY: MailboxTransportDelivery,
     HUB_TRANSPORT_2010: HubTransport2010,
+    EDGE_TRANSPORT: EdgeTransport,
 }
 
 #: Safety net for `advance`: more retry rounds than this in one call means a bug, not mail.
@@ -83,6 +87,8 @@ class Lab:
                 cls = SERVICE_CLASSES.get(name)
                 if cls is not None:
                     self.services[(server.name, name)] = cls(self.ctx, server)
+        #: Outside senders, outside mailboxes and DNS: `lab.internet.send(...)`.
+        self.internet = Internet(self.ctx, self.settle)
         self._started = False
 
     # --- life cycle -------------------------------------------------------------------
@@ -97,6 +103,7 @@ class Lab:
             self._lock = asyncio.Lock()
             for svc in self.services.values():
                 await svc.start()
+            await self.internet.start()
         self.runtime.call(_start())
         return self
 
@@ -108,6 +115,7 @@ class Lab:
         async def _stop() -> None:
             for svc in self.services.values():
                 await svc.stop()
+            await self.internet.stop()
         try:
             self.runtime.call(_stop())
         finally:
@@ -130,7 +138,7 @@ class Lab:
         assert self._lock is not None
         async with self._lock:
             while True:
-                for svc in self.services.values():
+                for svc in self._workers():
                     if await svc.run_due():
                         break
                 else:
@@ -140,7 +148,7 @@ class Lab:
         target = self.clock.now() + delta
         await self._settle()
         for _ in range(MAX_ROUNDS):
-            due = [t for svc in self.services.values() if svc.running and (t := svc.next_due()) is not None]
+            due = [t for svc in self._workers() if svc.running and (t := svc.next_due()) is not None]
             if not due or min(due) > target:
                 break
             self.clock.advance_to(min(due))
@@ -149,6 +157,10 @@ class Lab:
             raise RuntimeError("the lab kept finding due work: a retry loop that never ends")
         self.clock.advance_to(target)
         await self._settle()
+
+    def _workers(self) -> list[Service | Internet]:
+        """Everything that does work on its own: the services, then the Internet's senders."""
+        return [*self.services.values(), self.internet]
 
     def _resolve_mx(self, domain: str) -> Endpoint | None:
         """DNS for outside domains; the Internet (when the lab has one) answers it."""
@@ -263,6 +275,57 @@ class Lab:
                                  "Status": "Listening" if b.listening else "Stopped"})
         return pd.DataFrame(rows, columns=["Server", "Service", "Connector", "Exchange address",
                                            "Lab address", "Status"])
+
+    # --- connectors (connectors.py) -------------------------------------------------------
+    def receive_connectors(self, server: str | None = None) -> pd.DataFrame:
+        """Get-ReceiveConnector: name, service, port, permission groups, remote IP ranges."""
+        if server:
+            self._server(server)
+        return connectors.receive_connector_frame(self, server)
+
+    def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
+        """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
+        max_message_size=): the next SMTP session meets the new settings."""
+        self._server(server)
+        connectors.set_receive_connector(self, server, name, **changes)
+
+    def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
+        """New-ReceiveConnector (remote_ip_ranges=, port=25, permission_groups=,
+        anonymous_relay=): e.g. a relay connector for a device's IP; it listens at once."""
+        self._server(server)
+        c = connectors.new_receive_connector(self, server, name, **settings)
+        svc = self.service(c.server, c.service)
+        svc.sync_bindings()
+        if svc.running and self._started:
+            self.runtime.call(svc.start())
+
+    def send_connectors(self) -> pd.DataFrame:
+        """Get-SendConnector."""
+        return connectors.send_connector_frame(self)
+
+    def new_send_connector(self, name: str, **settings: Any) -> None:
+        """New-SendConnector (address_spaces=["*"], source_servers=, frontend_proxy=False): a
+        routing change, so every Unreachable queue is resubmitted and its mail moves on."""
+        connectors.new_send_connector(self, name, **settings)
+        self._routing_changed()
+
+    def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
+        """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
+        connectors.find_send_connector(self, name).frontend_proxy = bool(frontend_proxy)
+        self._routing_changed()
+
+    def _routing_changed(self) -> None:
+        self._require_started()
+
+        async def _resubmit() -> None:
+            for t in self._transport_services():
+                # Forget next hops of idle queues, so new mail is routed by the new settings.
+                for key in [k for k in t.targets if not (q := t.delivery_queues.get(k)) or not q.messages]:
+                    del t.targets[key]
+                if t.unreachable.messages:
+                    t.resubmit_unreachable()
+            await self._settle()
+        self.runtime.call(_resubmit())
 
     # --- looking at mail ------------------------------------------------------------------
     def mailbox(self, address: str) -> MailboxFolders:

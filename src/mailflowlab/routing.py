@@ -17,6 +17,11 @@ from .topology import Organization, SendConnector, Server, transport_port
 INTRA_ORG = "Intra-Organization SMTP Send Connector"
 MAILBOX_DELIVERY_PORT = 475
 OUTBOUND_PROXY_PORT = 717
+#: An Edge talks SMTP on 25 both ways: to the Internet and to the Mailbox servers (§6).
+EDGE_PORT = 25
+#: The EdgeSync inbound connector's address space and smart host: "all accepted domains"
+#: and "all Mailbox servers in the subscribed site" (§2.2).
+INBOUND_SPACE = "--"
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ def route(org: Organization, here: Server, recipient: str,
     `resolve_mx(domain)` returns the Endpoint of the domain's MX on the Internet, or None.
     Raises RecipientNotFound or NoRoute."""
     domain = recipient.rpartition("@")[2].lower()
+    if here.has_role("Edge"):
+        return edge_route(org, here, domain, resolve_mx)
     if org.is_accepted(domain):
         mbx = org.mailbox(recipient)
         if mbx is None:
@@ -134,6 +141,12 @@ def route(org: Organization, here: Server, recipient: str,
     connector = pick_send_connector(org, domain)
     if connector is None:
         raise NoRoute(domain)
+    edges = [org.server(s) for s in connector.source_servers if org.server(s).has_role("Edge")]
+    if edges:
+        # A connector sourced on an Edge (EdgeSync - <Site> to Internet): Transport relays to
+        # the Edge over the implicit intra-org connector; FET is never used (§6).
+        return NextHop("SmtpRelayWithinAdSiteToEdge", connector.name, INTRA_ORG,
+                       tuple((e.name, Endpoint(e.ip, EDGE_PORT)) for e in edges), category="External")
     if connector.frontend_proxy:
         cas = sorted((s for s in org.site_servers(here.site) if s.has_role("ClientAccess")
                       and s.version >= 2013), key=lambda s: s.name)
@@ -141,4 +154,34 @@ def route(org: Organization, here: Server, recipient: str,
     else:
         mx = resolve_mx(domain)
         targets = ((f"mx.{domain}", mx),) if mx is not None else ()
+    return NextHop("DnsConnectorDelivery", domain, connector.name, targets, category="External")
+
+
+def edge_route(org: Organization, edge: Server, domain: str,
+               resolve_mx) -> NextHop:  # type: ignore[no-untyped-def]
+    """The next hop as an Edge Transport server sees it: it knows no mailboxes, only its
+    send connectors. Categorization on Edge "is a short process in which the message is put
+    directly into a delivery queue" (§6).
+
+    Accepted domains go out by the Edge's inbound connector (address space `--`): to the
+    connector's smart hosts, or, with smart host `--`, to port 25 of every Mailbox server in
+    the subscribed site. Everything else goes to the Internet by the MX record."""
+    mine = [c for c in org.send_connectors if edge.name in c.source_servers]
+    if org.is_accepted(domain):
+        inbound = next((c for c in mine if INBOUND_SPACE in c.address_spaces), None)
+        if inbound is None:
+            raise NoRoute(domain)
+        if inbound.smart_hosts == (INBOUND_SPACE,):
+            hosts = mailbox_servers(org, edge.site)
+        else:
+            hosts = [org.server(h) for h in inbound.smart_hosts]
+        return NextHop("SmartHostConnectorDelivery", ",".join(inbound.smart_hosts), inbound.name,
+                       tuple((s.name, Endpoint(s.ip, EDGE_PORT)) for s in hosts))
+    scored = [(c.matches(domain), -c.cost, c.name, c) for c in mine]
+    scored = [s for s in scored if s[0] is not None]
+    if not scored:
+        raise NoRoute(domain)
+    connector = max(scored, key=lambda s: s[:3])[3]
+    mx = resolve_mx(domain)
+    targets = ((f"mx.{domain}", mx),) if mx is not None else ()
     return NextHop("DnsConnectorDelivery", domain, connector.name, targets, category="External")

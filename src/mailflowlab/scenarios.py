@@ -5,18 +5,25 @@ Services": exchange2013demo.com with a Client Access server and two Mailbox serv
 """
 from __future__ import annotations
 
-from .topology import (BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, Server)
+from .topology import (BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, SendConnector, Server)
 
 
-def exchange2013demo() -> Organization:
+def exchange2013demo(edge: str | None = None) -> Organization:
     """The article's organization: Exchange 2013 SP1 (15.0.847.32) in one AD site.
 
     CA1 (10.0.0.10) is a Client Access server, MB1 (10.0.0.11) and MB2 (10.0.0.12) are
     Mailbox servers. alice@ and bob@ live on database DB02 on MB2, carol@ on DB01 on MB1.
     The MX record points at CA1. Out of the box there is no send connector to the Internet.
+
+    `edge="2010"` adds the article's Exchange 2010 SP3 Edge, EDGE2010 (172.16.0.10), whose
+    inbound connector was pointed at CA1; `edge="2013"` a 2013 SP1 Edge, EDGE2013
+    (172.16.0.11), with the EdgeSync connectors as New-EdgeSubscription creates them. Either
+    way the MX record points at the Edge and outbound mail leaves through it.
     """
     d = "exchange2013demo.com"
-    return Organization(
+    if edge not in (None, "2010", "2013"):
+        raise ValueError(f"edge must be None, '2010' or '2013', not {edge!r}")
+    org = Organization(
         name="Exchange 2013 demo", domain=d,
         servers=[
             Server("CA1", "10.0.0.10", d, roles=("ClientAccess",)),
@@ -32,6 +39,34 @@ def exchange2013demo() -> Organization:
         mx="CA1",
         description=exchange2013demo.__doc__ or "",
     )
+    return org if edge is None else _with_edge(org, edge)
+
+
+def _with_edge(org: Organization, version: str) -> Organization:
+    """Subscribe an Edge Transport server to the org's site (fact sheet §2.2, §6).
+
+    EdgeSync creates `EdgeSync - <Site> to Internet` (address space *, DNS routing) and
+    `EdgeSync - Inbound to <Site>` (address space and smart host `--`: every accepted domain,
+    to every Mailbox server of the site). The article's 2010 Edge was configured to send
+    inbound mail to CA1 instead; UNCERTAIN: Microsoft says a 2007/2010 Edge always talks to
+    the Transport service directly (§9 item 4), yet the article's headers show CA1's FET."""
+    site = org.sites[0].name
+    if version == "2010":
+        edge = Server("EDGE2010", "172.16.0.10", org.domain, version=2010, build=BUILD_2010_SP3, roles=("Edge",))
+        inbound_hosts: tuple[str, ...] = (f"CA1.{org.domain}",)
+    else:
+        edge = Server("EDGE2013", "172.16.0.11", org.domain, roles=("Edge",))
+        inbound_hosts = ("--",)
+    servers = [*org.servers, edge]
+    return Organization(
+        name=f"{org.name} with an Exchange {version} Edge", domain=org.domain, servers=servers,
+        databases=org.databases, mailboxes=org.mailboxes, sites=org.sites,
+        site_links=org.site_links, accepted_domains=org.accepted_domains,
+        send_connectors=[
+            SendConnector(f"EdgeSync - {site} to Internet", ("*",), (edge.name,), cost=100),
+            SendConnector(f"EdgeSync - Inbound to {site}", ("--",), (edge.name,), smart_hosts=inbound_hosts),
+        ],
+        mx=edge.name, utc_offset=org.utc_offset, description=org.description)
 
 
 def exchange2010demo() -> Organization:

@@ -100,6 +100,9 @@ class ReceiveConnector:
     max_message_size: int = 36 * MB
     description: str = ""
     enabled: bool = True
+    #: ms-Exch-SMTP-Accept-Any-Recipient granted to ANONYMOUS LOGON: a relay connector for a
+    #: device (allow-anonymous-relay doc). Off on every default connector.
+    anonymous_relay: bool = False
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""

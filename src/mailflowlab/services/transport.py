@@ -53,6 +53,9 @@ class Transport(Service):
             content = strip_org_headers(content)
         if header(content, NETWORK_MESSAGE_ID) is None:
             content = prepend(content, NETWORK_MESSAGE_ID, self.ctx.ids.guid())
+        if header(content, "Message-ID") is None:
+            # A telnet-typed message has none; Exchange gives it <guid@server> (§5.1's reply).
+            content = prepend(content, "Message-ID", f"<{self.ctx.ids.guid()}@{self.server.fqdn}>")
         now = self.ctx.clock.hop()
         content = self.stamp(session, content, now)
         connector = session.connector.name if session.connector else ""

@@ -1,0 +1,6 @@
+"""`python -m mailflowlab serve [SCENARIO]`: the same as the `mailflowlab` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,97 @@
+"""`mailflowlab serve [SCENARIO]`: start a lab and leave it running for real clients.
+
+    $ mailflowlab serve exchange2013demo --edge 2013
+    $ telnet 127.0.0.1 <port printed beside "Default internal receive connector EDGE2013">
+
+It prints every listener with its Exchange name and port beside the loopback address to
+use, then waits. Mail that telnet, swaks or curl hand over moves on by itself, and each
+delivery is printed as it happens. Ctrl-C or SIGTERM closes the lab: no listener is left.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import signal
+import sys
+import threading
+
+from . import scenarios
+from .lab import Lab
+from .smtp.network import Peer
+
+#: Exit code for a usage error (bad scenario, port in use), as argparse uses.
+USAGE_ERROR = 2
+
+
+def scenario_names() -> list[str]:
+    """The scenarios a lab can be started with: every public function of `scenarios`."""
+    return sorted(n for n, f in vars(scenarios).items()
+                  if inspect.isfunction(f) and not n.startswith("_") and f.__module__ == scenarios.__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mailflowlab", description="Mail Flow Lab: Exchange 2013 mail flow on 127.0.0.1")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start a lab and print its listeners for telnet, swaks or curl")
+    serve.add_argument("scenario", nargs="?", default="exchange2013demo",
+                       help=f"one of: {', '.join(scenario_names())} (default exchange2013demo)")
+    serve.add_argument("--edge", choices=["2010", "2013"], help="exchange2013demo only: add an Edge server")
+    serve.add_argument("--port", type=int, help="loopback port for the MX's port-25 listener (default: any free one)")
+    serve.add_argument("--client-ip", default=None,
+                       help="simulated IP that outside clients appear from (default 203.0.113.50)")
+    return p
+
+
+def _fail(message: str) -> int:
+    print(f"mailflowlab: error: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.scenario not in scenario_names():
+        return _fail(f"unknown scenario '{args.scenario}'; choose one of: {', '.join(scenario_names())}")
+    build = getattr(scenarios, args.scenario)
+    if args.edge and "edge" not in inspect.signature(build).parameters:
+        return _fail(f"scenario '{args.scenario}' has no Edge option")
+    org = build(edge=args.edge) if args.edge else build()
+    lab = Lab(org)
+    if args.client_ip:
+        lab.network.outside_client = Peer("unknown", args.client_ip)
+    if args.port is not None:
+        mx = lab.org.server(lab.org.mx) if lab.org.mx else None
+        svc = next((s for s in lab.services.values() if mx is not None and s.server.name == mx.name
+                    and any(b.port == 25 for b in s.bindings)), None)
+        if svc is None:
+            return _fail("this scenario has no MX listener on port 25 to put on --port")
+        next(b for b in svc.bindings if b.port == 25).real_port = args.port
+    lab.start()
+    try:
+        if args.port is not None and args.port not in {b.real_port for s in lab.services.values() for b in s.bindings}:
+            return _fail(f"port {args.port} on 127.0.0.1 is in use; pick another or leave --port out")
+        print(f"{org.name}: {org.domain}, MX -> {org.mx}")
+        print(lab.endpoints().drop(columns=["Status"]).to_string(index=False))
+        print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        seen = 0
+        while not stop.wait(0.2):
+            events = lab.tracking.events
+            for e in events[seen:]:
+                if e.EventId in ("DELIVER", "FAIL"):
+                    print(f"{e.Timestamp:%H:%M:%S} {e.EventId} {e.Recipients} <- {e.Sender or '<>'} "
+                          f"'{e.MessageSubject}' on {e.ServerHostname} {e.RecipientStatus}", flush=True)
+            seen = len(events)
+        print("Stopping the lab.", flush=True)
+        return 0
+    finally:
+        lab.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

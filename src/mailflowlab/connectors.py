@@ -1,0 +1,182 @@
+"""Connector management: Get-, Set- and New-ReceiveConnector, New- and Set-SendConnector.
+
+Receive connectors decide who may talk to a listener and what they may do (fact sheet §2.1);
+send connectors decide where mail for outside domains leaves (§2.2). The Lab's methods of the
+same names call these; a change takes effect for the next SMTP session, as in Exchange.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Iterable
+
+import pandas as pd
+
+from .topology import (ANONYMOUS, EDGE_TRANSPORT, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS,
+                       EXCHANGE_USERS, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, PARTNERS, TRANSPORT,
+                       ReceiveConnector, SendConnector, _bounds)
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+PERMISSION_GROUPS = (ANONYMOUS, EXCHANGE_USERS, EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, PARTNERS)
+
+#: Get-ReceiveConnector's TransportRole for each service's connectors.
+TRANSPORT_ROLES = {FRONT_END_TRANSPORT: "FrontendTransport", TRANSPORT: "HubTransport",
+                   HUB_TRANSPORT_2010: "HubTransport", EDGE_TRANSPORT: "HubTransport"}
+
+RECEIVE_COLUMNS = ["Identity", "Enabled", "TransportRole", "Service", "Bindings", "RemoteIPRanges",
+                   "PermissionGroups", "AuthMechanism", "MaxMessageSize"]
+SEND_COLUMNS = ["Identity", "AddressSpaces", "SourceTransportServers", "SmartHosts",
+                "FrontendProxyEnabled", "Cost"]
+
+
+def _error(text: str) -> Exception:
+    from .lab import LabError
+    return LabError(text)
+
+
+def _size(n: int) -> str:
+    mb = n / (1024 * 1024)
+    return f"{mb:g} MB ({n:,} bytes)"
+
+
+def receive_connector_frame(lab: "Lab", server: str | None = None) -> pd.DataFrame:
+    """Get-ReceiveConnector: every receive connector, or those of one server."""
+    org = lab.org
+    name = org.server(server).name if server else None
+    rows = []
+    for c in org.receive_connectors:
+        if name is not None and c.server != name:
+            continue
+        rows.append({"Identity": f"{c.server}\\{c.name}", "Enabled": c.enabled,
+                     "TransportRole": TRANSPORT_ROLES.get(c.service, "MailboxDelivery"),
+                     "Service": c.service, "Bindings": f"0.0.0.0:{c.port}",
+                     "RemoteIPRanges": ", ".join(c.remote_ip_ranges),
+                     "PermissionGroups": ", ".join(c.permission_groups) or "None",
+                     "AuthMechanism": ", ".join(c.auth_mechanisms), "MaxMessageSize": _size(c.max_message_size)})
+    return pd.DataFrame(rows, columns=RECEIVE_COLUMNS)
+
+
+def find_receive_connector(lab: "Lab", server: str, name: str) -> ReceiveConnector:
+    srv = lab.org.server(server)
+    for c in lab.org.connectors_of(srv.name):
+        if c.name.lower() == name.lower():
+            return c
+    names = ", ".join(c.name for c in lab.org.connectors_of(srv.name)) or "none"
+    raise _error(f"The operation couldn't be performed because object '{srv.name}\\{name}' couldn't "
+                 f"be found. Receive connectors on {srv.name}: {names}.")
+
+
+def _groups(groups: Iterable[str]) -> tuple[str, ...]:
+    found = tuple(groups)
+    for g in found:
+        if g not in PERMISSION_GROUPS:
+            raise _error(f"'{g}' is not a permission group. Use any of: {', '.join(PERMISSION_GROUPS)}.")
+    return found
+
+
+def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
+    found = tuple(r.strip() for r in ([ranges] if isinstance(ranges, str) else ranges))
+    if not found:
+        raise _error("RemoteIPRanges can't be empty: give at least one address, range or CIDR block.")
+    for r in found:
+        try:
+            lo, hi = _bounds(r)
+        except ValueError:
+            raise _error(f"'{r}' is not an IP address, range (10.0.0.1-10.0.0.9) or CIDR block "
+                         f"(10.0.0.0/24).") from None
+        if lo > hi:
+            raise _error(f"The range '{r}' starts after it ends.")
+    return found
+
+
+def set_receive_connector(lab: "Lab", server: str, name: str, *, permission_groups: Iterable[str] | None = None,
+                          remote_ip_ranges: Iterable[str] | None = None, enabled: bool | None = None,
+                          max_message_size: int | None = None) -> ReceiveConnector:
+    """Set-ReceiveConnector: change who may connect and what they may do."""
+    c = find_receive_connector(lab, server, name)
+    if permission_groups is not None:
+        c.permission_groups = _groups(permission_groups)
+    if remote_ip_ranges is not None:
+        c.remote_ip_ranges = _ranges(remote_ip_ranges)
+    if enabled is not None:
+        c.enabled = bool(enabled)
+    if max_message_size is not None:
+        if max_message_size <= 0:
+            raise _error("MaxMessageSize must be a positive number of bytes.")
+        c.max_message_size = int(max_message_size)
+    return c
+
+
+def new_receive_connector(lab: "Lab", server: str, name: str, *, remote_ip_ranges: Iterable[str],
+                          port: int = 25, permission_groups: Iterable[str] = (ANONYMOUS,),
+                          anonymous_relay: bool = False, service: str | None = None) -> ReceiveConnector:
+    """New-ReceiveConnector, e.g. a relay connector for a device: its IP only, Anonymous, and
+    ms-Exch-SMTP-Accept-Any-Recipient for ANONYMOUS LOGON (`anonymous_relay=True`).
+
+    On a Client Access server it belongs to Front End Transport (TransportRole
+    FrontendTransport), as Microsoft advises for relay connectors; elsewhere to the server's
+    own transport service."""
+    org = lab.org
+    srv = org.server(server)
+    if any(c.name.lower() == name.lower() for c in org.connectors_of(srv.name)):
+        raise _error(f"A receive connector named '{name}' already exists on {srv.name}.")
+    svc_name = service or (FRONT_END_TRANSPORT if FRONT_END_TRANSPORT in srv.services else srv.services[0]
+                           if srv.services else "")
+    if svc_name not in srv.services:
+        raise _error(f"{srv.name} does not run '{svc_name}'. It runs: {', '.join(srv.services) or 'nothing'}.")
+    if not 0 < port < 65536:
+        raise _error(f"{port} is not a TCP port (1-65535).")
+    for other in org.connectors_of(srv.name):
+        if other.port == port and other.service != svc_name:
+            raise _error(f"Port {port} on {srv.name} already belongs to '{other.name}' of {other.service}; "
+                         f"two services can't listen on one port (they would fight over it).")
+    ranges = _ranges(remote_ip_ranges)
+    for r in ranges:
+        lo, hi = _bounds(r)
+        if isinstance(lo, ipaddress.IPv6Address) or isinstance(hi, ipaddress.IPv6Address):
+            raise _error("The lab's simulated network is IPv4 only: give IPv4 ranges.")
+    c = ReceiveConnector(name, srv.name, svc_name, port, _groups(permission_groups), ranges,
+                         description="Created with New-ReceiveConnector", anonymous_relay=anonymous_relay)
+    org.receive_connectors.append(c)
+    return c
+
+
+def send_connector_frame(lab: "Lab") -> pd.DataFrame:
+    """Get-SendConnector."""
+    rows = [{"Identity": c.name, "AddressSpaces": ", ".join(f"SMTP:{a};{c.cost}" for a in c.address_spaces),
+             "SourceTransportServers": ", ".join(c.source_servers),
+             "SmartHosts": ", ".join(c.smart_hosts) or "", "FrontendProxyEnabled": c.frontend_proxy,
+             "Cost": c.cost} for c in lab.org.send_connectors]
+    return pd.DataFrame(rows, columns=SEND_COLUMNS)
+
+
+def new_send_connector(lab: "Lab", name: str, *, address_spaces: Iterable[str] = ("*",),
+                       source_servers: Iterable[str] | None = None, frontend_proxy: bool = False,
+                       cost: int = 1) -> SendConnector:
+    """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
+    org = lab.org
+    if any(c.name.lower() == name.lower() for c in org.send_connectors):
+        raise _error(f"A send connector named '{name}' already exists.")
+    spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
+                                               else address_spaces))
+    if not spaces:
+        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    mailbox_servers = [s.name for s in org.servers if s.has_role("Mailbox") and s.version >= 2013]
+    sources = tuple(org.server(s).name for s in source_servers) if source_servers else tuple(mailbox_servers)
+    for s in sources:
+        if s not in mailbox_servers:
+            raise _error(f"{s} can't be a source server: only Exchange 2013 Mailbox servers run the "
+                         f"Transport service that sends through send connectors.")
+    c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy)
+    org.send_connectors.append(c)
+    return c
+
+
+def find_send_connector(lab: "Lab", name: str) -> SendConnector:
+    for c in lab.org.send_connectors:
+        if c.name.lower() == name.lower():
+            return c
+    names = ", ".join(c.name for c in lab.org.send_connectors) or "none"
+    raise _error(f"The operation couldn't be performed because object '{name}' couldn't be found. "
+                 f"Send connectors: {names}.")

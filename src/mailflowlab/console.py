@@ -1,0 +1,172 @@
+"""A telnet-like console: type SMTP commands at any receive connector and read every reply.
+
+    print(smtp_session(lab, "CA1", "Default Frontend CA1",
+                       ["EHLO fabrikam.com", "MAIL FROM:<a@fabrikam.com>", "RCPT TO:<bob@exchange2013demo.com>"]))
+
+Each command is sent as one line and its reply read in full, as a person at a telnet prompt
+would; after a `354` reply to DATA, the lines up to the lone `.` are the message and get no
+reply until the dot. The transcript shows the server's lines as they came and the client's
+as typed, so the learner sees exactly what telnet would show. `as_ip` makes the session come
+from a simulated address (a printer at 10.0.0.50, a spam filter), which is how a receive
+connector's RemoteIPRanges pick it out.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .smtp.network import Endpoint, Peer
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+#: Real seconds to wait for a reply before the console reports that none came.
+REPLY_WAIT = 5.0
+
+
+@dataclass
+class Transcript:
+    """What a telnet window would show: `lines`, oldest first; `replies` the server's only."""
+    target: str
+    lines: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    closed_by_server: bool = False
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    @property
+    def last_reply(self) -> str:
+        """The last complete reply (its final line), e.g. '550 5.7.1 Unable to relay'."""
+        return self.replies[-1] if self.replies else ""
+
+
+async def _read_reply(reader: asyncio.StreamReader, t: Transcript) -> bool:
+    """Read one (possibly multi-line) reply into the transcript; False if the server hung up."""
+    while True:
+        try:
+            raw = await asyncio.wait_for(reader.readline(), REPLY_WAIT)
+        except asyncio.TimeoutError:
+            t.lines.append(f"(no reply within {REPLY_WAIT:g} seconds)")
+            return True
+        if not raw:
+            t.lines.append("Connection closed by foreign host.")
+            t.closed_by_server = True
+            return False
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        t.lines.append(line)
+        if len(line) < 4 or line[3] != "-":
+            t.replies.append(line)
+            return True
+
+
+async def run_session(lab: "Lab", endpoint: Endpoint, host: str, commands: list[str],
+                      peer: Peer | None) -> Transcript:
+    """The session itself, on the lab's loop."""
+    t = Transcript(f"{endpoint.ip} {endpoint.port}")
+    t.lines.append(f"$ telnet {endpoint.ip} {endpoint.port}")
+    t.lines.append(f"Trying {endpoint.ip}...")
+    port = lab.network.real_port(endpoint)
+    try:
+        if port is None:
+            raise ConnectionRefusedError
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        t.lines.append("telnet: Unable to connect to remote host: Connection refused")
+        t.closed_by_server = True
+        return t
+    local_port = writer.get_extra_info("sockname")[1]
+    if peer is not None:
+        lab.network.register_caller(local_port, peer)
+    t.lines += [f"Connected to {host}.", "Escape character is '^]'."]
+    try:
+        alive = await _read_reply(reader, t)
+        in_data = False
+        for command in commands:
+            if not alive:
+                break
+            t.lines.append(command)
+            writer.write(command.encode("utf-8") + b"\r\n")
+            await writer.drain()
+            if in_data:
+                if command == ".":
+                    in_data = False
+                    alive = await _read_reply(reader, t)
+                continue
+            alive = await _read_reply(reader, t)
+            in_data = command.strip().upper() == "DATA" and t.last_reply.startswith("354")
+        if alive and t.last_reply.startswith("221"):
+            await _read_reply(reader, t)                 # the server hangs up after QUIT
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+        lab.network.forget_caller(local_port)
+    return t
+
+
+def smtp_session(lab: "Lab", server: str, connector: str, commands: list[str] | str, *,
+                 as_ip: str | None = None, as_name: str = "unknown") -> Transcript:
+    """Run a raw SMTP session against a receive connector and return its transcript.
+
+    `commands` is a list of lines (or one string of lines). The lab settles afterwards, so
+    a message the session handed over has come to rest when this returns."""
+    from .lab import LabError
+    lab._require_started()
+    srv = lab._server(server)
+    lab.endpoint(srv.name, connector)          # a clear LabError for an unknown connector
+    port = next(c.port for c in lab.org.connectors_of(srv.name) if c.name.lower() == connector.lower())
+    lines = commands.splitlines() if isinstance(commands, str) else list(commands)
+    if as_ip is not None:
+        try:
+            ipaddress.ip_address(as_ip)
+        except ValueError:
+            raise LabError(f"'{as_ip}' is not an IP address.") from None
+    peer = Peer(as_name, as_ip) if as_ip is not None else None
+    transcript = lab.runtime.call(run_session(lab, Endpoint(srv.ip, port), srv.fqdn, lines, peer))
+    lab.settle()
+    return transcript
+
+
+DEFAULT_COMMANDS = """EHLO fabrikam.com
+MAIL FROM:<someone@fabrikam.com>
+RCPT TO:<bob@exchange2013demo.com>
+DATA
+Subject: Hello from telnet
+
+Typed by hand.
+.
+QUIT"""
+
+
+def console_widget(lab: "Lab"):  # type: ignore[no-untyped-def]
+    """A telnet window: pick a receive connector, say who you connect as, type, press Run."""
+    import ipywidgets as w
+
+    from .lab import LabError
+
+    rows = lab.endpoints()
+    options = [(f"{r.Connector} ({r.Server}, {r['Exchange address']})", (r.Server, r.Connector))
+               for _, r in rows.iterrows()]
+    target = w.Dropdown(options=options, description="Connector", layout=w.Layout(width="560px"))
+    as_ip = w.Text(value=lab.network.outside_client.ip, description="From IP")
+    text = w.Textarea(value=DEFAULT_COMMANDS, layout=w.Layout(width="560px", height="190px"))
+    run = w.Button(description="Run session", button_style="primary")
+    out = w.Output()
+
+    def _run(_: object) -> None:
+        out.clear_output()
+        try:
+            server, connector = target.value
+            out.append_stdout(f"{smtp_session(lab, server, connector, text.value, as_ip=as_ip.value.strip() or None)}\n")
+        except LabError as exc:                           # a learner's mistake, shown in words
+            out.append_stdout(f"Error: {exc}\n")
+    run.on_click(_run)
+    return w.VBox([target, as_ip, text, run, out])

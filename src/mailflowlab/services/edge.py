@@ -1,0 +1,39 @@
+"""Edge Transport: the server in the perimeter network that meets the Internet first.
+
+It is not a member of the Active Directory forest; an Edge Subscription (EdgeSync) copies
+to its AD LDS the send connectors, accepted domains and the organization's recipients
+(fact sheet §6). With those it does three things this module models:
+
+* listens on `Default internal receive connector <Edge>` (port 25) for the Internet and for
+  the subscribed Mailbox servers;
+* refuses unknown recipients at RCPT with the Recipient Filter agent: `550 5.1.1 User unknown`;
+* queues and relays like the Transport service it descends from, by its send connectors:
+  `EdgeSync - Inbound to <Site>` toward the organization, `EdgeSync - <Site> to Internet`
+  outward.
+"""
+from __future__ import annotations
+
+from ..smtp import replies
+from ..smtp.listener import SessionInfo
+from ..topology import EDGE_TRANSPORT, Server
+from .base import LabContext
+from .transport import Transport
+
+
+class EdgeTransport(Transport):
+    """MSExchangeTransport on an Edge Transport server (Exchange 2010 or 2013 SP1)."""
+
+    name = EDGE_TRANSPORT
+
+    def __init__(self, ctx: LabContext, server: Server) -> None:
+        super().__init__(ctx, server)
+        #: The Recipient Filter agent, on by default on an Edge; it needs EdgeSync's
+        #: recipient data, which every Edge in the lab's scenarios has.
+        self.recipient_filter = True
+
+    async def check_recipient(self, session: SessionInfo, address: str) -> str:
+        """Recipient Filter: an address in an accepted domain that no mailbox has."""
+        domain = address.rpartition("@")[2]
+        if self.recipient_filter and self.ctx.org.is_accepted(domain) and self.ctx.org.mailbox(address) is None:
+            return replies.USER_UNKNOWN
+        return replies.RECIPIENT_OK

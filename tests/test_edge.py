@@ -1,0 +1,116 @@
+"""Edge Transport: the article's 2010 Edge and a subscribed 2013 SP1 Edge (fact sheet §0.2 E, §6)."""
+from __future__ import annotations
+
+import pytest
+
+from mailflowlab import Lab, scenarios
+from mailflowlab.console import smtp_session
+
+from .conftest import ALICE, BOB, CAROL
+
+GMAIL = "someone@gmail.com"
+FABRIKAM = "kate@fabrikam.com"
+
+
+@pytest.fixture
+def edge2010() -> Lab:
+    with Lab(scenarios.exchange2013demo(edge="2010")) as lab:
+        yield lab  # type: ignore[misc]
+
+
+@pytest.fixture
+def edge2013() -> Lab:
+    with Lab(scenarios.exchange2013demo(edge="2013")) as lab:
+        yield lab  # type: ignore[misc]
+
+
+def test_article_path_internet_2010_edge_ca1_front_end_mb1(edge2010: Lab) -> None:
+    sent = edge2010.internet.send(GMAIL, CAROL, subject="Through the Edge")
+    received = edge2010.mailbox(CAROL).messages[-1].get_all("Received")
+    assert received[:4] == [
+        "from MB1.exchange2013demo.com (10.0.0.11) by MB1.exchange2013demo.com (10.0.0.11) with Microsoft "
+        "SMTP Server (TLS) id 15.0.847.32 via Mailbox Transport; Tue, 4 Mar 2014 09:00:04 +1000",
+        "from CA1.exchange2013demo.com (10.0.0.10) by MB1.exchange2013demo.com (10.0.0.11) with Microsoft "
+        "SMTP Server (TLS) id 15.0.847.32; Tue, 4 Mar 2014 09:00:03 +1000",
+        "from EDGE2010.exchange2013demo.com (172.16.0.10) by CA1.exchange2013demo.com (10.0.0.10) with "
+        "Microsoft SMTP Server (TLS) id 15.0.847.32 via Frontend Transport; Tue, 4 Mar 2014 09:00:02 +1000",
+        "from mail-pa0-f43.google.com (209.85.220.43) by EDGE2010.exchange2013demo.com (172.16.0.10) with "
+        "Microsoft SMTP Server id 14.3.123.4; Tue, 4 Mar 2014 09:00:01 +1000",
+    ]
+    assert len(received) == 7                       # and Google's own three below
+    assert edge2010.path(sent) == [("EDGE2010", "Edge Transport"), ("CA1", "Front End Transport"),
+                                   ("MB1", "Transport"), ("MB1", "Mailbox Transport Delivery")]
+
+
+def test_2013_edge_delivers_to_transport_on_a_mailbox_server(edge2013: Lab) -> None:
+    sent = edge2013.internet.send(GMAIL, BOB, subject="EdgeSync")
+    received = edge2013.mailbox(BOB).messages[-1].get_all("Received")
+    assert received[:3] == [
+        "from MB1.exchange2013demo.com (10.0.0.11) by MB2.exchange2013demo.com (10.0.0.12) with Microsoft "
+        "SMTP Server (TLS) id 15.0.847.32 via Mailbox Transport; Tue, 4 Mar 2014 09:00:03 +1000",
+        "from EDGE2013.exchange2013demo.com (172.16.0.11) by MB1.exchange2013demo.com (10.0.0.11) with "
+        "Microsoft SMTP Server (TLS) id 15.0.847.32; Tue, 4 Mar 2014 09:00:02 +1000",
+        "from mail-pa0-f43.google.com (209.85.220.43) by EDGE2013.exchange2013demo.com (172.16.0.11) with "
+        "Microsoft SMTP Server id 15.0.847.32; Tue, 4 Mar 2014 09:00:01 +1000",
+    ]
+    assert ("CA1", "Front End Transport") not in edge2013.path(sent)
+
+
+def test_2013_edge_refuses_unknown_recipients_at_rcpt(edge2013: Lab) -> None:
+    t = smtp_session(edge2013, "EDGE2013", "Default internal receive connector EDGE2013",
+                     ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>",
+                      "RCPT TO:<nobody@exchange2013demo.com>", "RCPT TO:<bob@exchange2013demo.com>", "QUIT"])
+    assert t.replies[-4:] == ["250 2.1.0 Sender OK", "550 5.1.1 User unknown", "250 2.1.5 Recipient OK",
+                              "221 2.0.0 Service closing transmission channel"]
+    edge2013.internet.send(GMAIL, "nobody@exchange2013demo.com", subject="typo")
+    bounce = edge2013.internet.mailbox(GMAIL).messages[-1]
+    assert "550 5.1.1 User unknown" in bounce.get_content()
+    assert edge2013.queues()["MessageCount"].sum() == 0
+
+
+def test_edge_refuses_anonymous_relay(edge2013: Lab) -> None:
+    t = smtp_session(edge2013, "EDGE2013", "Default internal receive connector EDGE2013",
+                     ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", "RCPT TO:<x@contoso.com>"])
+    assert t.last_reply == "550 5.7.1 Unable to relay"
+
+
+def test_edgesync_send_connectors_exist_and_outbound_leaves_through_the_edge(edge2013: Lab) -> None:
+    assert list(edge2013.send_connectors()["Identity"]) == [
+        "EdgeSync - Default-First-Site-Name to Internet", "EdgeSync - Inbound to Default-First-Site-Name"]
+    sent = edge2013.send(ALICE, FABRIKAM, subject="out via Edge")
+    arrived = edge2013.internet.mailbox(FABRIKAM).messages[-1]
+    received = arrived.get_all("Received")
+    assert received[0].startswith("from EDGE2013.exchange2013demo.com (EDGE2013.exchange2013demo.com "
+                                  "[172.16.0.11]) by mx.internet.example ")
+    assert received[1] == ("from MB2.exchange2013demo.com (10.0.0.12) by EDGE2013.exchange2013demo.com "
+                           "(172.16.0.11) with Microsoft SMTP Server (TLS) id 15.0.847.32; "
+                           "Tue, 4 Mar 2014 09:00:02 +1000")
+    assert edge2013.path(sent) == [("MB2", "Mailbox Transport Submission"), ("MB2", "Transport"),
+                                   ("EDGE2013", "Edge Transport")]
+    sends = edge2013.tracking_log(sent)
+    assert list(sends[sends["EventId"] == "SEND"]["ConnectorId"]) == [
+        "Intra-Organization SMTP Send Connector", "EdgeSync - Default-First-Site-Name to Internet"]
+
+
+def test_edge_queues_when_the_organization_is_down_and_delivers_on_retry(edge2013: Lab) -> None:
+    for server in ("MB1", "MB2"):
+        edge2013.stop_service(server, "Transport")
+    edge2013.internet.send(GMAIL, BOB, subject="queued at the Edge")
+    q = edge2013.queues()
+    row = q[q["Identity"].str.startswith("EDGE2013\\") & (q["MessageCount"] > 0)].iloc[0]
+    assert (row["DeliveryType"], row["NextHopDomain"], row["Status"]) == ("SmartHostConnectorDelivery", "--", "Retry")
+    assert row["LastError"].endswith("The last endpoint attempted was 10.0.0.12:25")
+    assert edge2013.internet.queue().empty          # the Edge took it: the sender is done
+    for server in ("MB1", "MB2"):
+        edge2013.start_service(server, "Transport")
+    edge2013.advance(minutes=10)
+    assert [m["Subject"] for m in edge2013.mailbox(BOB).messages] == ["queued at the Edge"]
+
+
+def test_receive_connector_table_lists_the_edge_connector(edge2013: Lab) -> None:
+    df = edge2013.receive_connectors("EDGE2013")
+    assert df.to_dict("records") == [{
+        "Identity": "EDGE2013\\Default internal receive connector EDGE2013", "Enabled": True,
+        "TransportRole": "HubTransport", "Service": "Edge Transport", "Bindings": "0.0.0.0:25",
+        "RemoteIPRanges": "0.0.0.0-255.255.255.255", "PermissionGroups": "AnonymousUsers, ExchangeServers, Partners",
+        "AuthMechanism": "TLS, ExchangeServer", "MaxMessageSize": "36 MB (37,748,736 bytes)"}]

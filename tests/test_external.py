@@ -1,0 +1,123 @@
+"""Mail from and to the Internet without an Edge, over real sockets (fact sheet §0.2 B, C)."""
+from __future__ import annotations
+
+import pytest
+
+from mailflowlab import Lab, LabError, parse_hops, scenarios
+
+from .conftest import ALICE, BOB, CAROL
+
+GMAIL = "someone@gmail.com"
+FABRIKAM = "kate@fabrikam.com"
+
+
+def _hops(message) -> list[tuple[str | None, str | None, str | None]]:  # type: ignore[no-untyped-def]
+    return [(h.from_host, h.by_host, h.via) for h in parse_hops(message)]
+
+
+def test_gmail_to_carol_goes_google_then_ca1_front_end_then_mb1(lab: Lab) -> None:
+    sent = lab.internet.send(GMAIL, CAROL, subject="From Gmail")
+    delivered = lab.mailbox(CAROL).messages[-1]
+    assert delivered["Message-ID"] == sent.message_id
+    received = delivered.get_all("Received")
+    assert received[:3] == [
+        "from MB1.exchange2013demo.com (10.0.0.11) by MB1.exchange2013demo.com (10.0.0.11) with Microsoft "
+        "SMTP Server (TLS) id 15.0.847.32 via Mailbox Transport; Tue, 4 Mar 2014 09:00:03 +1000",
+        "from CA1.exchange2013demo.com (10.0.0.10) by MB1.exchange2013demo.com (10.0.0.11) with Microsoft "
+        "SMTP Server (TLS) id 15.0.847.32; Tue, 4 Mar 2014 09:00:02 +1000",
+        "from mail-pa0-f43.google.com (209.85.220.43) by CA1.exchange2013demo.com (10.0.0.10) with Microsoft "
+        "SMTP Server id 15.0.847.32 via Frontend Transport; Tue, 4 Mar 2014 09:00:01 +1000",
+    ]
+    google = received[3:]
+    assert len(google) == 3
+    assert google[0].startswith("by mail-pa0-f43.google.com with SMTP id ")
+    assert google[0].endswith(f" for <{CAROL}>; Mon, 3 Mar 2014 15:00:00 -0800 (PST)")
+    assert google[2] == "by 10.70.55.100 with HTTP; Mon, 3 Mar 2014 15:00:00 -0800 (PST)"
+    assert [h[1:] for h in _hops(delivered)][-3:] == [
+        ("CA1.exchange2013demo.com", "Frontend Transport"),
+        ("MB1.exchange2013demo.com", None),
+        ("MB1.exchange2013demo.com", "Mailbox Transport")]
+    assert lab.path(sent) == [("CA1", "Front End Transport"), ("MB1", "Transport"),
+                              ("MB1", "Mailbox Transport Delivery")]
+
+
+def test_anonymous_sender_cannot_smuggle_organization_headers(lab: Lab) -> None:
+    lab.internet.send(GMAIL, BOB, subject="sneaky")
+    delivered = lab.mailbox(BOB).messages[-1]
+    assert delivered["X-MS-Exchange-Organization-AuthAs"] is None
+    assert delivered["X-MS-Exchange-Organization-Network-Message-Id"] is not None
+
+
+def test_outbound_without_a_send_connector_waits_in_unreachable(lab: Lab) -> None:
+    lab.send(ALICE, FABRIKAM, subject="out")
+    q = lab.queues()
+    row = q[q["Identity"] == "MB2\\Unreachable"].iloc[0]
+    assert (row["MessageCount"], row["LastError"]) == (
+        1, "A matching connector cannot be found to route the external recipient")
+    assert lab.internet.mailbox(FABRIKAM).messages == []
+
+
+def test_a_new_send_connector_resubmits_unreachable_and_mail_leaves_from_transport(lab: Lab) -> None:
+    sent = lab.send(ALICE, FABRIKAM, subject="out")
+    lab.new_send_connector("To Internet", address_spaces=["*"])
+    assert "MB2\\Unreachable" not in set(lab.queues()["Identity"])
+    arrived = lab.internet.mailbox(FABRIKAM).messages
+    assert [m["Message-ID"] for m in arrived] == [sent.message_id]
+    top = arrived[0].get_all("Received")[0]
+    assert top.startswith("from MB2.exchange2013demo.com (MB2.exchange2013demo.com [10.0.0.12]) by "
+                          "mx.internet.example with ESMTP id ")
+    assert ("CA1", "Front End Transport") not in lab.path(sent)
+    sends = lab.tracking_log(sent)
+    assert list(sends[sends["EventId"] == "SEND"]["ConnectorId"]) == ["To Internet"]
+
+
+def test_proxy_through_client_access_server_leaves_through_ca1_port_717_without_a_header(lab: Lab) -> None:
+    lab.new_send_connector("To Internet", address_spaces=["*"], frontend_proxy=True)
+    sent = lab.send(ALICE, FABRIKAM, subject="proxied")
+    arrived = lab.internet.mailbox(FABRIKAM).messages[-1]
+    received = arrived.get_all("Received")
+    assert received[0].startswith("from CA1.exchange2013demo.com (CA1.exchange2013demo.com [10.0.0.10]) by "
+                                  "mx.internet.example ")
+    assert received[1].startswith("from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com")
+    assert not any("via Frontend Transport" in r for r in received)
+    assert lab.path(sent)[-1] == ("CA1", "Front End Transport")
+
+
+def test_outside_sender_keeps_and_retries_a_message_refused_with_4xx(lab: Lab) -> None:
+    lab.stop_service("MB1", "Transport")
+    lab.stop_service("MB2", "Transport")
+    lab.internet.send(GMAIL, BOB, subject="retry me")
+    q = lab.internet.queue()
+    assert list(q["Attempts"]) == [1]
+    assert list(q["LastError"]) == ["451 4.7.0 Temporary server error. Please try again later. PRX5"]
+    assert list(q["NextAttempt"]) == ["2014-03-04 09:30:00"]
+    assert lab.mailbox(BOB).messages == []
+    lab.start_service("MB2", "Transport")
+    lab.start_service("MB1", "Transport")
+    lab.advance(minutes=29)
+    assert lab.mailbox(BOB).messages == []
+    lab.advance(minutes=1)
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["retry me"]
+    assert lab.internet.queue().empty
+
+
+def test_outside_sender_gets_a_bounce_for_a_5xx(lab: Lab) -> None:
+    lab.set_receive_connector("CA1", "Default Frontend CA1", permission_groups=["ExchangeServers"])
+    lab.internet.send(GMAIL, BOB, subject="refused")
+    bounce = lab.internet.mailbox(GMAIL).messages[-1]
+    assert bounce["Subject"] == "Delivery Status Notification (Failure)"
+    assert "530 5.7.1 Client was not authenticated" in bounce.get_content()
+    assert lab.internet.queue().empty
+    assert lab.mailbox(BOB).messages == []
+
+
+def test_bad_addresses_are_refused_in_words(lab: Lab) -> None:
+    with pytest.raises(LabError, match="'nobody' is not an e-mail address"):
+        lab.internet.send("nobody", BOB)
+
+
+def test_reply_from_exchange_to_gmail_lands_in_the_outside_mailbox() -> None:
+    with Lab(scenarios.exchange2013demo()) as lab:
+        lab.new_send_connector("To Internet")
+        lab.send(BOB, GMAIL, subject="Re: hi")
+        assert [m["Subject"] for m in lab.internet.mailbox(GMAIL).messages] == ["Re: hi"]
