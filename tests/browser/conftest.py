@@ -1,0 +1,46 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (no `playwright install`).
+
+`chromium_browser` is session-scoped so the book test and a JupyterLab test share one browser.
+Chromium's and Jupyter's state goes to a temp dir, not the home directory (tooling notes §7).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ISOLATED_VARS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
+                 "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
+
+
+@pytest.fixture(scope="session")
+def isolated_env(tmp_path_factory) -> dict[str, str]:
+    """os.environ with Jupyter/IPython/XDG state pointed at a session temp dir (for subprocesses)."""
+    base = tmp_path_factory.mktemp("browser-home")
+    env = dict(os.environ)
+    for var in ISOLATED_VARS:
+        d = base / var.lower()
+        d.mkdir()
+        env[var] = str(d)
+    return env
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(isolated_env) -> Iterator["playwright.sync_api.Browser"]:  # noqa: F821
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (Playwright uses Debian's build)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                    env=isolated_env)
+        try:
+            yield browser
+        finally:
+            browser.close()
