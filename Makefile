@@ -7,7 +7,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-DEBS   := graphviz swaks libnet-ssleay-perl telnet curl chromium
+# Debian packages, each named by a command it provides (installed only when that is missing).
+DEBS   := dot:graphviz swaks:swaks telnet:telnet curl:curl chromium:chromium npm:npm
 STAMP  := $(VENV)/.installed
 
 .PHONY: setup system-packages course test book bench clean
@@ -15,7 +16,8 @@ STAMP  := $(VENV)/.installed
 setup: system-packages $(STAMP)
 
 system-packages:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for pair in $(DEBS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	perl -MNet::SSLeay -e1 >/dev/null 2>&1 || missing="$$missing libnet-ssleay-perl"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
