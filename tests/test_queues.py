@@ -100,6 +100,10 @@ def test_stopped_delivery_keeps_the_message_in_transport_with_a_475_last_error(l
         {"Identity": "MB1\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0,
          "NextHopDomain": "Submission", "NextHopCategory": "Internal", "RetryCount": 0,
          "NextRetryTime": "", "LastError": ""},
+        # Shadow redundancy: MB1 keeps a copy until MB2 has delivered the message.
+        {"Identity": "MB1\\Shadow\\3", "DeliveryType": "ShadowRedundancy", "Status": "Ready",
+         "MessageCount": 1, "NextHopDomain": "MB2.exchange2013demo.com", "NextHopCategory": "Internal",
+         "RetryCount": 0, "NextRetryTime": "", "LastError": ""},
         {"Identity": "MB2\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0,
          "NextHopDomain": "Submission", "NextHopCategory": "Internal", "RetryCount": 0,
          "NextRetryTime": "", "LastError": ""},
@@ -122,11 +126,14 @@ def test_stopped_delivery_keeps_the_message_in_transport_with_a_475_last_error(l
     assert log[["Timestamp", "ServerHostname", "Source", "EventId"]].values.tolist() == [
         ["2014-03-04 09:00:00", "MB2.exchange2013demo.com", "STOREDRIVER", "NOTIFYMAPI"],
         ["2014-03-04 09:00:00", "MB2.exchange2013demo.com", "STOREDRIVER", "RECEIVE"],
+        ["2014-03-04 09:00:01", "MB1.exchange2013demo.com", "SMTP", "HARECEIVE"],
+        ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "SMTP", "HAREDIRECT"],
         ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "SMTP", "RECEIVE"],
         ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "STOREDRIVER", "SUBMIT"],
         ["2014-03-04 09:00:01", "MB2.exchange2013demo.com", "QUEUE", "DEFER"],
         ["2014-03-04 09:05:02", "MB2.exchange2013demo.com", "STOREDRIVER", "DELIVER"],
-        ["2014-03-04 09:05:02", "MB2.exchange2013demo.com", "SMTP", "SEND"]]
+        ["2014-03-04 09:05:02", "MB2.exchange2013demo.com", "SMTP", "SEND"],
+        ["2014-03-04 09:05:02", "MB1.exchange2013demo.com", "REDUNDANCY", "HADISCARD"]]
 
 
 def test_retry_queue_only_works_on_a_queue_in_retry(lab: Lab) -> None:
@@ -150,8 +157,43 @@ def test_a_message_from_outside_any_mailbox_is_in_the_tracking_log(lab: Lab) -> 
     log = lab.tracking_log("<scan-1@outside.example>")
     assert log[["ServerHostname", "Source", "EventId", "ConnectorId", "Sender",
                 "Recipients"]].values.tolist() == [
+        ["MB2.exchange2013demo.com", "SMTP", "HARECEIVE", "MB2\\Default MB2", "printer@outside.example", CAROL],
+        ["MB1.exchange2013demo.com", "SMTP", "HAREDIRECT", "Intra-Organization SMTP Send Connector",
+         "printer@outside.example", CAROL],
         ["MB1.exchange2013demo.com", "SMTP", "RECEIVE", "MB1\\Default MB1", "printer@outside.example", CAROL],
         ["MB1.exchange2013demo.com", "STOREDRIVER", "DELIVER", "MB1\\Mailbox Delivery",
          "printer@outside.example", CAROL],
         ["MB1.exchange2013demo.com", "SMTP", "SEND", "Intra-Organization SMTP Send Connector",
-         "printer@outside.example", CAROL]]
+         "printer@outside.example", CAROL],
+        ["MB2.exchange2013demo.com", "REDUNDANCY", "HADISCARD", "", "printer@outside.example", CAROL]]
+
+
+def test_a_shadow_copy_waits_on_the_other_server_and_never_delivers_a_second_time(lab: Lab) -> None:
+    lab.stop_service("MB2", "Mailbox Transport Delivery")
+    msg = lab.send(ALICE, BOB, subject="kept twice")
+    lab.stop_service("MB2", "Transport")                  # the primary holds it, but is down
+    lab.advance(days=1)
+    shadows = lab.queue_messages("MB1\\Shadow\\3")
+    assert shadows[["FromAddress", "Status", "InternetMessageId"]].values.tolist() == [
+        [ALICE, "Ready", msg.message_id]]
+    assert lab.mailbox(BOB).messages == []                # a shadow is never delivered
+    lab.start_service("MB2", "Transport")
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.advance(minutes=5)
+    assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == [msg.message_id]
+    assert lab.queue_messages().empty                     # the primary told MB1 to drop its copy
+    assert lab.tracking_log(msg).query("EventId == 'HADISCARD'")["ServerHostname"].tolist() == [
+        "MB1.exchange2013demo.com"]
+
+
+def test_no_second_mailbox_server_no_shadow_and_the_message_is_still_accepted(lab: Lab) -> None:
+    lab.stop_service("MB1", "Transport")
+    lab.stop_service("MB2", "Mailbox Transport Delivery")
+    msg = lab.send(ALICE, BOB, subject="alone")
+    assert lab.queues()["Identity"].tolist() == ["MB1\\Submission", "MB2\\Submission", "MB2\\3"]
+    assert "HAREDIRECT" not in lab.tracking_log(msg)["EventId"].tolist()
+
+
+def test_only_an_exchange_server_may_discard_shadows(lab: Lab) -> None:
+    got = _session(lab.endpoint("MB1", "Default MB1"), [b"EHLO intruder\r\n", b"XSHADOWDISCARD 5111011082241\r\n"])
+    assert got[-1] == "500 5.3.3 Unrecognized command"

@@ -104,7 +104,9 @@ def test_one_delay_dsn_after_four_hours_then_an_ndr_after_two_days() -> None:
 
         lab.advance(hours=43, minutes=59)          # one delay DSN only, and not yet expired
         assert len(lab.mailbox(CAROL).messages) == 1
-        assert lab.queue_messages()["InternetMessageId"].tolist() == [msg.message_id]
+        waiting = lab.queue_messages()
+        assert waiting["InternetMessageId"].tolist() == [msg.message_id, msg.message_id]
+        assert [i.rsplit("\\", 1)[0] for i in waiting["Identity"]] == ["MB1\\3", "MB2\\Shadow\\3"]
         lab.advance(minutes=1)
         inbox = lab.mailbox(CAROL).messages
         assert [str(m["Subject"]) for m in inbox] == ["Delivery delayed:Quarterly report",

@@ -13,14 +13,20 @@ from .. import dsn
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..queues import Queue, QueuedMessage
-from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, route
+from ..routing import (INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route,
+                       transport_endpoint)
 from ..smtp import replies
-from ..smtp.client import ConnectFailed, relay
+from ..smtp.client import ConnectFailed, SmtpClient, relay
 from ..smtp.listener import SessionInfo
 from ..topology import TRANSPORT
 from .base import LabContext, Service
 
 NETWORK_MESSAGE_ID = "X-MS-Exchange-Organization-Network-Message-Id"
+
+#: Marks a shadow copy and names its primary: "<primary FQDN> <InternalId>". Exchange agrees
+#: on shadows with its own SMTP extensions; the lab carries the request in an organization
+#: header, which the header firewall (§3.1) keeps anyone but an Exchange server from sending.
+SHADOW_OF = "X-MS-Exchange-Organization-Shadow-Of"
 
 
 class Transport(Service):
@@ -37,6 +43,12 @@ class Transport(Service):
         self.delivery_queues: dict[tuple[str, str, str], Queue] = {}
         self.targets: dict[tuple[str, str, str], NextHop] = {}
         self._next_queue_number = 3
+        # Shadow redundancy (§4.3). As primary: which server holds the shadow of each message,
+        # and the shadows it may now discard. As shadow server: one Shadow\<n> queue per primary.
+        self.shadowed: dict[int, str] = {}
+        self.discards: dict[str, list[int]] = {}
+        self._discard_failed_at: dict[str, datetime] = {}
+        self.shadow_queues: dict[str, Queue] = {}
 
     # --- SMTP Receive ---------------------------------------------------------------
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
@@ -51,6 +63,9 @@ class Transport(Service):
                       content: bytes) -> str:
         if not session.is_exchange_server:
             content = strip_org_headers(content)
+        shadow_of = header(content, SHADOW_OF)
+        if shadow_of is not None:
+            return self.keep_shadow(session, mail_from, recipients, content, shadow_of)
         if header(content, NETWORK_MESSAGE_ID) is None:
             content = prepend(content, NETWORK_MESSAGE_ID, self.ctx.ids.guid())
         if header(content, "Message-ID") is None:
@@ -59,7 +74,10 @@ class Transport(Service):
         now = self.ctx.clock.hop()
         content = self.stamp(session, content, now)
         connector = session.connector.name if session.connector else ""
-        msg = self.enqueue(content, mail_from, recipients, f"SMTP:{connector}", session.peer.ip)
+        msg = self.queued_message(content, mail_from, recipients, f"SMTP:{connector}", session.peer.ip)
+        await self.make_redundant(msg)
+        self.submission.messages.append(msg)
+        self.ctx.paths.record(msg.message_id, self.server.name, self.name)
         self.ctx.tracking.log(now, self.server.fqdn, "SMTP", "RECEIVE", sender=mail_from,
                               recipients=recipients, subject=msg.subject, message_id=msg.message_id,
                               connector=f"{self.server.name}\\{connector}", status="250 2.6.0")
@@ -69,17 +87,109 @@ class Transport(Service):
     def enqueue(self, content: bytes, mail_from: str, recipients: list[str], source: str,
                 source_ip: str) -> QueuedMessage:
         """Put a message in the Submission queue, where the categorizer picks it up."""
-        now = self.ctx.clock.now()
-        msg = QueuedMessage(self.ctx.ids.internal_id(), content, mail_from, list(recipients),
-                            header(content, "Subject") or "", header(content, "Message-ID") or "",
-                            now, now + self.ctx.policy.message_expiration_timeout, source, source_ip)
+        msg = self.queued_message(content, mail_from, recipients, source, source_ip)
         self.submission.messages.append(msg)
         self.ctx.paths.record(msg.message_id, self.server.name, self.name)
         return msg
 
+    def queued_message(self, content: bytes, mail_from: str, recipients: list[str], source: str,
+                       source_ip: str) -> QueuedMessage:
+        """A message as the queue database holds it, received now, expiring in 2 days."""
+        now = self.ctx.clock.now()
+        return QueuedMessage(self.ctx.ids.internal_id(), content, mail_from, list(recipients),
+                             header(content, "Subject") or "", header(content, "Message-ID") or "",
+                             now, now + self.ctx.policy.message_expiration_timeout, source, source_ip)
+
+    # --- shadow redundancy (§4.3) ---------------------------------------------------------
+    async def make_redundant(self, msg: QueuedMessage) -> None:
+        """Before acknowledging, hand a copy to another Mailbox server of the site, which keeps
+        it in a Shadow queue until this server has delivered the message. If no other server
+        answers, accept anyway: RejectMessageOnShadowFailure is $false by default. A shadow is
+        never delivered by the lab: it would be only if this server's queue database were lost
+        (a stopped service keeps it), so a shadow can never make a second copy arrive."""
+        if not self.server.has_role("Mailbox") or self.server.version < 2013:
+            return
+        content = prepend(msg.content, SHADOW_OF, f"{self.server.fqdn} {msg.internal_id}")
+        for other in mailbox_servers(self.ctx.org, self.server.site):
+            if other.name == self.server.name:
+                continue
+            try:
+                outcome = await relay(self.ctx.network, transport_endpoint(other), self.peer,
+                                      msg.mail_from, msg.recipients, content)
+            except (ConnectFailed, ConnectionError, TimeoutError):
+                continue
+            if outcome.final is not None and outcome.final.ok:
+                self.shadowed[msg.internal_id] = other.name
+                self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "SMTP", "HAREDIRECT",
+                                      sender=msg.mail_from, recipients=msg.recipients,
+                                      subject=msg.subject, message_id=msg.message_id,
+                                      connector=INTRA_ORG, status=other.fqdn)
+                return
+
+    def keep_shadow(self, session: SessionInfo, mail_from: str, recipients: list[str],
+                    content: bytes, shadow_of: str) -> str:
+        """As the shadow server: hold the copy in the Shadow queue of its primary server."""
+        primary, _, internal_id = shadow_of.partition(" ")
+        queue = self.shadow_queues.get(primary.lower())
+        if queue is None:
+            queue = Queue(self.server.name, f"Shadow\\{self._next_queue_number}", "ShadowRedundancy", primary)
+            self._next_queue_number += 1
+            self.shadow_queues[primary.lower()] = queue
+        now = self.ctx.clock.now()
+        copy = QueuedMessage(int(internal_id), content, mail_from, list(recipients),
+                             header(content, "Subject") or "", header(content, "Message-ID") or "",
+                             now, now + self.ctx.policy.message_expiration_timeout,
+                             f"SMTP:{session.connector.name if session.connector else ''}", session.peer.ip)
+        queue.messages.append(copy)
+        self.ctx.tracking.log(now, self.server.fqdn, "SMTP", "HARECEIVE", sender=mail_from,
+                              recipients=recipients, subject=copy.subject, message_id=copy.message_id,
+                              connector=f"{self.server.name}\\{copy.source[5:]}", status=f"shadow of {primary}")
+        return replies.queued(copy.message_id, copy.internal_id, self.server.fqdn)
+
+    async def discard_shadows(self, session: SessionInfo, internal_ids: list[str]) -> str:
+        """As the shadow server: the primary delivered these messages; drop their shadows."""
+        queue = self.shadow_queues.get(session.peer.name.lower())
+        if queue is not None:
+            done = set(internal_ids)
+            for copy in [m for m in queue.messages if str(m.internal_id) in done]:
+                queue.messages.remove(copy)
+                self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "REDUNDANCY", "HADISCARD",
+                                      sender=copy.mail_from, recipients=copy.recipients,
+                                      subject=copy.subject, message_id=copy.message_id)
+        return replies.OK
+
+    async def send_discards(self) -> bool:
+        """As primary: tell each shadow server which shadows it may drop, once the messages
+        have left every queue here. A shadow server that is down hears it when time moves on."""
+        if self.shadowed:
+            present = {m.internal_id for q in self.all_queues() for m in q.messages}
+            for internal_id, shadow in list(self.shadowed.items()):
+                if internal_id not in present:
+                    del self.shadowed[internal_id]
+                    self.discards.setdefault(shadow, []).append(internal_id)
+        now = self.ctx.clock.now()
+        for name, ids in sorted(self.discards.items()):
+            if self._discard_failed_at.get(name) == now:
+                continue
+            client = SmtpClient(self.ctx.network, transport_endpoint(self.ctx.org.server(name)), self.peer)
+            try:
+                async with client:
+                    await client.connect()
+                    await client.command(f"EHLO {self.server.fqdn}")
+                    reply = await client.command("XSHADOWDISCARD " + " ".join(map(str, ids)))
+            except (ConnectFailed, ConnectionError, TimeoutError):
+                reply = None
+            if reply is not None and reply.ok:
+                del self.discards[name]
+            else:
+                self._discard_failed_at[name] = now
+            return True
+        return False
+
     # --- the work loop ----------------------------------------------------------------
     def all_queues(self) -> list[Queue]:
-        return [self.submission, *self.delivery_queues.values(), self.unreachable, self.poison]
+        return [self.submission, *self.delivery_queues.values(), *self.shadow_queues.values(),
+                self.unreachable, self.poison]
 
     async def run_due(self) -> bool:
         if not self.running:
@@ -89,6 +199,8 @@ class Transport(Service):
             return True
         now = self.ctx.clock.now()
         if self.expire_or_notify(now):
+            return True
+        if await self.send_discards():
             return True
         for key, queue in self.delivery_queues.items():
             if queue.due(now):

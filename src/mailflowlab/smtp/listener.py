@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 
 from ..topology import (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS,
                         PARTNERS, ReceiveConnector)
@@ -91,6 +91,12 @@ class ExchangeSMTP(SMTP):
         self.binding.sessions.discard(self)
         super().connection_lost(error)
 
+    async def smtp_XSHADOWDISCARD(self, arg: str) -> None:
+        """Shadow redundancy: a primary server names the shadow copies this one may drop.
+        The verb is the lab's own; only Exchange servers may use it."""
+        status = await self._call_handler_hook("XSHADOWDISCARD", arg)
+        await self.push(replies.UNRECOGNIZED if status is MISSING else status)
+
 
 class _Hooks:
     """aiosmtpd handler hooks: check the connector's permissions, then ask the service."""
@@ -127,6 +133,14 @@ class _Hooks:
 
     async def handle_NOOP(self, server: SMTP, session: Session, envelope: Envelope, arg: str) -> str:
         return replies.OK
+
+    async def handle_XSHADOWDISCARD(self, server: SMTP, session: Session, envelope: Envelope,
+                                    arg: str) -> str:
+        info = self._info(session)
+        discard = getattr(self.binding.receiver, "discard_shadows", None)
+        if discard is None or not info.is_exchange_server:
+            return replies.UNRECOGNIZED
+        return await discard(info, arg.split())
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:
