@@ -1,9 +1,10 @@
 """Nothing lost, nothing twice: a message that got a 250 arrives exactly once (fact sheet §1, §4).
 
 Over 1,000 messages go in while a seeded random hand stops and starts every transport
-service: Outlook-style submissions (the Outbox waits while Submission cannot hand over) and
-outside clients talking SMTP to Default Frontend with smtplib (a refused connection or a 4xx
-is theirs to retry, as a real sending server would). In the end, with every service
+service: Outlook-style submissions (the Outbox waits while Submission cannot hand over),
+mail from the lab's Internet (a Gmail-like server that keeps and retries a message on a 4xx),
+and outside clients talking SMTP to Default Frontend with smtplib (a refused connection or a
+4xx is theirs to retry, as a real sending server would). In the end, with every service
 running again, each accepted message is in each recipient's Inbox exactly once.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ ALICE = "alice@exchange2013demo.com"
 BOB = "bob@exchange2013demo.com"
 CAROL = "carol@exchange2013demo.com"
 
-MESSAGES = 1200
+MESSAGES = 1500
 MAILBOXES = [ALICE, BOB, CAROL]
 SERVICES = [("CA1", "Front End Transport"),
             ("MB1", "Transport"), ("MB2", "Transport"),
@@ -68,8 +69,13 @@ def test_every_accepted_message_arrives_exactly_once_whatever_is_stopped() -> No
             if rng.random() < 0.03:
                 lab.advance(minutes=rng.choice([1, 5, 15]))
             rcpts = rng.sample(MAILBOXES, rng.choice([1, 1, 2]))
-            if rng.random() < 0.5:
+            kind = rng.random()
+            if kind < 0.4:
                 sent = lab.send(rng.choice(MAILBOXES), rcpts, subject=f"inside {n}")
+                expected.update((sent.message_id, r) for r in rcpts)
+                continue
+            if kind < 0.6:
+                sent = lab.internet.send(f"user{n}@gmail.com", rcpts, subject=f"internet {n}")
                 expected.update((sent.message_id, r) for r in rcpts)
                 continue
             outcome = _smtp_send(address, n, rcpts)
@@ -89,12 +95,12 @@ def test_every_accepted_message_arrives_exactly_once_whatever_is_stopped() -> No
             assert _smtp_send(address, n, rcpts) == "250"
             expected.update((f"<outside-{n}@outside.example>", r) for r in rcpts)
         lab.settle()
-        lab.advance(minutes=30)
+        lab.advance(hours=1)                     # the Internet retries every 30 minutes
 
         delivered: Counter[tuple[str, str]] = Counter()
         for address_ in MAILBOXES:
             for msg in lab.mailbox(address_).messages:
-                if str(msg["Subject"]).startswith(("inside ", "outside ")):
+                if str(msg["Subject"]).startswith(("inside ", "internet ", "outside ")):
                     delivered[(str(msg["Message-ID"]), address_)] += 1
         elapsed = time.perf_counter() - started
         print(f"\n{MESSAGES} messages, {sum(expected.values())} deliveries in {elapsed:.1f} s "
@@ -103,8 +109,10 @@ def test_every_accepted_message_arrives_exactly_once_whatever_is_stopped() -> No
         assert len(expected) == sum(expected.values())            # each (message, recipient) once
         assert delivered == expected                              # nothing lost, nothing twice
         assert all(lab.mailbox(a).outbox == [] for a in MAILBOXES)
+        assert lab.internet.queue().empty                         # no outside sender still retrying
+        assert not any(lab.internet.mailbox(f"user{n}@gmail.com").messages for n in range(MESSAGES))
         queued = lab.queue_messages()
-        assert not queued["Subject"].str.match(r"(inside|outside) \d+$").any()
+        assert not queued["Subject"].str.match(r"(inside|internet|outside) \d+$").any()
         # The run did meet every kind of failure it is meant to survive.
         assert set(seen) == {"refused", "451 4.7.0 Temporary server error. Please try again later. PRX5"}
         events = Counter(lab.tracking_log()["EventId"])

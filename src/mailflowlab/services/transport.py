@@ -28,6 +28,9 @@ NETWORK_MESSAGE_ID = "X-MS-Exchange-Organization-Network-Message-Id"
 #: header, which the header firewall (§3.1) keeps anyone but an Exchange server from sending.
 SHADOW_OF = "X-MS-Exchange-Organization-Shadow-Of"
 
+#: Shadow ids per discard command: an SMTP command line must stay within 512 octets (RFC 5321).
+DISCARDS_PER_COMMAND = 25
+
 
 class Transport(Service):
     """MSExchangeTransport (EdgeTransport.exe) on an Exchange 2013 Mailbox server."""
@@ -175,8 +178,12 @@ class Transport(Service):
             try:
                 async with client:
                     await client.connect()
-                    await client.command(f"EHLO {self.server.fqdn}")
-                    reply = await client.command("XSHADOWDISCARD " + " ".join(map(str, ids)))
+                    reply = await client.command(f"EHLO {self.server.fqdn}")
+                    for start in range(0, len(ids), DISCARDS_PER_COMMAND):
+                        batch = ids[start:start + DISCARDS_PER_COMMAND]
+                        reply = await client.command("XSHADOWDISCARD " + " ".join(map(str, batch)))
+                        if not reply.ok:
+                            break
             except (ConnectFailed, ConnectionError, TimeoutError):
                 reply = None
             if reply is not None and reply.ok:
