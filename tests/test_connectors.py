@@ -137,3 +137,23 @@ def test_curl_from_outside_is_delivered(lab: Lab, tmp_path: Path) -> None:
     delivered = lab.mailbox(BOB).messages[-1]
     assert delivered["Message-ID"] == "<curl-1@fabrikam.com>"
     assert [h.via for h in parse_hops(delivered)] == ["Frontend Transport", None, "Mailbox Transport"]
+
+
+def test_each_default_connector_admits_an_anonymous_client_only_if_it_grants_anonymous_users(lab: Lab) -> None:
+    answers = {}
+    for c in lab.org.receive_connectors:
+        t = smtp_session(lab, c.server, c.name, ["EHLO laptop", "MAIL FROM:<kate@fabrikam.com>", "QUIT"])
+        answers[f"{c.server}\\{c.name}"] = t.replies[2]
+    sender_ok = {k for k, v in answers.items() if v == "250 2.1.0 Sender OK"}
+    refused = {k for k, v in answers.items() if v == "530 5.7.1 Client was not authenticated"}
+    assert sender_ok == {"CA1\\Default Frontend CA1"}
+    assert refused == set(answers) - sender_ok
+
+
+def test_a_session_cut_off_before_the_final_dot_delivers_nothing(lab: Lab) -> None:
+    t = smtp_session(lab, *DEFAULT_FRONTEND, ["EHLO laptop", "MAIL FROM:<kate@fabrikam.com>", f"RCPT TO:<{BOB}>",
+                                              "DATA", "Subject: half a message", "", "and then the line dropped"])
+    assert t.last_reply == "354 Start mail input; end with <CRLF>.<CRLF>"
+    assert lab.mailbox(BOB).messages == []
+    assert int(lab.queues()["MessageCount"].sum()) == 0
+    assert lab.tracking_log().empty
