@@ -100,6 +100,7 @@ def test_edge_queues_when_the_organization_is_down_and_delivers_on_retry(edge201
     row = q[q["Identity"].str.startswith("EDGE2013\\") & (q["MessageCount"] > 0)].iloc[0]
     assert (row["DeliveryType"], row["NextHopDomain"], row["Status"]) == ("SmartHostConnectorDelivery", "--", "Retry")
     assert row["LastError"].endswith("The last endpoint attempted was 10.0.0.12:25")
+    assert row["NextRetryTime"] == "2014-03-04 09:10:01"      # an Edge retries after 10 minutes, not 5
     assert edge2013.internet.queue().empty          # the Edge took it: the sender is done
     for server in ("MB1", "MB2"):
         edge2013.start_service(server, "Transport")
