@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from datetime import timedelta
 
+import ipywidgets as widgets
 import pytest
 
 from mailflowlab import Lab, LabError
+from mailflowlab.queue_viewer import QueueViewer, retry_timeline
 from mailflowlab.smtp import replies
 
 ALICE = "alice@exchange2013demo.com"
@@ -197,3 +200,26 @@ def test_no_second_mailbox_server_no_shadow_and_the_message_is_still_accepted(la
 def test_only_an_exchange_server_may_discard_shadows(lab: Lab) -> None:
     got = _session(lab.endpoint("MB1", "Default MB1"), [b"EHLO intruder\r\n", b"XSHADOWDISCARD 5111011082241\r\n"])
     assert got[-1] == "500 5.3.3 Unrecognized command"
+
+
+def test_the_queue_viewer_moves_time_and_stops_services_through_the_lab(lab: Lab) -> None:
+    viewer = QueueViewer(lab)
+    buttons = [w for w in viewer.children[0].children if isinstance(w, widgets.Button)]
+    assert [b.description for b in buttons] == ["+1 min", "+10 min", "+1 hour", "+1 day"]
+    viewer.toggles[("MB2", "Mailbox Transport Delivery")].value = False
+    assert lab.service("MB2", "Mailbox Transport Delivery").running is False
+    msg = lab.send(ALICE, BOB, subject="watched")
+    viewer.refresh()
+    assert "MB2\\3" in viewer.queue_table.value and "watched" in viewer.message_table.value
+    start = lab.now()
+    buttons[1].click()
+    assert lab.now() - start == timedelta(minutes=10)
+    viewer.toggles[("MB2", "Mailbox Transport Delivery")].value = True
+    buttons[0].click()
+    assert lab.mailbox(BOB).messages == []              # the next retry is at 09:15:01
+    buttons[1].click()
+    assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == [msg.message_id]
+    assert "MB2\\3" not in viewer.queue_table.value
+    timeline = retry_timeline(lab, msg).source
+    assert [line.split("label=")[1].split("\\n")[:2] for line in timeline.splitlines()
+            if "DEFER" in line] == [['"DEFER', "+0:00:01"], ['"DEFER', "+0:05:01"], ['"DEFER', "+0:10:01"]]
