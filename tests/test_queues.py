@@ -82,6 +82,22 @@ def test_the_sender_retries_after_transport_is_back_and_the_message_arrives_once
     assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == ["<scan-1@outside.example>"]
 
 
+def test_the_internet_sender_keeps_the_message_after_prx5_and_it_is_delivered_once(lab: Lab) -> None:
+    lab.stop_service("MB1", "Transport")
+    lab.stop_service("MB2", "Transport")
+    sent = lab.internet.send("jane.doe@gmail.com", BOB, subject="Lunch?")
+    assert lab.internet.queue()[["Attempts", "LastError"]].values.tolist() == [[1, PRX5]]
+    lab.start_service("MB1", "Transport")
+    lab.start_service("MB2", "Transport")
+    lab.advance(minutes=29)
+    assert lab.mailbox(BOB).messages == []              # the sender's own retry interval
+    lab.advance(minutes=1)
+    assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == [sent.message_id]
+    assert lab.internet.queue().empty
+    lab.advance(hours=2)
+    assert len(lab.mailbox(BOB).messages) == 1
+
+
 def test_one_stopped_transport_is_not_noticed_the_front_end_fails_over(lab: Lab) -> None:
     lab.stop_service("MB2", "Transport")
     host, port = lab.endpoint("CA1", "Default Frontend CA1")
