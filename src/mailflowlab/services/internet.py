@@ -199,6 +199,8 @@ class Internet:
         """Send from an outside address, as its mail service would; returns when the message
         is delivered, refused (a bounce is in the sender's outside mailbox) or queued for retry."""
         from ..lab import LabError, SentMessage
+        if not self.running:
+            raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
         rcpts = [recipients] if isinstance(recipients, str) else list(recipients)
         for address in [sender, *rcpts]:
             if "@" not in address or address.startswith("@") or address.endswith("@"):
@@ -285,8 +287,13 @@ class Internet:
     def bounce(self, item: OutgoingItem, failures: dict[str, Reply], mx: Endpoint | None) -> None:
         """The outside service's non-delivery report, in the sender's outside mailbox."""
         now = self.ctx.clock.now()
-        server = f"{self.ctx.org.server(self.ctx.org.mx).fqdn}. [{mx.ip}]" if (
-            mx is not None and self.ctx.org.mx and mx != OUTSIDE_MX_ENDPOINT) else str(mx)
+        org = self.ctx.org
+        if mx is None:
+            server = "no MX record"
+        elif org.mx and mx.ip == org.server(org.mx).ip:
+            server = f"{org.server(org.mx).fqdn}. [{mx.ip}]"
+        else:
+            server = f"{OUTSIDE_MX.name}. [{mx.ip}]"
         lines = ["Delivery to the following recipient failed permanently:", ""]
         lines += [f"     {r}" for r in failures]
         lines += ["", "Technical details of permanent failure:",
