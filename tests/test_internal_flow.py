@@ -117,8 +117,10 @@ def test_a_real_client_gets_exchanges_banner_and_replies(lab: Lab) -> None:
         assert code == 250
         assert banner.decode().splitlines()[0] == "MB2.exchange2013demo.com Hello [203.0.113.50]"
         assert client.noop() == (250, b"2.0.0 OK")
-        assert client.docmd("MAIL FROM:<scanner@exchange2013demo.com>") == (250, b"2.1.0 Sender OK")
-        assert client.docmd("RCPT TO:<bob@exchange2013demo.com>") == (250, b"2.1.5 Recipient OK")
+        # Default MB2 grants no AnonymousUsers (fact sheet §2.1): only Exchange servers and users.
+        assert client.docmd("MAIL FROM:<scanner@exchange2013demo.com>") == (
+            530, b"5.7.1 Client was not authenticated")
+        assert client.docmd("QUIT")[0] == 221
 
 
 def test_banner_is_the_exchange_greeting(lab: Lab) -> None:
@@ -140,14 +142,14 @@ def test_a_stopped_service_refuses_connections_for_real(lab: Lab) -> None:
 
 def test_mail_from_a_real_client_is_delivered_after_settle(lab: Lab) -> None:
     host, port = lab.endpoint("CA1", "Default Frontend CA1")
-    with smtplib.SMTP(host, port) as client:
+    with smtplib.SMTP(host, port, local_hostname="laptop.fabrikam.com") as client:
         client.sendmail("someone@fabrikam.com", [BOB],
                         b"From: someone@fabrikam.com\r\nTo: bob@exchange2013demo.com\r\n"
                         b"Subject: from outside\r\nMessage-ID: <1@fabrikam.com>\r\n\r\nhello\r\n")
     lab.settle()
     hops = parse_hops(lab.mailbox(BOB).messages[-1])
     assert [(h.from_host, h.by_host, h.via) for h in hops] == [
-        ("localhost", "CA1.exchange2013demo.com", "Frontend Transport"),
+        ("laptop.fabrikam.com", "CA1.exchange2013demo.com", "Frontend Transport"),
         ("CA1.exchange2013demo.com", "MB2.exchange2013demo.com", None),
         ("MB2.exchange2013demo.com", "MB2.exchange2013demo.com", "Mailbox Transport")]
     assert hops[0].protocol == "Microsoft SMTP Server", "no (TLS): the client did not use STARTTLS"
