@@ -68,12 +68,12 @@ def serve(args: argparse.Namespace) -> int:
     try:
         if args.port is not None and args.port not in {b.real_port for s in lab.services.values() for b in s.bindings}:
             return _fail(f"port {args.port} on 127.0.0.1 is in use; pick another or leave --port out")
-        print(f"{org.name}: {org.domain}, MX -> {org.mx}")
-        print(lab.endpoints().drop(columns=["Status"]).to_string(index=False))
-        print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        print(f"{org.name}: {org.domain}, MX -> {org.mx}")
+        print(lab.endpoints().drop(columns=["Status"]).to_string(index=False))
+        print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
         seen = 0
         while not stop.wait(0.2):
             events = lab.tracking.events

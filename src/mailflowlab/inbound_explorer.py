@@ -22,7 +22,6 @@ from .lab import Lab
 TOPOLOGIES: dict[str, str | None] = {"No Edge: MX -> CA1": None,
                                      "Exchange 2010 Edge (the article)": "2010",
                                      "Exchange 2013 SP1 Edge with EdgeSync": "2013"}
-HOP_COLUMNS = ["from_host", "by_host", "protocol", "via", "delay"]
 
 
 class InboundExplorer(widgets.VBox):
@@ -86,7 +85,7 @@ class InboundExplorer(widgets.VBox):
                                  + "Exchange queues:" + waiting.to_html(index=False, border=0))
             return
         hops = parse_hops(delivered)
-        self.result.value = hops_table(hops)[HOP_COLUMNS].to_html(index=False, border=0)
+        self.result.value = hops_table(hops).to_html(index=False, border=0)
         with self.diagram:
             from IPython.display import display
             display(hop_diagram(hops))
