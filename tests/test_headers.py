@@ -1,127 +1,367 @@
-"""Received headers: Exchange's format written exactly, and real headers read back as hops."""
+"""Received headers: Exchange 2013's forms written exactly, and real-world headers read back as hops.
+
+The samples are the real headers quoted in the fact sheet (section 0.2 and 7), plus Gmail and
+Postfix blocks in the shapes those servers write.
+"""
 from __future__ import annotations
 
+import email
 from datetime import datetime, timedelta, timezone
+from email.policy import default as default_policy
 
 import pytest
 
-from mailflowlab.headers import (HeaderParseError, format_date, format_mapi_received,
+from mailflowlab.headers import (HeaderParseError, Hop, format_date, format_mapi_received,
                                  format_smtp_received, hops_table, long_build, parse_hops)
 
-WHEN = datetime(2014, 3, 4, 9, 0, 2, tzinfo=timezone(timedelta(hours=10)))
+BRISBANE = timezone(timedelta(hours=10))
+TOKYO = timezone(timedelta(hours=9))
+PACIFIC = timezone(timedelta(hours=-8))
+WHEN = datetime(2014, 3, 4, 10, 0, 2, tzinfo=BRISBANE)
+MB2, MB2_IP = "MB2.exchange2013demo.com", "10.0.0.12"
 
-# Fact sheet §0.2 B: inbound through FET on a multi-role 2013 CU13 server (jp blog).
-JP_INBOUND = """\
-Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3 via Mailbox Transport; Sat, 30 Jul 2016 06:53:17 +0900
-Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3; Sat, 30 Jul 2016 06:53:17 +0900
-Received: from POP-SMTP (192.168.1.91) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server id 15.0.1210.3 via Frontend Transport; Sat, 30 Jul 2016 06:53:16 +0900
-"""
 
-# Fact sheet §0.2 A: internal 2013 CU21 over IPv6, with a zone id on the MAPI hop.
-IBM_INTERNAL = """\
+def route(hops: list[Hop]) -> list[tuple[str | None, ...]]:
+    """(from_host, from_ip, by_host, by_ip, protocol, id, via) of each hop, oldest first."""
+    return [(h.from_host, h.from_ip, h.by_host, h.by_ip, h.protocol, h.id, h.via) for h in hops]
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def test_format_date_writes_the_day_unpadded_with_the_servers_offset() -> None:
+    assert format_date(WHEN) == "Tue, 4 Mar 2014 10:00:02 +1000"
+    assert format_date(datetime(2016, 7, 30, 3, 16, 52, tzinfo=TOKYO)) == "Sat, 30 Jul 2016 03:16:52 +0900"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_date(datetime(2014, 3, 4, 10, 0, 2))
+
+
+def test_long_build_pads_like_the_mapi_header() -> None:
+    assert long_build("15.0.847.32") == "15.00.0847.032"
+    assert long_build("14.3.123.4") == "14.03.0123.004"
+    assert long_build("15.0.1497.2") == "15.00.1497.002"
+    with pytest.raises(ValueError, match="four numbers"):
+        long_build("15.0")
+
+
+def test_format_smtp_received_matches_the_fact_sheet() -> None:
+    common = dict(from_host=MB2, from_ip=MB2_IP, by_host=MB2, by_ip=MB2_IP, build="15.0.847.32", when=WHEN)
+    assert format_smtp_received(tls=True, via="Mailbox Transport", **common) == (
+        "from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com (10.0.0.12) with "
+        "Microsoft SMTP Server (TLS) id 15.0.847.32 via Mailbox Transport; Tue, 4 Mar 2014 10:00:02 +1000")
+    assert format_smtp_received(tls=False, via=None, **common) == (
+        "from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com (10.0.0.12) with "
+        "Microsoft SMTP Server id 15.0.847.32; Tue, 4 Mar 2014 10:00:02 +1000")
+
+
+def test_format_mapi_received_for_2013_submission_and_a_2010_hub() -> None:
+    assert format_mapi_received(host=MB2, ip=MB2_IP, build="15.00.0847.032", when=WHEN) == (
+        "from MB2.exchange2013demo.com ([10.0.0.12]) by MB2.exchange2013demo.com ([10.0.0.12]) with "
+        "mapi id 15.00.0847.032; Tue, 4 Mar 2014 10:00:02 +1000")
+    assert format_mapi_received(host="MBX1.contoso.com", ip="10.0.0.31", by_host="HUB1.contoso.com",
+                                by_ip="10.0.0.32", build="14.03.0123.004", when=WHEN) == (
+        "from MBX1.contoso.com ([10.0.0.31]) by HUB1.contoso.com ([10.0.0.32]) with "
+        "mapi id 14.03.0123.004; Tue, 4 Mar 2014 10:00:02 +1000")
+
+
+def test_the_2013_hop_kinds_round_trip() -> None:
+    second = timedelta(seconds=1)
+    stamps = [  # newest first, as in a message: Delivery, Transport, FET, Submission (mapi)
+        format_smtp_received(from_host=MB2, from_ip=MB2_IP, by_host=MB2, by_ip=MB2_IP, build="15.0.847.32",
+                             tls=True, via="Mailbox Transport", when=WHEN + 3 * second),
+        format_smtp_received(from_host="CA1.exchange2013demo.com", from_ip="10.0.0.21", by_host=MB2,
+                             by_ip=MB2_IP, build="15.0.847.32", tls=True, via=None, when=WHEN + 2 * second),
+        format_smtp_received(from_host="laptop.fabrikam.com", from_ip="203.0.113.50",
+                             by_host="CA1.exchange2013demo.com", by_ip="10.0.0.21", build="15.0.847.32",
+                             tls=False, via="Frontend Transport", when=WHEN + second),
+        format_mapi_received(host=MB2, ip=MB2_IP, build=long_build("15.0.847.32"), when=WHEN),
+    ]
+    hops = parse_hops(stamps)
+    assert route(hops) == [
+        (MB2, MB2_IP, MB2, MB2_IP, "mapi", "15.00.0847.032", None),
+        ("laptop.fabrikam.com", "203.0.113.50", "CA1.exchange2013demo.com", "10.0.0.21",
+         "Microsoft SMTP Server", "15.0.847.32", "Frontend Transport"),
+        ("CA1.exchange2013demo.com", "10.0.0.21", MB2, MB2_IP, "Microsoft SMTP Server (TLS)", "15.0.847.32", None),
+        (MB2, MB2_IP, MB2, MB2_IP, "Microsoft SMTP Server (TLS)", "15.0.847.32", "Mailbox Transport")]
+    assert [h.number for h in hops] == [1, 2, 3, 4]
+    assert [h.time for h in hops] == [WHEN, WHEN + second, WHEN + 2 * second, WHEN + 3 * second]
+    assert [h.delay for h in hops] == [None, second, second, second]
+    assert [h.raw for h in hops] == stamps[::-1]
+
+
+# --- reading the fact sheet's real samples ------------------------------------------------
+
+def test_sample_a_internal_2013_cu13_on_one_server() -> None:
+    hops = parse_hops("""\
+Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3 via Mailbox Transport; Sat, 30 Jul 2016 03:16:52 +0900
+Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3; Sat, 30 Jul 2016 03:16:52 +0900
+Received: from E2013-1-E.e.local ([192.168.1.52]) by E2013-1-E.e.local ([192.168.1.52]) with mapi id 15.00.1178.000; Sat, 30 Jul 2016 03:16:52 +0900
+""")
+    e2013 = ("E2013-1-E.e.local", "192.168.1.52", "E2013-1-E.e.local", "192.168.1.52")
+    assert route(hops) == [
+        (*e2013, "mapi", "15.00.1178.000", None),
+        (*e2013, "Microsoft SMTP Server (TLS)", "15.0.1210.3", None),
+        (*e2013, "Microsoft SMTP Server (TLS)", "15.0.1210.3", "Mailbox Transport")]
+    assert hops[0].time == datetime(2016, 7, 30, 3, 16, 52, tzinfo=TOKYO)
+    assert [h.delay for h in hops] == [None, timedelta(0), timedelta(0)]
+
+
+def test_sample_a_ipv6_cu21_with_a_zone_id_and_other_headers_below() -> None:
+    hops = parse_hops("""\
 Received: from exch.exch.com (2002:925:1d2d::925:1d2d) by exch.exch.com (2002:925:1d2d::925:1d2d) with Microsoft SMTP Server (TLS) id 15.0.1395.4 via Mailbox Transport; Tue, 10 Nov 2020 11:52:21 +0000
 Received: from exch.exch.com (2002:925:1d2d::925:1d2d) by exch.exch.com (2002:925:1d2d::925:1d2d) with Microsoft SMTP Server (TLS) id 15.0.1395.4; Tue, 10 Nov 2020 11:46:35 +0000
 Received: from exch.exch.com ([fe80::4f8:e4ed:8276:c2c7]) by exch.exch.com ([fe80::4f8:e4ed:8276:c2c7%12]) with mapi id 15.00.1395.000; Tue, 10 Nov 2020 11:46:35 +0000
 X-MS-Exchange-Organization-AuthAs: Internal
-"""
+X-MS-Exchange-Organization-AuthMechanism: 04
+X-MS-Exchange-Organization-AuthSource: exch.exch.com
+X-MS-Exchange-Organization-SCL: -1
+""")
+    v6, link_local = "2002:925:1d2d::925:1d2d", "fe80::4f8:e4ed:8276:c2c7"
+    assert route(hops) == [
+        ("exch.exch.com", link_local, "exch.exch.com", link_local, "mapi", "15.00.1395.000", None),
+        ("exch.exch.com", v6, "exch.exch.com", v6, "Microsoft SMTP Server (TLS)", "15.0.1395.4", None),
+        ("exch.exch.com", v6, "exch.exch.com", v6, "Microsoft SMTP Server (TLS)", "15.0.1395.4",
+         "Mailbox Transport")]
+    assert hops[2].time == datetime(2020, 11, 10, 11, 52, 21, tzinfo=timezone.utc)
+    assert [h.delay for h in hops] == [None, timedelta(0), timedelta(minutes=5, seconds=46)]
 
-GMAIL_AND_POSTFIX = """\
-Received: from mail.example.org (mail.example.org [192.0.2.1])
-\tby mx.example.com (Postfix) with ESMTPS id 4Abc123
-\tfor <bob@example.com>; Mon,  3 Mar 2014 16:00:30 -0800 (PST)
+
+def test_sample_b_inbound_through_fet_without_tls() -> None:
+    hops = parse_hops("""\
+Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3 via Mailbox Transport; Sat, 30 Jul 2016 06:53:17 +0900
+Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3; Sat, 30 Jul 2016 06:53:17 +0900
+Received: from POP-SMTP (192.168.1.91) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server id 15.0.1210.3 via Frontend Transport; Sat, 30 Jul 2016 06:53:16 +0900
+""")
+    e2013 = ("E2013-1-E.e.local", "192.168.1.52", "E2013-1-E.e.local", "192.168.1.52")
+    assert route(hops) == [
+        ("POP-SMTP", "192.168.1.91", "E2013-1-E.e.local", "192.168.1.52", "Microsoft SMTP Server",
+         "15.0.1210.3", "Frontend Transport"),
+        (*e2013, "Microsoft SMTP Server (TLS)", "15.0.1210.3", None),
+        (*e2013, "Microsoft SMTP Server (TLS)", "15.0.1210.3", "Mailbox Transport")]
+    assert [h.delay for h in hops] == [None, timedelta(seconds=1), timedelta(0)]
+
+
+def test_sample_b_separate_cas_and_mailbox_cu23() -> None:
+    hops = parse_hops("""\
+Received: from G08CNEXCHPEKD06.g08.fujitsu.local (10.167.33.205) by G08CNEXMBPEKD04.g08.fujitsu.local (10.167.33.201) with Microsoft SMTP Server (TLS) id 15.0.1497.2; Tue, 22 Sep 2020 10:19:36 +0800
+Received: from localhost.localdomain (10.167.225.206) by G08CNEXCHPEKD06.g08.fujitsu.local (10.167.33.209) with Microsoft SMTP Server (TLS) id 15.0.1497.2 via Frontend Transport; Tue, 22 Sep 2020 10:19:35 +0800
+""")
+    assert route(hops) == [
+        ("localhost.localdomain", "10.167.225.206", "G08CNEXCHPEKD06.g08.fujitsu.local", "10.167.33.209",
+         "Microsoft SMTP Server (TLS)", "15.0.1497.2", "Frontend Transport"),
+        ("G08CNEXCHPEKD06.g08.fujitsu.local", "10.167.33.205", "G08CNEXMBPEKD04.g08.fujitsu.local",
+         "10.167.33.201", "Microsoft SMTP Server (TLS)", "15.0.1497.2", None)]
+    assert hops[1].time == datetime(2020, 9, 22, 10, 19, 36, tzinfo=timezone(timedelta(hours=8)))
+    assert hops[1].delay == timedelta(seconds=1)
+
+
+def test_sample_e_inbound_through_an_edge_then_three_casmbox_servers() -> None:
+    hops = parse_hops("""\
+Received: from Casmbox03.crowdstrike.sys (10.100.11.66) by casmbox05.crowdstrike.sys (10.100.11.72) with Microsoft SMTP Server (TLS) id 15.0.1473.3 via Mailbox Transport; Tue, 21 May 2019 11:07:25 -0700
+Received: from Casmbox04.crowdstrike.sys (10.100.11.70) by Casmbox03.crowdstrike.sys (10.100.11.66) with Microsoft SMTP Server (TLS) id 15.0.1473.3; Tue, 21 May 2019 11:07:24 -0700
+Received: from ee01.crowdstrike.sys (10.100.0.12) by Casmbox04.crowdstrike.sys (10.100.11.70) with Microsoft SMTP Server (TLS) id 15.0.1473.3 via Frontend Transport; Tue, 21 May 2019 11:07:24 -0700
+Received: from mx0b-00206401.pphosted.com (148.163.148.21) by ee01.crowdstrike.sys (10.100.0.12) with Microsoft SMTP Server (TLS) id 15.0.1473.3; Tue, 21 May 2019 11:07:22 -0700
+X-MS-Exchange-Organization-Network-Message-Id: 0b645e28-bc57-4b64-76b7-08d6de172d9d
+X-MS-Exchange-Organization-AuthSource: ee01.crowdstrike.sys
+X-MS-Exchange-Organization-AuthAs: Anonymous
+""")
+    tls = "Microsoft SMTP Server (TLS)"
+    assert route(hops) == [
+        ("mx0b-00206401.pphosted.com", "148.163.148.21", "ee01.crowdstrike.sys", "10.100.0.12",
+         tls, "15.0.1473.3", None),
+        ("ee01.crowdstrike.sys", "10.100.0.12", "Casmbox04.crowdstrike.sys", "10.100.11.70",
+         tls, "15.0.1473.3", "Frontend Transport"),
+        ("Casmbox04.crowdstrike.sys", "10.100.11.70", "Casmbox03.crowdstrike.sys", "10.100.11.66",
+         tls, "15.0.1473.3", None),
+        ("Casmbox03.crowdstrike.sys", "10.100.11.66", "casmbox05.crowdstrike.sys", "10.100.11.72",
+         tls, "15.0.1473.3", "Mailbox Transport")]
+    assert hops[0].time == datetime(2019, 5, 21, 11, 7, 22, tzinfo=timezone(timedelta(hours=-7)))
+    assert [h.delay for h in hops] == [None, timedelta(seconds=2), timedelta(0), timedelta(seconds=1)]
+
+
+def test_sample_f_exchange_2010_mapi_then_hub_to_hub() -> None:
+    hops = parse_hops("""\
+Received: from XHTVAG08.northgrum.com (134.223.82.85) by XHTV0002.northgrum.com (134.223.80.11) with Microsoft SMTP Server (TLS) id 14.3.174.1; Tue, 20 May 2014 13:18:08 -0500
+Received: from XMBVAG73.northgrum.com ([169.254.4.90]) by XHTVAG08.northgrum.com ([134.223.82.85]) with mapi id 14.03.0174.001; Tue, 20 May 2014 13:18:08 -0500
+""")
+    assert route(hops) == [
+        ("XMBVAG73.northgrum.com", "169.254.4.90", "XHTVAG08.northgrum.com", "134.223.82.85",
+         "mapi", "14.03.0174.001", None),
+        ("XHTVAG08.northgrum.com", "134.223.82.85", "XHTV0002.northgrum.com", "134.223.80.11",
+         "Microsoft SMTP Server (TLS)", "14.3.174.1", None)]
+    assert hops[1].delay == timedelta(0)
+
+
+def test_section_7_from_exchange_2010_into_a_multi_role_2013_fet() -> None:
+    hops = parse_hops("""\
+Received: from MTLCAS13.mtl.com (10.0.8.78) by mtlcas13.mtl.com (10.0.8.78) with Microsoft SMTP Server (TLS) id 15.0.1178.4; Mon, 16 Mar 2020 20:43:57 +0200
+Received: from MTLCAS01.mtl.com (10.0.8.71) by MTLCAS13.mtl.com (10.0.8.78) with Microsoft SMTP Server (TLS) id 15.0.1178.4 via Frontend Transport; Mon, 16 Mar 2020 20:43:57 +0200
+Received: from [172.27.13.25] (172.27.13.25) by MTLCAS01.mtl.com (10.0.8.71) with Microsoft SMTP Server (TLS) id 14.3.468.0; Mon, 16 Mar 2020 20:43:11 +0200
+""")
+    tls = "Microsoft SMTP Server (TLS)"
+    assert route(hops) == [
+        ("172.27.13.25", "172.27.13.25", "MTLCAS01.mtl.com", "10.0.8.71", tls, "14.3.468.0", None),
+        ("MTLCAS01.mtl.com", "10.0.8.71", "MTLCAS13.mtl.com", "10.0.8.78", tls, "15.0.1178.4", "Frontend Transport"),
+        ("MTLCAS13.mtl.com", "10.0.8.78", "mtlcas13.mtl.com", "10.0.8.78", tls, "15.0.1178.4", None)]
+    assert [h.delay for h in hops] == [None, timedelta(seconds=46), timedelta(0)]
+
+
+# --- other dialects ------------------------------------------------------------------------
+
+def test_early_2010_mapi_without_an_id() -> None:
+    [hop] = parse_hops(["from MBX01.contoso.local ([10.1.1.5]) by HUB01.contoso.local ([10.1.1.6]) "
+                        "with mapi; Tue, 30 Oct 2012 16:28:05 -0400"])
+    assert route([hop]) == [("MBX01.contoso.local", "10.1.1.5", "HUB01.contoso.local", "10.1.1.6", "mapi", None, None)]
+    assert hop.time == datetime(2012, 10, 30, 16, 28, 5, tzinfo=timezone(timedelta(hours=-4)))
+
+
+def test_exchange_2016_and_exchange_online_tls_version_form() -> None:
+    hops = parse_hops([
+        "from DB5EUR03FT032.eop-EUR03.prod.protection.outlook.com (2a01:111:e400:7e0a::203) by "
+        "DB5EUR03HT094.eop-EUR03.prod.protection.outlook.com (2a01:111:e400:7e0a::361) with Microsoft SMTP "
+        "Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.2644.19 via "
+        "Frontend Transport; Thu, 16 Jan 2020 09:12:14 +0000",
+        "from AM6PR04MB5639.eurprd04.prod.outlook.com ([fe80::9d2:df1a:23e5:b0d6]) by "
+        "AM6PR04MB5639.eurprd04.prod.outlook.com ([fe80::9d2:df1a:23e5:b0d6%7]) with mapi id "
+        "15.20.2623.018; Thu, 16 Jan 2020 09:12:13 +0000",
+    ])
+    assert route(hops) == [
+        ("AM6PR04MB5639.eurprd04.prod.outlook.com", "fe80::9d2:df1a:23e5:b0d6",
+         "AM6PR04MB5639.eurprd04.prod.outlook.com", "fe80::9d2:df1a:23e5:b0d6", "mapi", "15.20.2623.018", None),
+        ("DB5EUR03FT032.eop-EUR03.prod.protection.outlook.com", "2a01:111:e400:7e0a::203",
+         "DB5EUR03HT094.eop-EUR03.prod.protection.outlook.com", "2a01:111:e400:7e0a::361",
+         "Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384)",
+         "15.20.2644.19", "Frontend Transport")]
+    assert hops[1].delay == timedelta(seconds=1)
+
+
+GMAIL = """\
+Delivered-To: bob@x.com
+Received: by 10.182.143.10 with SMTP id ab10csp123456obc;
+        Mon, 3 Mar 2014 16:00:01 -0800 (PST)
+X-Received: by 10.66.234.202 with SMTP id uh10mr40871808pac.10.1393891200655;
+        Mon, 03 Mar 2014 16:00:00 -0800 (PST)
 Received: from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41])
         by mx.google.com with SMTPS id abc.123.2014.03.03.15.59.58
         for <bob@x.com>
         (Google Transport Security);
         Mon, 03 Mar 2014 15:59:58 -0800 (PST)
 Received: by 10.140.88.81 with HTTP; Mon, 3 Mar 2014 15:59:57 -0800 (PST)
-Subject: a whole pasted message
-
-the body, which is not read
-Received: from nowhere by nobody; Mon, 3 Mar 2014 15:59:57 -0800
+Date: Mon, 3 Mar 2014 15:59:57 -0800
 """
 
 
-def test_format_date_and_long_build() -> None:
-    assert format_date(WHEN) == "Tue, 4 Mar 2014 09:00:02 +1000"
-    assert long_build("15.0.847.32") == "15.00.0847.032"
-    assert long_build("14.3.123.4") == "14.03.0123.004"
+def test_gmail_block_with_a_hop_that_has_no_from() -> None:
+    hops = parse_hops(GMAIL)
+    assert route(hops) == [
+        (None, None, "10.140.88.81", "10.140.88.81", "HTTP", None, None),
+        ("mail-sor-f41.google.com", "209.85.220.41", "mx.google.com", None, "SMTPS",
+         "abc.123.2014.03.03.15.59.58", None),
+        (None, None, "10.182.143.10", "10.182.143.10", "SMTP", "ab10csp123456obc", None)]
+    assert hops[1].time == datetime(2014, 3, 3, 15, 59, 58, tzinfo=PACIFIC)
+    assert [h.delay for h in hops] == [None, timedelta(seconds=1), timedelta(seconds=3)]
+    assert hops[1].raw == (
+        "from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS "
+        "id abc.123.2014.03.03.15.59.58 for <bob@x.com> (Google Transport Security); "
+        "Mon, 03 Mar 2014 15:59:58 -0800 (PST)")
 
 
-def test_the_three_2013_hop_kinds_round_trip() -> None:
-    values = [
-        format_smtp_received(from_host="MB2.x.com", from_ip="10.0.0.12", by_host="MB1.x.com",
-                             by_ip="10.0.0.11", build="15.0.847.32", tls=True, via="Mailbox Transport", when=WHEN),
-        format_smtp_received(from_host="MB2.x.com", from_ip="10.0.0.12", by_host="MB2.x.com",
-                             by_ip="10.0.0.12", build="15.0.847.32", tls=True, via=None, when=WHEN),
-        format_mapi_received(host="MB2.x.com", ip="10.0.0.12", build="15.00.0847.032", when=WHEN),
-    ]
-    assert values[0] == ("from MB2.x.com (10.0.0.12) by MB1.x.com (10.0.0.11) with Microsoft SMTP Server "
-                         "(TLS) id 15.0.847.32 via Mailbox Transport; Tue, 4 Mar 2014 09:00:02 +1000")
-    assert values[2] == ("from MB2.x.com ([10.0.0.12]) by MB2.x.com ([10.0.0.12]) with mapi id "
-                         "15.00.0847.032; Tue, 4 Mar 2014 09:00:02 +1000")
-    hops = parse_hops(values)
-    assert [(h.number, h.protocol, h.id, h.via) for h in hops] == [
-        (1, "mapi", "15.00.0847.032", None),
-        (2, "Microsoft SMTP Server (TLS)", "15.0.847.32", None),
-        (3, "Microsoft SMTP Server (TLS)", "15.0.847.32", "Mailbox Transport")]
-    assert (hops[2].from_host, hops[2].from_ip, hops[2].by_host, hops[2].by_ip) == (
-        "MB2.x.com", "10.0.0.12", "MB1.x.com", "10.0.0.11")
-    assert hops[0].time == WHEN and hops[1].delay == timedelta(0)
+def test_postfix_block_with_nested_tls_comment_and_an_ipv6_literal() -> None:
+    hops = parse_hops("""\
+Received: from mail.example.org (mail.example.org [192.0.2.1])
+\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits))
+\tby mx.example.com (Postfix) with ESMTPS id 4Abc123
+\tfor <bob@example.com>; Tue,  4 Mar 2014 00:00:31 +0000 (UTC)
+Received: from [192.168.1.20] (unknown [IPv6:2001:db8::25])
+\tby mail.example.org (Postfix) with ESMTPSA id 9F3E2A1
+\tfor <bob@example.com>; Tue,  4 Mar 2014 00:00:30 +0000 (UTC)
+""")
+    assert route(hops) == [
+        ("192.168.1.20", "2001:db8::25", "mail.example.org", None, "ESMTPSA", "9F3E2A1", None),
+        ("mail.example.org", "192.0.2.1", "mx.example.com", None, "ESMTPS", "4Abc123", None)]
+    assert hops[1].time == datetime(2014, 3, 4, 0, 0, 31, tzinfo=timezone.utc)
+    assert hops[1].delay == timedelta(seconds=1)
 
 
-def test_jp_blog_inbound_sample_reads_oldest_first() -> None:
-    hops = parse_hops(JP_INBOUND)
-    assert [(h.from_host, h.from_ip, h.by_host, h.via) for h in hops] == [
-        ("POP-SMTP", "192.168.1.91", "E2013-1-E.e.local", "Frontend Transport"),
-        ("E2013-1-E.e.local", "192.168.1.52", "E2013-1-E.e.local", None),
-        ("E2013-1-E.e.local", "192.168.1.52", "E2013-1-E.e.local", "Mailbox Transport")]
-    assert hops[0].protocol == "Microsoft SMTP Server"
-    assert [h.delay for h in hops] == [None, timedelta(seconds=1), timedelta(0)]
+def test_a_header_with_no_clauses_keeps_its_time() -> None:
+    hops = parse_hops(["from mail.example.org (192.0.2.1) by mx.example.com with SMTP; Tue, 4 Mar 2014 00:00:05 +0000",
+                       "(qmail 1234 invoked by uid 89); 4 Mar 2014 00:00:00 -0000"])
+    assert route(hops)[0] == (None, None, None, None, None, None, None)
+    assert hops[0].time == datetime(2014, 3, 4, 0, 0, tzinfo=timezone.utc)
+    assert hops[1].delay == timedelta(seconds=5)
 
 
-def test_ipv6_and_zone_ids() -> None:
-    hops = parse_hops(IBM_INTERNAL)
-    assert hops[0].from_ip == "fe80::4f8:e4ed:8276:c2c7" and hops[0].by_ip == "fe80::4f8:e4ed:8276:c2c7"
-    assert hops[1].from_ip == "2002:925:1d2d::925:1d2d"
-    assert hops[2].delay == timedelta(minutes=5, seconds=46)
+def test_unknown_dates_give_no_delay() -> None:
+    hops = parse_hops(["from b by c with SMTP; Tue, 4 Mar 2014 00:00:05 +0000",
+                       "from a by b with SMTP; yesterday",
+                       "from z by a with SMTP"])
+    assert [(h.from_host, h.time, h.delay) for h in hops] == [
+        ("z", None, None), ("a", None, None),
+        ("b", datetime(2014, 3, 4, 0, 0, 5, tzinfo=timezone.utc), None)]
 
 
-def test_gmail_and_postfix_dialects_in_a_pasted_message() -> None:
-    hops = parse_hops(GMAIL_AND_POSTFIX)
-    assert len(hops) == 3, "reading stops at the blank line before the body"
-    assert (hops[0].from_host, hops[0].by_host, hops[0].protocol) == (None, "10.140.88.81", "HTTP")
-    assert (hops[1].from_host, hops[1].from_ip, hops[1].by_host, hops[1].protocol, hops[1].id) == (
-        "mail-sor-f41.google.com", "209.85.220.41", "mx.google.com", "SMTPS", "abc.123.2014.03.03.15.59.58")
-    assert (hops[2].from_ip, hops[2].by_host, hops[2].by_ip, hops[2].protocol, hops[2].id) == (
-        "192.0.2.1", "mx.example.com", None, "ESMTPS", "4Abc123")
-    assert hops[2].delay == timedelta(seconds=32)
+# --- what a learner pastes or passes ---------------------------------------------------------
+
+def test_a_whole_pasted_message_indented_with_crlf_stops_at_the_body() -> None:
+    pasted = ("\r\n    From bob@x.com  Tue Mar  4 10:00:03 2014\r\n"
+              "    Received: from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com\r\n"
+              "    \t(10.0.0.12) with Microsoft SMTP Server (TLS) id 15.0.847.32 via Mailbox Transport;\r\n"
+              "    \tTue, 4 Mar 2014 10:00:03 +1000\r\n"
+              "    Received: from MB2.exchange2013demo.com ([10.0.0.12]) by MB2.exchange2013demo.com\r\n"
+              "    ([10.0.0.12]) with mapi id 15.00.0847.032; Tue, 4 Mar 2014 10:00:02 +1000\r\n"
+              "    Subject: hello\r\n"
+              "    \r\n"
+              "    Received: from nowhere by nobody; this line is body text\r\n")
+    hops = parse_hops(pasted)
+    assert route(hops) == [
+        (MB2, MB2_IP, MB2, MB2_IP, "mapi", "15.00.0847.032", None),
+        (MB2, MB2_IP, MB2, MB2_IP, "Microsoft SMTP Server (TLS)", "15.0.847.32", "Mailbox Transport")]
+    assert hops[1].delay == timedelta(seconds=1)
 
 
-def test_exchange_2010_mapi_without_an_id_and_an_ip_literal_helo() -> None:
-    old = parse_hops(["from XMBVAG73.northgrum.com ([169.254.4.90]) by XHTVAG08.northgrum.com "
-                      "([134.223.82.85]) with mapi; Tue, 20 May 2014 13:18:08 -0500"])
-    assert (old[0].protocol, old[0].id, old[0].by_ip) == ("mapi", None, "134.223.82.85")
-    literal = parse_hops(["from [172.27.13.25] (172.27.13.25) by MTLCAS01.mtl.com (10.0.8.71) with "
-                          "Microsoft SMTP Server (TLS) id 14.3.468.0; Mon, 16 Mar 2020 20:43:11 +0200"])
-    assert (literal[0].from_host, literal[0].from_ip, literal[0].id) == ("172.27.13.25", "172.27.13.25", "14.3.468.0")
+def test_a_single_value_pasted_without_its_name() -> None:
+    [hop] = parse_hops("from POP-SMTP (192.168.1.91) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP "
+                       "Server id 15.0.1210.3 via Frontend Transport; Sat, 30 Jul 2016 06:53:16 +0900")
+    assert (hop.from_host, hop.via) == ("POP-SMTP", "Frontend Transport")
 
 
-def test_indented_paste_and_crlf_are_fine() -> None:
-    pasted = "    " + JP_INBOUND.replace("\n", "\r\n    ")
-    assert len(parse_hops(pasted)) == 3
+def test_email_messages_of_either_policy() -> None:
+    text = ("Received: from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com (10.0.0.12)\r\n"
+            "\twith Microsoft SMTP Server (TLS) id 15.0.847.32; Tue, 4 Mar 2014 10:00:03 +1000\r\n"
+            "Received: from MB2.exchange2013demo.com ([10.0.0.12]) by MB2.exchange2013demo.com ([10.0.0.12])\r\n"
+            " with mapi id 15.00.0847.032; Tue, 4 Mar 2014 10:00:02 +1000\r\n"
+            "Subject: hi\r\n\r\nbody\r\n")
+    for message in (email.message_from_string(text, policy=default_policy), email.message_from_string(text)):
+        hops = parse_hops(message)
+        assert [(h.protocol, h.id) for h in hops] == [
+            ("mapi", "15.00.0847.032"), ("Microsoft SMTP Server (TLS)", "15.0.847.32")]
+        assert hops[1].raw == ("from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com (10.0.0.12) "
+                               "with Microsoft SMTP Server (TLS) id 15.0.847.32; Tue, 4 Mar 2014 10:00:03 +1000")
 
 
-@pytest.mark.parametrize("garbage", ["", "hello world", "Subject: no hops here\r\n\r\nbody", []])
-def test_garbage_gets_a_sentence_not_a_traceback(garbage) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(HeaderParseError, match="No Received headers found: paste the message headers"):
-        parse_hops(garbage)
+@pytest.mark.parametrize("garbage", [
+    "", "   \n\n", "hello world", "Subject: no hops here\r\n\r\nReceived: from body by text; x",
+    [], email.message_from_string("Subject: never sent\n\nbody\n", policy=default_policy)])
+def test_garbage_gets_a_sentence_not_a_traceback(garbage: object) -> None:
+    with pytest.raises(HeaderParseError) as raised:
+        parse_hops(garbage)  # type: ignore[arg-type]
+    assert str(raised.value) == ("No Received headers found: paste the message headers, starting with the "
+                                 "Received: lines (in Outlook: File > Properties > Internet headers).")
 
+
+def test_the_wrong_kind_of_source_is_named() -> None:
+    with pytest.raises(HeaderParseError) as raised:
+        parse_hops(b"Received: from a by b; Tue, 4 Mar 2014 10:00:02 +1000")  # type: ignore[arg-type]
+    assert str(raised.value) == "parse_hops reads a message, pasted header text or a list of Received values, not bytes."
+
+
+# --- the table -----------------------------------------------------------------------------
 
 def test_hops_table() -> None:
-    table = hops_table(parse_hops(JP_INBOUND))
+    table = hops_table(parse_hops(GMAIL))
     assert list(table.columns) == ["Hop", "From", "By", "With", "Via", "Time", "Delay"]
-    assert table.iloc[0].to_dict() == {"Hop": 1, "From": "POP-SMTP (192.168.1.91)",
-                                       "By": "E2013-1-E.e.local (192.168.1.52)", "With": "Microsoft SMTP Server",
-                                       "Via": "Frontend Transport", "Time": "06:53:16", "Delay": ""}
-    assert list(table["Delay"]) == ["", 1, 0]
+    assert list(table.index) == [0, 1, 2]
+    assert table.to_dict("records") == [
+        {"Hop": 1, "From": "", "By": "10.140.88.81", "With": "HTTP", "Via": "", "Time": "15:59:57", "Delay": ""},
+        {"Hop": 2, "From": "mail-sor-f41.google.com (209.85.220.41)", "By": "mx.google.com", "With": "SMTPS",
+         "Via": "", "Time": "15:59:58", "Delay": 1},
+        {"Hop": 3, "From": "", "By": "10.182.143.10", "With": "SMTP", "Via": "", "Time": "16:00:01", "Delay": 3}]
