@@ -121,3 +121,16 @@ def test_reply_from_exchange_to_gmail_lands_in_the_outside_mailbox() -> None:
         lab.new_send_connector("To Internet")
         lab.send(BOB, GMAIL, subject="Re: hi")
         assert [m["Subject"] for m in lab.internet.mailbox(GMAIL).messages] == ["Re: hi"]
+
+
+def test_internet_mail_is_byte_identical_in_two_fresh_labs() -> None:
+    runs = []
+    for _ in range(2):
+        with Lab(scenarios.exchange2013demo(edge="2013")) as lab:
+            lab.internet.send(GMAIL, [BOB, CAROL], subject="same twice")
+            lab.new_send_connector("Extra", address_spaces=["fabrikam.com"])
+            lab.send(ALICE, FABRIKAM, subject="and back")
+            runs.append([m.as_bytes() for m in (*lab.mailbox(BOB).messages, *lab.mailbox(CAROL).messages,
+                                                 *lab.internet.mailbox(FABRIKAM).messages)])
+    assert len(runs[0]) == 3
+    assert runs[0] == runs[1]
