@@ -153,3 +153,12 @@ def test_mail_from_a_real_client_is_delivered_after_settle(lab: Lab) -> None:
         ("CA1.exchange2013demo.com", "MB2.exchange2013demo.com", None),
         ("MB2.exchange2013demo.com", "MB2.exchange2013demo.com", "Mailbox Transport")]
     assert hops[0].protocol == "Microsoft SMTP Server", "no (TLS): the client did not use STARTTLS"
+
+
+def test_a_kept_session_to_a_restarted_service_is_replaced_and_nothing_doubles(lab: Lab) -> None:
+    lab.send(ALICE, BOB, subject="first")                       # leaves sessions open
+    lab.stop_service("MB2", "Mailbox Transport Delivery")       # the far side drops them
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.send(ALICE, BOB, subject="second")
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["first", "second"]
+    assert list(lab.tracking_log()["EventId"]).count("DELIVER") == 2

@@ -31,6 +31,7 @@ from .services.hub2010 import HubTransport2010
 from .services.internet import Internet
 from .services.mailbox_transport import MailboxTransportDelivery, MailboxTransportSubmission
 from .services.transport import Transport
+from .smtp.client import close_idle_sessions
 from .smtp.network import Endpoint, SimulatedNetwork
 from .store import Database, MailboxFolders, OutboxItem
 from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010,
@@ -113,6 +114,7 @@ class Lab:
             return
 
         async def _stop() -> None:
+            await close_idle_sessions(self.network)
             for svc in self.services.values():
                 await svc.stop()
             await self.internet.stop()

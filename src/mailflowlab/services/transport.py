@@ -16,7 +16,7 @@ from ..queues import Queue, QueuedMessage
 from ..routing import (INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route,
                        transport_endpoint)
 from ..smtp import replies
-from ..smtp.client import ConnectFailed, SmtpClient, relay
+from ..smtp.client import ConnectFailed, converse, relay
 from ..smtp.listener import SessionInfo
 from ..topology import TRANSPORT
 from .base import LabContext, Service
@@ -174,16 +174,11 @@ class Transport(Service):
         for name, ids in sorted(self.discards.items()):
             if self._discard_failed_at.get(name) == now:
                 continue
-            client = SmtpClient(self.ctx.network, transport_endpoint(self.ctx.org.server(name)), self.peer)
+            batches = [ids[i:i + DISCARDS_PER_COMMAND] for i in range(0, len(ids), DISCARDS_PER_COMMAND)]
             try:
-                async with client:
-                    await client.connect()
-                    reply = await client.command(f"EHLO {self.server.fqdn}")
-                    for start in range(0, len(ids), DISCARDS_PER_COMMAND):
-                        batch = ids[start:start + DISCARDS_PER_COMMAND]
-                        reply = await client.command("XSHADOWDISCARD " + " ".join(map(str, batch)))
-                        if not reply.ok:
-                            break
+                answers = await converse(self.ctx.network, transport_endpoint(self.ctx.org.server(name)),
+                                         self.peer, ["XSHADOWDISCARD " + " ".join(map(str, b)) for b in batches])
+                reply = answers[-1] if len(answers) == len(batches) else None
             except (ConnectFailed, ConnectionError, TimeoutError):
                 reply = None
             if reply is not None and reply.ok:

@@ -121,6 +121,14 @@ class SmtpClient:
                 self.network.forget_caller(self._local_port)
             self._writer = None
 
+    async def abort(self) -> None:
+        """Drop the connection without QUIT (it is already broken)."""
+        if self._writer is not None:
+            self._writer.transport.abort()
+            if self._local_port is not None:
+                self.network.forget_caller(self._local_port)
+            self._writer = None
+
     async def __aenter__(self) -> "SmtpClient":
         return self
 
@@ -137,33 +145,131 @@ class Outcome:
     transcript: list[str]
 
 
-async def relay(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
-                mail_from: str, recipients: list[str], message: bytes) -> Outcome:
-    """Hand one message to the next hop: EHLO, MAIL, RCPT per recipient, DATA.
+class _Unsent(Exception):
+    """A cached session broke before the message was handed over: safe to try a new one."""
 
-    Raises ConnectFailed when nothing listens. A refusal before DATA (a 4xx or 5xx to EHLO or
-    MAIL) refuses every recipient with that reply.
-    """
-    client = SmtpClient(network, endpoint, peer)
-    async with client:
-        banner = await client.connect()
-        if not banner.ok:
-            return Outcome([], {r: banner for r in recipients}, None, client.transcript)
-        for step in (f"EHLO {peer.name}", f"MAIL FROM:<{mail_from}>"):
-            reply = await client.command(step)
-            if not reply.ok:
-                return Outcome([], {r: reply for r in recipients}, None, client.transcript)
+
+async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str],
+                       message: bytes) -> Outcome:
+    """MAIL, RCPT per recipient, DATA on an open session. A broken connection before the final
+    dot raises _Unsent (nothing was delivered); after it, the error propagates."""
+    start = len(client.transcript)
+
+    def outcome(accepted: list[str], refused: dict[str, Reply], final: Reply | None) -> Outcome:
+        return Outcome(accepted, refused, final, client.transcript[start:])
+
+    try:
+        reply = await client.command(f"MAIL FROM:<{mail_from}>")
+        if not reply.ok:
+            return outcome([], {r: reply for r in recipients}, None)
         accepted: list[str] = []
         refused: dict[str, Reply] = {}
         for rcpt in recipients:
             reply = await client.command(f"RCPT TO:<{rcpt}>")
             (accepted.append(rcpt) if reply.ok else refused.__setitem__(rcpt, reply))
         if not accepted:
-            return Outcome([], refused, None, client.transcript)
+            return outcome([], refused, None)
         reply = await client.command("DATA")
         if reply.code != 354:
-            return Outcome([], {**refused, **{r: reply for r in accepted}}, None, client.transcript)
-        final = await client.data(message)
-        if not final.ok:
-            return Outcome([], {**refused, **{r: final for r in accepted}}, final, client.transcript)
-        return Outcome(accepted, refused, final, client.transcript)
+            return outcome([], {**refused, **{r: reply for r in accepted}}, None)
+    except (ConnectionError, asyncio.TimeoutError, OSError) as exc:
+        raise _Unsent() from exc
+    final = await client.data(message)
+    if not final.ok:
+        return outcome([], {**refused, **{r: final for r in accepted}}, final)
+    return outcome(accepted, refused, final)
+
+
+async def _open(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer) -> tuple[SmtpClient, Reply]:
+    """Connect, read the banner and say EHLO; the reply is the first refusal, or the EHLO's."""
+    client = SmtpClient(network, endpoint, peer)
+    reply = await client.connect()
+    if reply.ok:
+        reply = await client.command(f"EHLO {peer.name}")
+    return client, reply
+
+
+async def relay(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
+                mail_from: str, recipients: list[str], message: bytes) -> Outcome:
+    """Hand one message to the next hop: EHLO, MAIL, RCPT per recipient, DATA.
+
+    Like Exchange's SMTP Send, it keeps the session open afterwards and uses it for the next
+    message from `peer` to `endpoint`; a cached session that has gone (the far service was
+    stopped) is replaced by a new connection, but only if the message was not yet handed over.
+    Raises ConnectFailed when nothing listens. A refusal before DATA (a 4xx or 5xx to EHLO or
+    MAIL) refuses every recipient with that reply.
+    """
+    key = (endpoint, peer)
+    cached = network.idle_sessions.pop(key, None)
+    if cached is not None:
+        try:
+            result = await _transaction(cached, mail_from, recipients, message)
+        except _Unsent:
+            await cached.abort()
+        else:
+            await _keep_or_close(network, key, cached, result)
+            return result
+    client, reply = await _open(network, endpoint, peer)
+    if not reply.ok:
+        await client.close()
+        return Outcome([], {r: reply for r in recipients}, None, client.transcript)
+    greeting = list(client.transcript)
+    try:
+        result = await _transaction(client, mail_from, recipients, message)
+    except _Unsent as exc:
+        await client.abort()
+        raise ConnectionResetError(f"{endpoint} closed the session") from exc
+    except BaseException:
+        await client.abort()
+        raise
+    result.transcript[:0] = greeting
+    await _keep_or_close(network, key, client, result)
+    return result
+
+
+async def _keep_or_close(network: SimulatedNetwork, key: tuple[Endpoint, Peer], client: SmtpClient,
+                         result: Outcome) -> None:
+    """Cache a session in a clean state (RSET after a refused transaction); close the rest."""
+    try:
+        if result.final is None or not result.final.ok:
+            if not (await client.command("RSET")).ok:
+                raise ConnectionResetError("RSET refused")
+    except (ConnectionError, asyncio.TimeoutError, OSError):
+        await client.abort()
+        return
+    old = network.idle_sessions.pop(key, None)
+    if old is not None:
+        await old.close()
+    network.idle_sessions[key] = client
+
+
+async def converse(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
+                   lines: list[str]) -> list[Reply]:
+    """Send command lines (no message) on a cached or new session, stopping at the first
+    refusal; for idempotent commands only, since a broken cached session is simply replaced."""
+    key = (endpoint, peer)
+    for client in (network.idle_sessions.pop(key, None), None):
+        if client is None:
+            client, reply = await _open(network, endpoint, peer)
+            if not reply.ok:
+                await client.close()
+                return [reply]
+        replies: list[Reply] = []
+        try:
+            for line in lines:
+                replies.append(await client.command(line))
+                if not replies[-1].ok:
+                    break
+        except (ConnectionError, asyncio.TimeoutError, OSError):
+            await client.abort()
+            continue
+        network.idle_sessions[key] = client
+        return replies
+    raise ConnectionResetError(f"{endpoint} closed the session")
+
+
+async def close_idle_sessions(network: SimulatedNetwork) -> None:
+    """QUIT every cached session (when the lab closes)."""
+    sessions, network.idle_sessions = list(network.idle_sessions.values()), {}
+    for client in sessions:
+        await client.close()

@@ -12,6 +12,7 @@ tables so that headers and routing can speak of 10.0.0.12:475 instead:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class SimulatedNetwork:
         self._ports: dict[Endpoint, int] = {}
         self._callers: dict[int, Peer] = {}
         self.outside_client: Peer = OUTSIDE_CLIENT
+        #: Open SMTP sessions kept for the next message to the same place (see client.relay).
+        self.idle_sessions: dict[tuple[Endpoint, Peer], Any] = {}
 
     def publish(self, endpoint: Endpoint, real_port: int) -> None:
         """A listener for `endpoint` now lives at 127.0.0.1:`real_port`."""
