@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from . import connectors
+from . import connectors, sites
 from .clock import EPOCH, VirtualClock
 from .headers import format_date
 from .message import WIRE, to_bytes
@@ -314,6 +314,41 @@ class Lab:
     def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
         """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
         connectors.find_send_connector(self, name).frontend_proxy = bool(frontend_proxy)
+        self._routing_changed()
+
+    # --- AD sites (sites.py) ---------------------------------------------------------------
+    def ad_sites(self) -> pd.DataFrame:
+        """Get-AdSite: each AD site, whether it is a hub site, and its Exchange servers."""
+        rows = [{"Name": s.name, "HubSiteEnabled": s.hub_site,
+                 "Servers": ", ".join(x.name for x in self.org.site_servers(s.name))} for s in self.org.sites]
+        return pd.DataFrame(rows, columns=["Name", "HubSiteEnabled", "Servers"])
+
+    def ad_site_links(self) -> pd.DataFrame:
+        """Get-AdSiteLink: each IP site link, the sites it joins and its cost."""
+        rows = [{"Name": link.name, "Sites": ", ".join(link.sites), "Cost": link.cost}
+                for link in self.org.site_links]
+        return pd.DataFrame(rows, columns=["Name", "Sites", "Cost"])
+
+    def set_hub_site(self, site: str, enabled: bool) -> None:
+        """Set-AdSite -HubSiteEnabled: mail whose least-cost path crosses a hub site is
+        relayed through it instead of going straight to the destination site."""
+        found = next((s for s in self.org.sites if s.name.lower() == site.lower()), None)
+        if found is None:
+            names = ", ".join(s.name for s in self.org.sites)
+            raise LabError(f"The Active Directory site '{site}' couldn't be found. Sites: {names}.")
+        found.hub_site = bool(enabled)
+        self._routing_changed()
+
+    def set_site_link_cost(self, link: str, cost: int) -> None:
+        """Set-AdSiteLink -ExchangeCost: the cost Exchange adds up for least-cost routing."""
+        found = next((x for x in self.org.site_links if x.name.lower() == link.lower()), None)
+        if found is None:
+            names = ", ".join(x.name for x in self.org.site_links) or "none"
+            raise LabError(f"The IP site link '{link}' couldn't be found. Site links: {names}.")
+        if isinstance(cost, bool) or not isinstance(cost, int) or not sites.MIN_COST <= cost <= sites.MAX_COST:
+            raise LabError(f"ExchangeCost must be a whole number from {sites.MIN_COST} to "
+                           f"{sites.MAX_COST:,}, not {cost!r}.")
+        found.cost = cost
         self._routing_changed()
 
     def _routing_changed(self) -> None:

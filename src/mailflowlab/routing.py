@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import sites
 from .smtp.network import Endpoint
 from .smtp.replies import NO_CONNECTOR
 from .topology import Organization, SendConnector, Server, transport_port
@@ -98,6 +99,19 @@ def frontend_targets(org: Organization, frontend: Server, recipients: list[str],
     return [(s.name, transport_endpoint(s)) for s in ordered]
 
 
+def remote_site_hop(org: Organization, source: str, destination: str) -> NextHop:
+    """Relay to another AD site (§7): to the destination's Mailbox servers directly, or to the
+    first hub site on the least-cost path; if none answers, back off along the path to the
+    site closest to the destination that does, so the message queues there."""
+    try:
+        way = sites.plan(org, source, destination)
+        order = (way.next_site, *way.backoff)
+    except LookupError:
+        order = (destination,)
+    targets = tuple((s.name, transport_endpoint(s)) for site in order for s in mailbox_servers(org, site))
+    return NextHop("SmtpRelayToRemoteActiveDirectorySite", order[0], INTRA_ORG, targets)
+
+
 def pick_send_connector(org: Organization, domain: str) -> SendConnector | None:
     """The send connector with the most specific matching address space, then lowest cost."""
     scored = [(c.matches(domain), -c.cost, c.name, c) for c in org.send_connectors]
@@ -135,9 +149,7 @@ def route(org: Organization, here: Server, recipient: str,
         if home.site == here.site:
             return NextHop("SmtpDeliveryToMailbox", db.name, INTRA_ORG,
                            ((home.name, Endpoint(home.ip, MAILBOX_DELIVERY_PORT)),))
-        group = mailbox_servers(org, home.site)
-        return NextHop("SmtpRelayToRemoteActiveDirectorySite", home.site, INTRA_ORG,
-                       tuple((s.name, transport_endpoint(s)) for s in group))
+        return remote_site_hop(org, here.site, home.site)
     connector = pick_send_connector(org, domain)
     if connector is None:
         raise NoRoute(domain)

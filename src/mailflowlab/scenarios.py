@@ -5,7 +5,8 @@ Services": exchange2013demo.com with a Client Access server and two Mailbox serv
 """
 from __future__ import annotations
 
-from .topology import (BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, SendConnector, Server)
+from .topology import (BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, SendConnector, Server,
+                       Site, SiteLink)
 
 
 def exchange2013demo(edge: str | None = None) -> Organization:
@@ -88,4 +89,39 @@ def exchange2010demo() -> Organization:
         ],
         mx="EX2010",
         description=exchange2010demo.__doc__ or "",
+    )
+
+
+def three_sites(bc_link_cost: int | None = None) -> Organization:
+    """exchange2013demo.com spread over three AD sites linked hub-and-spoke: A-B and A-C.
+
+    Each site has one Exchange 2013 Mailbox server: MBXA (10.0.1.11) in A with usera@,
+    MBXB (10.0.2.11) in B with userb@, MBXC (10.0.3.11) in C with userc@. Both IP site links
+    cost 100 (the AD default). Mail from B to C follows the least-cost path B-A-C, yet
+    Transport on MBXB connects straight to MBXC unless A is made a hub site.
+
+    `bc_link_cost` adds a third link, B-C, with that cost: then the least-cost path from B to
+    C depends on the costs, and a hub site A is used only while it lies on that path.
+    """
+    d = "exchange2013demo.com"
+    links = [SiteLink("A-B", ("A", "B")), SiteLink("A-C", ("A", "C"))]
+    if bc_link_cost is not None:
+        links.append(SiteLink("B-C", ("B", "C"), bc_link_cost))
+    return Organization(
+        name="Exchange 2013 demo in three AD sites", domain=d,
+        servers=[
+            Server("MBXA", "10.0.1.11", d, roles=("Mailbox",), site="A"),
+            Server("MBXB", "10.0.2.11", d, roles=("Mailbox",), site="B"),
+            Server("MBXC", "10.0.3.11", d, roles=("Mailbox",), site="C"),
+        ],
+        databases=[MailboxDatabase("DB-A", "MBXA"), MailboxDatabase("DB-B", "MBXB"),
+                   MailboxDatabase("DB-C", "MBXC")],
+        mailboxes=[
+            Mailbox(f"usera@{d}", "User A", "DB-A"),
+            Mailbox(f"userb@{d}", "User B", "DB-B"),
+            Mailbox(f"userc@{d}", "User C", "DB-C"),
+        ],
+        sites=[Site("A"), Site("B"), Site("C")],
+        site_links=links,
+        description=three_sites.__doc__ or "",
     )

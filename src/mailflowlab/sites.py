@@ -1,0 +1,125 @@
+"""Routing between Active Directory sites, as Exchange 2013 does it (fact sheet §7).
+
+* **Least-cost path.** Exchange adds up the costs of the IP site links on each path (the
+  Exchange cost when one is set); ties go to the path with fewer hops, then to the one whose
+  sites nearest the destination have the alphanumerically lowest names.
+* **Direct connection.** Transport connects straight to a Mailbox server of the destination
+  site, even when the path crosses other sites, unless a **hub site** lies on the least-cost
+  path: then the message goes to the first hub site on the way. A hub site off the path is
+  never used.
+* **Backoff.** If no server of the next hop answers, Exchange backs off along the path, hop
+  by hop, and hands the message to the site closest to the destination that does answer; the
+  message is then queued at the point of failure closest to the destination.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import graphviz
+
+from .topology import Organization
+
+#: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
+MIN_COST, MAX_COST = 1, 99_999
+
+PATH_COLOUR = "#1f77b4"
+ROUTE_COLOUR = "#d62728"
+HUB_FILL = "#fff2cc"
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """How Transport in one site reaches another: the least-cost path, the site it connects
+    to (the destination, or the first hub site on the path), and where it backs off to."""
+    path: tuple[str, ...]            # source site ... destination site
+    cost: int
+    next_site: str
+    backoff: tuple[str, ...]         # sites to try when next_site fails, closest first
+
+
+def links(org: Organization) -> dict[str, dict[str, int]]:
+    """The site graph: for each site, its neighbours and the cost of the link to each."""
+    graph: dict[str, dict[str, int]] = {s.name: {} for s in org.sites}
+    for link in org.site_links:
+        a, b = link.sites
+        for x, y in ((a, b), (b, a)):
+            old = graph.setdefault(x, {}).get(y)
+            graph[x][y] = link.cost if old is None else min(old, link.cost)
+    return graph
+
+
+def least_cost_path(org: Organization, source: str, destination: str) -> tuple[tuple[str, ...], int]:
+    """The path Exchange picks from `source` to `destination` and its total cost.
+
+    Raises LookupError when no chain of site links joins the two sites."""
+    graph = links(org)
+    if source == destination:
+        return (source,), 0
+    best: tuple[tuple[int, int, tuple[str, ...]], tuple[str, ...]] | None = None
+
+    def walk(path: list[str], cost: int) -> None:
+        nonlocal best
+        here = path[-1]
+        if here == destination:
+            # Tie-break 3: compare site names starting next to the destination.
+            key = (cost, len(path), tuple(reversed(path[:-1])))
+            if best is None or key < best[0]:
+                best = (key, tuple(path))
+            return
+        for nxt, c in sorted(graph.get(here, {}).items()):
+            if nxt not in path:
+                walk([*path, nxt], cost + c)
+
+    walk([source], 0)
+    if best is None:
+        raise LookupError(f"No IP site link path joins site {source} to site {destination}.")
+    return best[1], best[0][0]
+
+
+def plan(org: Organization, source: str, destination: str) -> SitePlan:
+    """Where Transport in `source` sends mail for `destination` (direct, or via a hub site)."""
+    path, cost = least_cost_path(org, source, destination)
+    hubs = {s.name for s in org.sites if s.hub_site}
+    between = path[1:-1]
+    next_site = next((s for s in between if s in hubs), destination)
+    upto = path.index(next_site)
+    backoff = tuple(reversed(path[1:upto]))
+    return SitePlan(path, cost, next_site, backoff)
+
+
+def site_of_steps(org: Organization, steps: list[tuple[str, str]]) -> list[str]:
+    """The sites a message passed through, from the lab's (server, service) path, in order."""
+    sites: list[str] = []
+    for server, _service in steps:
+        site = org.server(server).site
+        if not sites or sites[-1] != site:
+            sites.append(site)
+    return sites
+
+
+def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str] | None = None,
+                 title: str = "") -> graphviz.Graph:
+    """AD sites and IP site links with their costs. `path` (the least-cost path) is drawn
+    thick blue; `route` (the sites a message really visited) as red arrows. Hub sites are
+    filled yellow."""
+    g = graphviz.Graph("sites", format="svg")
+    g.attr(rankdir="LR", fontname="Helvetica", label=title, labelloc="t")
+    g.attr("node", shape="ellipse", fontname="Helvetica", style="filled", fillcolor="white")
+    g.attr("edge", fontname="Helvetica")
+    for site in org.sites:
+        servers = ", ".join(s.name for s in org.site_servers(site.name)) or "no servers"
+        label = f"Site {site.name}\\n{servers}" + ("\\n(hub site)" if site.hub_site else "")
+        g.node(site.name, label, fillcolor=HUB_FILL if site.hub_site else "white",
+               penwidth="2" if site.hub_site else "1")
+    on_path = {frozenset(p) for p in zip(path, path[1:])}
+    for link in org.site_links:
+        a, b = link.sites
+        if frozenset((a, b)) in on_path:
+            g.edge(a, b, f"{link.name}\\ncost {link.cost}", color=PATH_COLOUR, penwidth="3",
+                   fontcolor=PATH_COLOUR)
+        else:
+            g.edge(a, b, f"{link.name}\\ncost {link.cost}", color="gray50")
+    for n, (a, b) in enumerate(zip(route or [], (route or [])[1:]), start=1):
+        g.edge(a, b, f"SMTP hop {n}", dir="forward", color=ROUTE_COLOUR, fontcolor=ROUTE_COLOUR,
+               style="dashed", penwidth="2", constraint="false")
+    return g
