@@ -138,10 +138,12 @@ def route(org: Organization, here: Server, recipient: str,
             # A 2010 Hub's store driver delivers to its own site's databases over MAPI.
             return NextHop("MapiDelivery", db.name, "", ((home.name, Endpoint(home.ip, 135)),))
         if here.version == 2010:
-            # A 2010 Hub cannot talk to Mailbox Transport Delivery: it relays to 2013 Transport.
+            # A 2010 Hub cannot talk to Mailbox Transport Delivery: it relays over port 25 to
+            # the 2013 Mailbox servers. That is Transport on a Mailbox-only server; on a
+            # multi-role server it is Front End Transport (INFERRED + SAMPLE, fact sheet §7).
             group = mailbox_servers(org, home.site)
             return NextHop("SmtpRelayWithinAdSite", f"Site:{home.site};Version:15", INTRA_ORG,
-                           tuple((s.name, transport_endpoint(s)) for s in group))
+                           tuple((s.name, Endpoint(s.ip, 25)) for s in group))
         if home.version == 2010:
             hubs = mailbox_servers(org, home.site, 2010)
             return NextHop("SmtpRelayToMailboxDeliveryGroup", f"Site:{home.site};Version:14",

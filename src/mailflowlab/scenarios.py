@@ -5,7 +5,7 @@ Services": exchange2013demo.com with a Client Access server and two Mailbox serv
 """
 from __future__ import annotations
 
-from .topology import (BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, SendConnector, Server,
+from .topology import (ANONYMOUS, BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, SendConnector, Server,
                        Site, SiteLink)
 
 
@@ -125,3 +125,83 @@ def three_sites(bc_link_cost: int | None = None) -> Organization:
         site_links=links,
         description=three_sites.__doc__ or "",
     )
+
+
+#: The migration phases `coexistence()` can start in, from first to last.
+COEXISTENCE_PHASES = ("all on 2010", "2013 installed", "mailboxes moving", "all on 2013")
+
+
+def coexistence(phase: str = "mailboxes moving", internet_entry: str = "2010",
+                edge: bool = True, multi_role: bool = False) -> Organization:
+    """exchange2013demo.com while it moves from Exchange 2010 SP3 to Exchange 2013 SP1.
+
+    One AD site holds the 2010 servers HUB2010 (10.0.0.20: Client Access and Hub Transport)
+    and MBX2010 (10.0.0.21: Mailbox, database DB2010), the article's 2013 servers CA1, MB1
+    and MB2, and in the perimeter the 2010 SP3 Edge EDGE2010 (172.16.0.10), where the MX
+    record points. `phase` is a step of the migration (COEXISTENCE_PHASES):
+
+    * "all on 2010": only the 2010 servers; alice@, bob@, carol@ and dave@ are on DB2010.
+    * "2013 installed": the 2013 servers join; every mailbox is still on DB2010.
+    * "mailboxes moving": alice@ and bob@ are on DB02 (MB2), carol@ on DB01 (MB1); dave@
+      stays on DB2010.
+    * "all on 2013": dave@ has moved to DB01 too, and the 2010 Hub and Mailbox servers are
+      removed. The 2010 Edge may stay: it is supported with 2013 (fact sheet §6).
+
+    `internet_entry` says where Internet mail enters the organization on port 25: "2010"
+    (the 2010 Hub Transport) or "2013" (the 2013 side). With the Edge this is where its
+    `EdgeSync - Inbound to <Site>` connector delivers: the 2010 Hub, or the Transport service
+    of MB1 and MB2 (a 2010 Edge always talks to Transport directly, §6). Without the Edge
+    (`edge=False`) it is the MX record: HUB2010, whose Default connector then has Anonymous
+    added as an admin does to take Internet mail on a 2010 Hub, or CA1's Front End Transport.
+
+    `multi_role=True` makes MB1 and MB2 Client Access servers too: port 25 is then Front End
+    Transport and Transport moves to 2525, so mail from the 2010 Hub gains a `via Frontend
+    Transport` hop (INFERRED from real headers, fact sheet §7).
+    """
+    if phase not in COEXISTENCE_PHASES:
+        raise ValueError(f"phase must be one of {', '.join(map(repr, COEXISTENCE_PHASES))}, not {phase!r}")
+    if internet_entry not in ("2010", "2013"):
+        raise ValueError(f"internet_entry must be '2010' or '2013', not {internet_entry!r}")
+    has_2010, has_2013 = phase != "all on 2013", phase != "all on 2010"
+    if internet_entry == "2010" and not has_2010:
+        raise ValueError("In phase 'all on 2013' the 2010 servers are gone: internet_entry must be '2013'.")
+    if internet_entry == "2013" and not has_2013:
+        raise ValueError("In phase 'all on 2010' there is no 2013 server yet: internet_entry must be '2010'.")
+    d = "exchange2013demo.com"
+    servers: list[Server] = []
+    databases: list[MailboxDatabase] = []
+    if has_2010:
+        servers += [Server("HUB2010", "10.0.0.20", d, version=2010, build=BUILD_2010_SP3,
+                           roles=("ClientAccess", "HubTransport")),
+                    Server("MBX2010", "10.0.0.21", d, version=2010, build=BUILD_2010_SP3, roles=("Mailbox",))]
+        databases.append(MailboxDatabase("DB2010", "MBX2010"))
+    if has_2013:
+        mbx_roles = ("ClientAccess", "Mailbox") if multi_role else ("Mailbox",)
+        servers += [Server("CA1", "10.0.0.10", d, roles=("ClientAccess",)),
+                    Server("MB1", "10.0.0.11", d, roles=mbx_roles),
+                    Server("MB2", "10.0.0.12", d, roles=mbx_roles)]
+        databases += [MailboxDatabase("DB01", "MB1"), MailboxDatabase("DB02", "MB2")]
+    home = {"all on 2010": ("DB2010",) * 4, "2013 installed": ("DB2010",) * 4,
+            "mailboxes moving": ("DB02", "DB02", "DB01", "DB2010"),
+            "all on 2013": ("DB02", "DB02", "DB01", "DB01")}[phase]
+    people = [("alice", "Alice Smith"), ("bob", "Bob Jones"), ("carol", "Carol White"), ("dave", "Dave Brown")]
+    mailboxes = [Mailbox(f"{user}@{d}", name, db) for (user, name), db in zip(people, home)]
+    entry = [s for s in servers if s.version == int(internet_entry)]
+    site = "Default-First-Site-Name"
+    send_connectors: list[SendConnector] = []
+    if edge:
+        servers.append(Server("EDGE2010", "172.16.0.10", d, version=2010, build=BUILD_2010_SP3, roles=("Edge",)))
+        inbound = tuple(s.fqdn for s in entry if s.has_role("HubTransport") or s.has_role("Mailbox"))
+        send_connectors = [
+            SendConnector(f"EdgeSync - {site} to Internet", ("*",), ("EDGE2010",), cost=100),
+            SendConnector(f"EdgeSync - Inbound to {site}", ("--",), ("EDGE2010",), smart_hosts=inbound)]
+        mx = "EDGE2010"
+    else:
+        mx = "HUB2010" if internet_entry == "2010" else "CA1"
+    org = Organization(
+        name=f"Exchange 2010/2013 coexistence: {phase}", domain=d, servers=servers, databases=databases,
+        mailboxes=mailboxes, send_connectors=send_connectors, mx=mx, description=coexistence.__doc__ or "")
+    if not edge and internet_entry == "2010":
+        default = org.connectors_of("HUB2010")[0]
+        default.permission_groups = (ANONYMOUS, *default.permission_groups)
+    return org

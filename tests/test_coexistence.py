@@ -1,0 +1,168 @@
+"""Exchange 2010/2013 coexistence (fact sheet §7) over real sockets: mail each way between a
+2010 and a 2013 mailbox, the queue a 2013 server keeps for a 2010 delivery group, Internet
+mail entering on either side, and the migration phases."""
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+
+import pytest
+
+from mailflowlab import Lab, scenarios
+from mailflowlab.headers import parse_hops
+
+D = "@exchange2013demo.com"
+ALICE, BOB, CAROL, DAVE = (f"{u}{D}" for u in ("alice", "bob", "carol", "dave"))
+B2013, B2010 = "15.0.847.32", "14.3.123.4"
+SITE = "Default-First-Site-Name"
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    with Lab(scenarios.coexistence()) as running:
+        yield running
+
+
+def hops(lab: Lab, address: str) -> list[tuple[str, str, str | None, str | None]]:
+    """(from, by, id, via) of each Exchange hop of the newest message, oldest first."""
+    return [((h.from_host or "").split(".")[0], (h.by_host or "").split(".")[0], h.id, h.via)
+            for h in parse_hops(lab.mailbox(address).messages[-1]) if h.by_host and "." in h.by_host
+            and h.by_host.endswith("exchange2013demo.com")]
+
+
+def test_2013_mailbox_to_2010_mailbox_goes_through_2013_transport_then_the_2010_hub(lab: Lab) -> None:
+    msg = lab.send(ALICE, DAVE, subject="to 2010")
+    assert lab.path(msg) == [("MB2", "Mailbox Transport Submission"), ("MB2", "Transport"),
+                             ("HUB2010", "Hub Transport"), ("HUB2010", "store driver")]
+    assert hops(lab, DAVE) == [("MB2", "MB2", "15.00.0847.032", None), ("MB2", "MB2", B2013, None),
+                               ("MB2", "HUB2010", B2010, None)]
+    log = lab.tracking_log(msg)
+    send = log[(log["EventId"] == "SEND") & (log["ServerHostname"] == "MB2.exchange2013demo.com")]
+    assert send["ConnectorId"].tolist() == ["Intra-Organization SMTP Send Connector"]
+    assert log[log["EventId"] == "DELIVER"][["ServerHostname", "Source"]].values.tolist() == [
+        ["HUB2010.exchange2013demo.com", "STOREDRIVER"]]
+
+
+def test_2010_mailbox_to_2013_mailbox_goes_from_the_hub_to_2013_transport_on_port_25(lab: Lab) -> None:
+    msg = lab.send(DAVE, ALICE, subject="to 2013")
+    assert lab.path(msg) == [("HUB2010", "Hub Transport"), ("MB1", "Transport"),
+                             ("MB2", "Mailbox Transport Delivery")]
+    assert hops(lab, ALICE) == [("MBX2010", "HUB2010", "14.03.0123.004", None),
+                                ("HUB2010", "MB1", B2013, None),
+                                ("MB1", "MB2", B2013, "Mailbox Transport")]
+    received = lab.tracking_log(msg).query("EventId == 'RECEIVE' and Source == 'SMTP'")
+    assert received["ConnectorId"].tolist() == ["MB1\\Default MB1"]
+
+
+def test_2010_hub_to_a_multi_role_2013_server_meets_front_end_transport_first() -> None:
+    with Lab(scenarios.coexistence(multi_role=True)) as lab:
+        lab.send(DAVE, ALICE)
+        assert hops(lab, ALICE) == [("MBX2010", "HUB2010", "14.03.0123.004", None),
+                                    ("HUB2010", "MB1", B2013, "Frontend Transport"),
+                                    ("MB1", "MB2", B2013, None),
+                                    ("MB2", "MB2", B2013, "Mailbox Transport")]
+
+
+def test_mail_inside_each_version_stays_inside_it(lab: Lab) -> None:
+    lab.send(DAVE, DAVE)
+    assert hops(lab, DAVE) == [("MBX2010", "HUB2010", "14.03.0123.004", None)]
+    msg = lab.send(BOB, CAROL)
+    assert all(server in ("MB1", "MB2") for server, _ in lab.path(msg))
+    assert [h[2] for h in hops(lab, CAROL)] == ["15.00.0847.032", B2013, B2013]
+
+
+def test_2010_hub_down_queues_on_2013_for_the_version_14_delivery_group(lab: Lab) -> None:
+    lab.stop_service("HUB2010", "Hub Transport")
+    msg = lab.send(ALICE, DAVE, subject="waits")
+    q = lab.queues()
+    waiting = q[(q["MessageCount"] > 0) & (q["DeliveryType"] != "ShadowRedundancy")]
+    assert waiting[["Identity", "DeliveryType", "Status", "NextHopDomain"]].values.tolist() == [
+        ["MB2\\3", "SmtpRelayToMailboxDeliveryGroup", "Retry", f"Site:{SITE};Version:14"]]
+    assert waiting["LastError"].iloc[0].endswith("The last endpoint attempted was 10.0.0.20:25")
+    lab.start_service("HUB2010", "Hub Transport")
+    lab.advance(minutes=4)
+    assert lab.mailbox(DAVE).messages == []
+    lab.advance(minutes=1)
+    assert lab.path(msg)[-1] == ("HUB2010", "store driver")
+    delay = parse_hops(lab.mailbox(DAVE).messages[-1])[-1].delay
+    assert delay is not None and delay.total_seconds() == 301
+
+
+@pytest.mark.parametrize("entry, alice_path, dave_path", [
+    ("2010", ["EDGE2010", "HUB2010", "MB1", "MB2"], ["EDGE2010", "HUB2010"]),
+    ("2013", ["EDGE2010", "MB1", "MB2"], ["EDGE2010", "MB1", "HUB2010"]),
+])
+def test_internet_mail_through_the_2010_edge_enters_on_either_side(entry: str, alice_path: list[str],
+                                                                    dave_path: list[str]) -> None:
+    with Lab(scenarios.coexistence(internet_entry=entry)) as lab:
+        for rcpt, expected in ((ALICE, alice_path), (DAVE, dave_path)):
+            lab.internet.send("someone@gmail.com", rcpt, subject=f"entry {entry}")
+            found = hops(lab, rcpt)
+            assert [by for _, by, _, _ in found] == expected
+            assert [i for _, _, i, _ in found] == [B2010 if s.endswith("2010") else B2013 for s in expected]
+
+
+@pytest.mark.parametrize("entry, alice_path, dave_path", [
+    ("2010", ["HUB2010", "MB1", "MB2"], ["HUB2010"]),
+    ("2013", ["CA1", "MB2", "MB2"], ["CA1", "MB2", "HUB2010"]),
+])
+def test_internet_mail_without_an_edge_enters_on_either_side(entry: str, alice_path: list[str],
+                                                             dave_path: list[str]) -> None:
+    with Lab(scenarios.coexistence(internet_entry=entry, edge=False)) as lab:
+        for rcpt, expected in ((ALICE, alice_path), (DAVE, dave_path)):
+            lab.internet.send("someone@gmail.com", rcpt)
+            assert [by for _, by, _, _ in hops(lab, rcpt)] == expected
+        if entry == "2013":
+            assert hops(lab, DAVE)[0][3] == "Frontend Transport"
+
+
+def test_anonymous_smtp_to_the_2010_hub_needs_anonymous_on_its_default_connector() -> None:
+    for edge, accepted in ((True, False), (False, True)):
+        with Lab(scenarios.coexistence(edge=edge)) as lab:
+            with smtplib.SMTP(*lab.endpoint("HUB2010", "Default HUB2010")) as client:
+                client.ehlo("scanner.example.net")
+                if accepted:
+                    assert client.sendmail("scanner@example.net", [DAVE], b"Subject: scan\r\n\r\nhi\r\n") == {}
+                else:
+                    with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+                        client.sendmail("scanner@example.net", [DAVE], b"Subject: scan\r\n\r\nhi\r\n")
+                    assert (refused.value.smtp_code, refused.value.smtp_error) == (
+                        530, b"5.7.1 Client was not authenticated")
+            lab.settle()
+            assert len(lab.mailbox(DAVE).messages) == int(accepted)
+
+
+def test_outbound_from_each_version_leaves_through_the_2010_edge(lab: Lab) -> None:
+    for sender in (ALICE, DAVE):
+        msg = lab.send(sender, "friend@fabrikam.com", subject=f"out from {sender}")
+        assert [s for s, _ in lab.path(msg)][-1] == "EDGE2010"
+    assert len(lab.internet.mailbox("friend@fabrikam.com").messages) == 2
+
+
+def test_migration_phases_step_from_all_2010_to_all_2013() -> None:
+    versions = {}
+    for phase in scenarios.COEXISTENCE_PHASES:
+        entry = "2013" if phase == "all on 2013" else "2010"
+        org = scenarios.coexistence(phase, internet_entry=entry)
+        versions[phase] = ({s.version for s in org.servers if "Edge" not in s.roles},
+                           {m.address.split("@")[0]: org.mailbox_server(m).version for m in org.mailboxes})
+    assert versions == {
+        "all on 2010": ({2010}, {"alice": 2010, "bob": 2010, "carol": 2010, "dave": 2010}),
+        "2013 installed": ({2010, 2013}, {"alice": 2010, "bob": 2010, "carol": 2010, "dave": 2010}),
+        "mailboxes moving": ({2010, 2013}, {"alice": 2013, "bob": 2013, "carol": 2013, "dave": 2010}),
+        "all on 2013": ({2013}, {"alice": 2013, "bob": 2013, "carol": 2013, "dave": 2013}),
+    }
+    with Lab(scenarios.coexistence("all on 2013", internet_entry="2013")) as lab:
+        lab.send(DAVE, ALICE)
+        assert {i for _, _, i, _ in hops(lab, ALICE)} == {"15.00.0847.032", B2013}
+
+
+def test_phase_and_entry_mistakes_are_explained() -> None:
+    with pytest.raises(ValueError, match="phase must be one of 'all on 2010', '2013 installed'"):
+        scenarios.coexistence("half")
+    with pytest.raises(ValueError, match="the 2010 servers are gone: internet_entry must be '2013'"):
+        scenarios.coexistence("all on 2013")
+    with pytest.raises(ValueError, match="there is no 2013 server yet: internet_entry must be '2010'"):
+        scenarios.coexistence("all on 2010", internet_entry="2013")
+    with pytest.raises(ValueError, match="internet_entry must be '2010' or '2013', not 'both'"):
+        scenarios.coexistence(internet_entry="both")
