@@ -1,0 +1,231 @@
+"""Chapter 1's mail-flow panel, live in JupyterLab, driven by Debian's Chromium (tooling notes §7).
+
+Starts `jupyter lab` from this interpreter's environment on a free 127.0.0.1 port with a random
+token, in a temp copy of notebooks/ (outputs cleared, so every widget on the page is live), with
+Jupyter's config isolated and the news announcements off. Opens the chapter, runs it up to the
+panel, sends once, stops MB2's Transport service with its toggle, sends again and checks that the
+hop table and the topology diagram change as the lab predicts. Screenshots before and after go to
+artifacts/screenshots/. The kernel and the server are always stopped and the port checked closed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+CHAPTER = "01-internal-mail-flow.ipynb"
+SHOTS = ROOT / "artifacts" / "screenshots"
+PANEL_CALL = "mail_flow_panel("
+STOPPED = "MB2 · Transport"       # the toggle's label in widgets.mail_flow_panel
+STOPPED_NODE = "MB2 Transport"    # the <title> of that service's node in the topology SVG
+GREY = "#dddddd"                  # diagrams.py's fill for a stopped service
+DOMAIN = "exchange2013demo.com"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+@dataclass
+class JupyterLab:
+    url: str
+    token: str
+    port: int
+    root: Path
+
+    def api(self, method: str, path: str) -> object:
+        req = urllib.request.Request(f"{self.url}{path}?token={self.token}", method=method)
+        with urllib.request.urlopen(req, timeout=10) as res:
+            body = res.read()
+        return json.loads(body) if body else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _children(pid: int) -> set[int]:
+    """Every live descendant of pid (the kernels the server started), read from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        kids = {c for c, pp in parents.items() if pp == p}
+        found |= kids
+        todo.extend(kids)
+    return found
+
+
+def _copy_notebooks(dest: Path) -> None:
+    """notebooks/ without outputs or saved widget state (only the live kernel draws widgets), on
+    this environment's python3 kernel (no kernel-picker dialog)."""
+    shutil.copytree(NOTEBOOKS, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    for path in dest.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nb.metadata.pop("widgets", None)
+        nb.metadata["kernelspec"] = KERNELSPEC
+        nbformat.write(nb, path)
+
+
+def _isolated_config(env: dict[str, str], base: Path) -> dict[str, str]:
+    """A fresh config dir: announcements off (what `jupyter labextension disable` writes) and
+    every cell attached to the DOM, so a widget below the fold is there to find."""
+    config = base / "jupyter-config"
+    (config / "labconfig").mkdir(parents=True)
+    (config / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    tracker = config / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    src = str(ROOT / "src")
+    return {**env, "JUPYTER_CONFIG_DIR": str(config),
+            "PYTHONPATH": os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))}
+
+
+@pytest.fixture
+def jupyter_lab(isolated_env, tmp_path) -> Iterator[JupyterLab]:
+    if not (NOTEBOOKS / CHAPTER).exists():
+        pytest.skip(f"notebooks/{CHAPTER} is not written yet")
+    root = tmp_path / "notebooks"
+    _copy_notebooks(root)
+    env = _isolated_config(isolated_env, tmp_path)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = (tmp_path / "jupyter-lab.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={root}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    lab = JupyterLab(f"http://127.0.0.1:{port}", token, port, root)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited {proc.returncode}:\n{(tmp_path / 'jupyter-lab.log').read_text()[-4000:]}")
+            try:
+                lab.api("GET", "/api/status")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"jupyter lab not ready in 30 s:\n{(tmp_path / 'jupyter-lab.log').read_text()[-4000:]}")
+                time.sleep(0.2)
+        yield lab
+    finally:
+        kernels = _children(proc.pid)
+        try:
+            for kernel in lab.api("GET", "/api/kernels") or []:  # type: ignore[union-attr]
+                lab.api("DELETE", f"/api/kernels/{kernel['id']}")
+        except (urllib.error.URLError, ConnectionError):
+            pass  # the server is already gone; terminate() below still reaps it
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        assert not _port_open(port), f"port {port} still open after jupyter lab stopped"
+        left = {p for p in kernels if Path(f"/proc/{p}").exists()}
+        assert not left, f"processes outlived jupyter lab: {left}"
+
+
+def _hop_rows(hops) -> list[dict[str, str]]:
+    """The hop table the panel shows, as {column: text} per row."""
+    head = [h.strip() for h in hops.locator("thead th").all_inner_texts()]
+    return [dict(zip(head, (c.strip() for c in row.locator("td").all_inner_texts())))
+            for row in hops.locator("tbody tr").all()]
+
+
+def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser, jupyter_lab):
+    from playwright.sync_api import expect
+
+    cells = nbformat.read(jupyter_lab.root / CHAPTER, as_version=4).cells
+    panel_cell = next(i for i, c in enumerate(cells) if c.cell_type == "code" and PANEL_CALL in c.source)
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{jupyter_lab.url}/lab/tree/{CHAPTER}?token={jupyter_lab.token}")
+        expect(page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)
+        # Run everything up to and including the panel: later cells go on with (and close) the lab.
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+        if panel_cell + 1 < len(cells):
+            notebook.locator(".jp-Cell").nth(panel_cell + 1).locator(".jp-InputPrompt").click()
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name=re.compile(r"^Run All Above Selected Cell")).click()
+        else:
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        send = notebook.locator(".mfl-send")
+        expect(send).to_have_count(1, timeout=30_000)
+        expect(page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))).to_be_visible(timeout=30_000)
+        outputs = notebook.locator(".jp-OutputArea-output").all_inner_texts()
+        errors = [o for o in outputs if "Traceback" in o or "Error displaying widget" in o]
+        assert not errors, f"the chapter failed in JupyterLab:\n{errors[0][-2000:]}"
+
+        panel = notebook.locator(".jp-OutputArea-output").filter(has=page.locator(".mfl-send"))
+        hops = panel.locator(".mfl-hops")
+        toggle = panel.locator(".mfl-service-toggle", has_text=re.compile(rf"^\s*{re.escape(STOPPED)}\s*$"))
+        expect(toggle).to_have_count(1)
+        expect(toggle).to_have_class(re.compile(r"\bmod-active\b"))  # running
+
+        shown = hops.inner_text()
+        send.click()
+        expect(hops).not_to_have_text(shown, timeout=15_000)
+        expect(hops.locator("tbody tr")).to_have_count(3)
+        before = _hop_rows(hops)
+        assert before[1]["By"].startswith(f"MB2.{DOMAIN} "), before
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        panel.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "jupyterlab-panel-before.png"))
+
+        toggle.click()
+        expect(toggle).not_to_have_class(re.compile(r"\bmod-active\b"))
+        shown = hops.inner_text()
+        send.click()
+        expect(hops).not_to_have_text(shown, timeout=15_000)
+        expect(hops.locator("tbody tr")).to_have_count(3)
+        after = _hop_rows(hops)
+        # Mailbox Transport Submission on MB2 has no local Transport: it submits to MB1's instead.
+        assert [r["By"].split()[0] for r in after] == [f"MB2.{DOMAIN}", f"MB1.{DOMAIN}", f"MB2.{DOMAIN}"], after
+        assert after[1]["From"].startswith(f"MB2.{DOMAIN} ") and after[2]["From"].startswith(f"MB1.{DOMAIN} "), after
+
+        node = panel.locator("svg g.node").filter(
+            has=page.locator("title", has_text=re.compile(rf"^{re.escape(STOPPED_NODE)}$")))
+        expect(node).to_have_count(1, timeout=10_000)
+        fills = node.locator("polygon, path, ellipse").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
+        assert GREY in fills, f"{STOPPED_NODE} is not greyed in the topology diagram: fills {fills}"
+        panel.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "jupyterlab-panel-after.png"))
+    finally:
+        context.close()
