@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Iterable
 
+import graphviz
 import pandas as pd
 
 from . import connectors, sites
+from .diagrams import topology_diagram
 from .clock import EPOCH, VirtualClock
 from .headers import format_date
 from .message import WIRE, to_bytes
@@ -422,6 +424,10 @@ class Lab:
         """The (server, service) steps that handled a message, in order."""
         mid = message.message_id if isinstance(message, SentMessage) else message
         return list(self.ctx.paths.steps.get(mid, []))
+
+    def diagram(self, message: SentMessage | str | None = None) -> graphviz.Digraph:
+        """The organization (stopped services greyed), with this message's path drawn on it."""
+        return topology_diagram(self, self.path(message) if message else None, message=message)
 
     # --- helpers ----------------------------------------------------------------------
     def _require_started(self) -> None:

@@ -1,0 +1,88 @@
+"""Diagrams, checked on the SVG that Graphviz really renders."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from mailflowlab import Lab, hop_diagram, parse_hops, scenarios
+from mailflowlab.diagrams import STOPPED_FILL, format_delay
+
+from .conftest import ALICE, BOB, CAROL
+
+
+def svg(graph) -> str:  # type: ignore[no-untyped-def]
+    return graph.pipe(format="svg").decode()
+
+
+def titles(text: str) -> list[str]:
+    return re.findall(r"<title>(.*?)</title>", text)
+
+
+def edges(text: str) -> list[tuple[str, str]]:
+    """(from->to, label) of every edge, in the order of the number its label starts with."""
+    found = []
+    for group in re.findall(r'<g id="edge\d+" class="edge">(.*?)</g>', text, re.S):
+        title = re.search(r"<title>(.*?)</title>", group).group(1).replace("&#45;&gt;", "->")  # type: ignore[union-attr]
+        found.append((title, " ".join(re.findall(r">([^<>]+)</text>", group))))
+    return sorted(found, key=lambda e: int(e[1].split(".")[0]))
+
+
+def edge_labels(text: str) -> list[str]:
+    return [label for _, label in edges(text)]
+
+
+def test_delays_read_like_a_header_analyzer() -> None:
+    assert [format_delay(timedelta(seconds=s)) for s in (1, 600, 605, 7500, 90000, -5)] == \
+        ["+1 s", "+10 min", "+10 min 5 s", "+2 h 5 min", "+1 d 1 h", "-5 s"]
+
+
+def test_hop_diagram_has_one_node_per_host_and_numbered_edges(lab: Lab) -> None:
+    lab.send(ALICE, CAROL, subject="to MB1")
+    text = svg(hop_diagram(parse_hops(lab.mailbox(CAROL).messages[-1])))
+    assert [t for t in titles(text) if "&#45;" not in t] == ["hops", "h1", "h2"]
+    assert "MB2.exchange2013demo.com" in text and "MB1.exchange2013demo.com" in text
+    assert edge_labels(text) == ["1. with mapi", "2. with Microsoft SMTP Server (TLS) +1 s",
+                                 "3. with Microsoft SMTP Server (TLS) via Mailbox Transport +1 s"]
+
+
+def test_topology_shows_services_databases_and_greys_a_stopped_service(lab: Lab) -> None:
+    lab.stop_service("CA1", "Front End Transport")
+    text = svg(lab.diagram())
+    assert {"CA1/Front End Transport", "MB2/Transport", "MB1/Mailbox Transport Delivery", "db/DB02",
+            "cluster_CA1"} <= set(titles(text))
+    assert "CA1 · Client Access · 10.0.0.10" in text
+    assert "Default MB2 :25 · Client Proxy :465" in text
+    stopped = re.search(r"<title>CA1/Front End Transport</title>\s*<path fill=\"(#[0-9a-f]+)\"[^>]*"
+                        r"stroke-dasharray", text)
+    assert stopped is not None and stopped.group(1) == STOPPED_FILL
+    running = re.search(r"<title>MB2/Transport</title>\s*<path fill=\"(#[0-9a-f]+)\"", text)
+    assert running is not None and running.group(1) != STOPPED_FILL
+
+
+def test_topology_draws_the_path_numbered_to_the_database(lab: Lab) -> None:
+    msg = lab.send(ALICE, CAROL, subject="path")
+    text = svg(lab.diagram(msg))
+    assert "Outlook" in titles(text)
+    assert edge_labels(text) == ["1. MAPI", "2. RPC", "3. SMTP", "4. SMTP", "5. RPC"]
+    assert [t for t, _ in edges(text)] == ["Outlook->db/DB02", "db/DB02->MB2/Mailbox Transport Submission",
+                     "MB2/Mailbox Transport Submission->MB2/Transport",
+                     "MB2/Transport->MB1/Mailbox Transport Delivery", "MB1/Mailbox Transport Delivery->db/DB01"]
+
+
+def test_2010_store_driver_delivers_straight_to_the_database() -> None:
+    with Lab(scenarios.exchange2010demo()) as lab:
+        msg = lab.send("alice@exchange2010demo.com", "bob@exchange2010demo.com", subject="2010")
+        text = svg(lab.diagram(msg))
+    assert [t for t, _ in edges(text)] == ["Outlook->db/Mailbox Database 01", "db/Mailbox Database 01->EX2010/Hub Transport",
+                     "EX2010/Hub Transport->db/Mailbox Database 01"]
+    assert edge_labels(text)[-1] == "3. MAPI (store driver)"
+
+
+def test_same_actions_give_byte_identical_svg() -> None:
+    outputs = []
+    for _ in range(2):
+        with Lab(scenarios.exchange2013demo()) as lab:
+            lab.stop_service("MB1", "Transport")
+            msg = lab.send(ALICE, BOB, subject="same")
+            outputs.append((svg(lab.diagram(msg)), svg(hop_diagram(parse_hops(lab.mailbox(BOB).messages[-1])))))
+    assert outputs[0] == outputs[1]
