@@ -166,3 +166,35 @@ def test_phase_and_entry_mistakes_are_explained() -> None:
         scenarios.coexistence("all on 2010", internet_entry="2013")
     with pytest.raises(ValueError, match="internet_entry must be '2010' or '2013', not 'both'"):
         scenarios.coexistence(internet_entry="both")
+
+
+def test_topology_diagram_ends_inbound_mail_in_the_2010_database_not_on_the_internet(lab: Lab) -> None:
+    inbound = lab.internet.send("someone@gmail.com", DAVE)
+    outbound = lab.send(DAVE, "friend@fabrikam.com")
+    inbound_src, outbound_src = lab.diagram(inbound).source, lab.diagram(outbound).source
+    assert "-> Internet" not in inbound_src and "3. MAPI (store driver)" in inbound_src
+    assert "-> Internet" in outbound_src
+
+
+def test_coexistence_explorer_steps_through_phases_and_sends() -> None:
+    from mailflowlab.coexistence_explorer import CoexistenceExplorer
+    explorer = CoexistenceExplorer()
+    try:
+        assert explorer.lab is not None and explorer.lab.org.mx == "EDGE2010"
+        explorer.sender.value, explorer.recipient.value = ALICE, DAVE
+        sent = explorer.send()
+        assert sent is not None and "Exchange 2010" in explorer.result.value
+        explorer.phase.value = "all on 2013"
+        assert explorer.entry.value == "2013"
+        assert {s.version for s in explorer.lab.org.servers if "Edge" not in s.roles} == {2013}
+        explorer.phase.value = "2013 installed"
+        explorer.entry.value = "2013"
+        hub = next(t for t in explorer.toggles.children if t.description == "HUB2010 Hub Transport")
+        hub.value = False
+        explorer.sender.value, explorer.recipient.value = "someone@gmail.com", DAVE
+        explorer.send()
+        assert explorer.result.value.startswith("<b>Not delivered yet.</b>")
+        assert "Site:Default-First-Site-Name;Version:14" in explorer.result.value
+    finally:
+        explorer.close()
+    assert explorer.lab is None

@@ -198,7 +198,8 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
             for db in delivered_to(server):
                 edges.append((previous, _db_id(db), "RPC"))
     if log is not None and not log.empty:
-        outbound = set(lab.send_connectors()["Identity"])
+        # An Edge's `EdgeSync - Inbound to <Site>` (address space `--`) leads into the org.
+        outbound = {c.name for c in org.send_connectors if "--" not in c.address_spaces}
         if ((log["EventId"] == "SEND") & log["ConnectorId"].isin(outbound)).any():
             graph.node(INTERNET, INTERNET, shape="ellipse", style="filled", fillcolor="#ffffff")
             edges.append((previous, INTERNET, "SMTP"))
