@@ -90,3 +90,10 @@ def test_a_fixed_port_is_used_for_the_mx() -> None:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+def test_edge_option_belongs_to_the_article_scenario_only() -> None:
+    proc = _start("exchange2010demo", "--edge", "2013")
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.strip() == "mailflowlab: error: --edge applies to exchange2013demo only, not to 'exchange2010demo'"

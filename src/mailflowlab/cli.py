@@ -51,8 +51,8 @@ def serve(args: argparse.Namespace) -> int:
     if args.scenario not in scenario_names():
         return _fail(f"unknown scenario '{args.scenario}'; choose one of: {', '.join(scenario_names())}")
     build = getattr(scenarios, args.scenario)
-    if args.edge and "edge" not in inspect.signature(build).parameters:
-        return _fail(f"scenario '{args.scenario}' has no Edge option")
+    if args.edge and args.scenario != "exchange2013demo":
+        return _fail(f"--edge applies to exchange2013demo only, not to '{args.scenario}'")
     org = build(edge=args.edge) if args.edge else build()
     lab = Lab(org)
     if args.client_ip:
@@ -71,7 +71,7 @@ def serve(args: argparse.Namespace) -> int:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        print(f"{org.name}: {org.domain}, MX -> {org.mx}")
+        print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
         print(lab.endpoints().drop(columns=["Status"]).to_string(index=False))
         print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
         seen = 0
@@ -90,7 +90,11 @@ def serve(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return serve(args)
+    try:
+        return serve(args)
+    except BrokenPipeError:          # e.g. `mailflowlab serve | head`: the reader went away
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
