@@ -134,3 +134,12 @@ def test_internet_mail_is_byte_identical_in_two_fresh_labs() -> None:
                                                  *lab.internet.mailbox(FABRIKAM).messages)])
     assert len(runs[0]) == 3
     assert runs[0] == runs[1]
+
+
+def test_hop_diagram_chains_googles_by_only_hops_into_one_path(lab: Lab) -> None:
+    from mailflowlab import hop_diagram
+    lab.internet.send(GMAIL, CAROL, subject="diagram")
+    graph = hop_diagram(parse_hops(lab.mailbox(CAROL).messages[-1]))
+    edges = [line.split(" [")[0].split(" -> ") for line in graph.body if " -> " in line]
+    assert len(edges) == 6
+    assert all(edges[i][1].strip() == edges[i + 1][0].strip() for i in range(5))

@@ -74,8 +74,14 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
             graph.node(seen[key], label, tooltip=key)
         return seen[key]
 
+    previous: str | None = None
     for hop in hops:
-        src, dst = node(hop.from_host or hop.from_ip, hop.from_ip), node(hop.by_host or hop.by_ip, hop.by_ip)
+        # A header with no `from` (Gmail's `by 10.68.139.34 with SMTP id ...`) continues from
+        # the host of the hop before it, so an outside sender's own hops form one chain.
+        has_from = bool(hop.from_host or hop.from_ip)
+        src = node(hop.from_host or hop.from_ip, hop.from_ip) if has_from or previous is None else previous
+        dst = node(hop.by_host or hop.by_ip, hop.by_ip)
+        previous = dst
         parts = [f"{hop.number}. with {hop.protocol or '?'}"]
         if hop.via:
             parts.append(f"via {hop.via}")
