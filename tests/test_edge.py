@@ -115,3 +115,26 @@ def test_receive_connector_table_lists_the_edge_connector(edge2013: Lab) -> None
         "TransportRole": "HubTransport", "Service": "Edge Transport", "Bindings": "0.0.0.0:25",
         "RemoteIPRanges": "0.0.0.0-255.255.255.255", "PermissionGroups": "AnonymousUsers, ExchangeServers, Partners",
         "AuthMechanism": "TLS, ExchangeServer", "MaxMessageSize": "36 MB (37,748,736 bytes)"}]
+
+
+def test_inbound_explorer_switches_topology_toggles_services_and_sends() -> None:
+    from mailflowlab.inbound_explorer import InboundExplorer
+    explorer = InboundExplorer()
+    try:
+        explorer.topology.value = "Exchange 2010 Edge (the article)"
+        assert explorer.lab is not None and explorer.lab.org.mx == "EDGE2010"
+        explorer.send_button.click()
+        assert "EDGE2010.exchange2013demo.com (172.16.0.10)" in explorer.result.value
+        assert "Frontend Transport" in explorer.result.value
+        edge_toggle = next(t for t in explorer.toggles.children if t.description == "EDGE2010 Edge Transport")
+        edge_toggle.value = False
+        assert (edge_toggle.button_style, explorer.lab.service("EDGE2010", "Edge Transport").running) == ("danger", False)
+        explorer.send_button.click()
+        assert explorer.result.value.startswith("<b>Not delivered yet.</b>")
+        assert "Connection refused by 172.16.0.10:25" in explorer.result.value
+        first = explorer.lab
+        explorer.topology.value = "Exchange 2013 SP1 Edge with EdgeSync"
+        assert first._started is False and explorer.lab.org.mx == "EDGE2013"
+    finally:
+        explorer.close()
+    assert explorer.lab is None
