@@ -18,7 +18,7 @@ after "at least 4-5 days"). UNCERTAIN: each real service picks its own schedule.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Callable
@@ -140,8 +140,6 @@ class _MXHandler:
 
 class Internet:
     """Everything outside the organization; `lab.internet`."""
-
-    name = "Internet"
 
     def __init__(self, ctx: LabContext, settle: Callable[[], None]) -> None:
         self.ctx = ctx
