@@ -27,6 +27,7 @@ import pandas as pd
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from ..message import WIRE, prepend, to_bytes
+from ..smtp.listener import close_server
 from ..smtp.client import ConnectFailed, Reply, relay
 from ..smtp.network import Endpoint, Peer
 from ..store import MailboxFolders
@@ -173,13 +174,7 @@ class Internet:
     async def stop(self) -> None:
         if self._server is None:
             return
-        self._server.close()
-        for s in list(self.sessions):
-            if s.transport is not None:
-                s.transport.abort()
-            if s._handler_coroutine is not None:
-                s._handler_coroutine.cancel()
-        await self._server.wait_closed()
+        await close_server(self._server, self.sessions)
         self._server = None
         self.running = False
 

@@ -222,11 +222,17 @@ class Binding:
         """Close the socket and drop every open session, as stopping the service would."""
         if self._server is None:
             return
-        self._server.close()
-        for s in list(self.sessions):
-            if s.transport is not None:
-                s.transport.abort()
-            if s._handler_coroutine is not None:
-                s._handler_coroutine.cancel()
-        await self._server.wait_closed()
+        await close_server(self._server, self.sessions)
         self._server = None
+
+
+async def close_server(server: asyncio.base_events.Server, sessions: set[Any]) -> None:
+    """Stop listening and drop every open session at once (no goodbye), as a stopped
+    Windows service does to the clients connected to it."""
+    server.close()
+    for s in list(sessions):
+        if s.transport is not None:
+            s.transport.abort()
+        if s._handler_coroutine is not None:
+            s._handler_coroutine.cancel()
+    await server.wait_closed()
