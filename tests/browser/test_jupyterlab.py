@@ -2,9 +2,10 @@
 
 Starts `jupyter lab` from this interpreter's environment on a free 127.0.0.1 port with a random
 token, in a temp copy of notebooks/ (outputs cleared, so every widget on the page is live), with
-Jupyter's config isolated and the news announcements off. Opens the chapter, runs it up to the
-panel, sends once, stops MB2's Transport service with its toggle, sends again and checks that the
-hop table and the topology diagram change as the lab predicts. Screenshots before and after go to
+Jupyter's config isolated and the news announcements off. Opens the chapter, runs all its cells
+(none may fail), runs it again up to the panel (the last cell closes the panel's lab), sends once,
+stops MB2's Transport service with its toggle, sends again and checks that the hop table and the
+topology diagram change as the lab predicts. Screenshots before and after go to
 artifacts/screenshots/. The kernel and the server are always stopped and the port checked closed.
 """
 from __future__ import annotations
@@ -34,9 +35,9 @@ NOTEBOOKS = ROOT / "notebooks"
 CHAPTER = "01-internal-mail-flow.ipynb"
 SHOTS = ROOT / "artifacts" / "screenshots"
 PANEL_CALL = "mail_flow_panel("
-STOPPED = "MB2 · Transport"    # the toggle's label in widgets.mail_flow_panel
+STOPPED = "MB2 · Transport"       # the toggle's label in widgets.mail_flow_panel
 STOPPED_NODE = "MB2/Transport"    # its node id (the SVG <title>) in diagrams.topology_diagram
-GREY = "#dddddd"                # diagrams.STOPPED_FILL
+GREY = "#dddddd"                  # diagrams.STOPPED_FILL
 DOMAIN = "exchange2013demo.com"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
