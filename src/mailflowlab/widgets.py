@@ -26,7 +26,8 @@ OnChange = Callable[[str, str, bool], None]
 def svg_html(graph: graphviz.Digraph) -> str:
     """A graph as inline SVG for an HTML widget (without the XML prologue)."""
     text = graph.pipe(format="svg").decode()
-    return text[text.index("<svg"):]
+    # Scale down to the panel's width instead of being cut off (the viewBox keeps proportions).
+    return '<svg style="max-width: 100%; height: auto"' + text[text.index("<svg") + len("<svg"):]
 
 
 def _paint(toggle: widgets.ToggleButton) -> None:
