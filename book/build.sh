@@ -24,7 +24,8 @@ export PATH="$bin:$PATH"
 # 1. Widget JS, vendored from npm so widget snapshots render with no CDN.
 #    Kept out of _static on purpose (JB1 would load every .js there on every page).
 vendor="$book/_vendor/widgets"
-if [ -s "$vendor/embed-amd.js" ] && [ -s "$vendor/require.js" ]; then
+fonts="$book/_vendor/extra/@jupyter-widgets"
+if [ -s "$vendor/embed-amd.js" ] && [ -s "$vendor/require.js" ] && [ -d "$fonts" ]; then
   echo "widget JS: already in book/_vendor/widgets"
 else
   command -v npm >/dev/null || { echo "build.sh: npm is needed once to fetch the widget JS" >&2; exit 2; }
@@ -34,6 +35,15 @@ else
   mkdir -p "$vendor"
   tar xzf "$tmp/jupyter-widgets-html-manager-1.0.15.tgz" -O package/dist/embed-amd.js > "$vendor/embed-amd.js.part"
   tar xzf "$tmp/requirejs-2.3.7.tgz" -O package/require.js > "$vendor/require.js.part"
+  # Widget icons: embed-amd.js loads its Font Awesome files from @jupyter-widgets/ and from
+  # @jupyter-widgets/html-manager/dist/ beside the page, so they go to both, for the landing
+  # page and for the chapters in notebooks/.
+  for dest in "$fonts" "$fonts/html-manager/dist" "$book/_vendor/extra/notebooks/@jupyter-widgets" \
+              "$book/_vendor/extra/notebooks/@jupyter-widgets/html-manager/dist"; do
+    mkdir -p "$dest"
+    tar xzf "$tmp/jupyter-widgets-html-manager-1.0.15.tgz" -C "$dest" --strip-components=2 \
+      --wildcards 'package/dist/*.woff2' 'package/dist/*.woff' 'package/dist/*.ttf' 'package/dist/*.eot'
+  done
   mv "$vendor/embed-amd.js.part" "$vendor/embed-amd.js"
   mv "$vendor/require.js.part" "$vendor/require.js"
   echo "widget JS: vendored @jupyter-widgets/html-manager@1.0.15 and requirejs@2.3.7"

@@ -79,12 +79,8 @@ class Visit:
         urls = [u for u in self.requests if not u.startswith(("data:", "blob:"))]
         foreign = sorted({u for u in urls if urlparse(u).hostname != "127.0.0.1"})
         assert not foreign, f"requests left 127.0.0.1: {foreign}"
-        # Known and harmless: the Font Awesome fonts (woff2, woff, ttf fallbacks) that
-        # embed-amd.js asks for relative to the page; they only draw widget icons.
-        broken = [(s, u) for s, u in self.failures if not (
-            "/@jupyter-widgets/html-manager/dist/" in urlparse(u).path
-            and urlparse(u).path.endswith((".woff2", ".woff", ".ttf")))]
-        assert not broken, f"local requests failed: {broken}"
+        # Everything a page asks for is served, the widget icons' Font Awesome files included.
+        assert not self.failures, f"local requests failed: {self.failures}"
 
     def svg_text(self, src: str) -> str:
         res = self.page.request.get(urljoin(self.page.url, src))
