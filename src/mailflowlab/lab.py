@@ -205,7 +205,7 @@ class Lab:
         msg["From"] = f"{self.org.mailbox(sender).display_name} <{folders.address}>"  # type: ignore[union-attr]
         msg["To"] = ", ".join(rcpts)
         msg["Subject"] = subject
-        msg["Date"] = format_date(self.clock.now())
+        msg.set_raw("Date", format_date(self.clock.now()))   # as written: "Tue, 4 Mar 2014"
         message_id = self.ids.message_id(mbx_server.fqdn)
         msg["Message-ID"] = message_id
         msg["MIME-Version"] = "1.0"
