@@ -31,8 +31,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/jupyter labextension disable "@jupyterlab/apputils-extension:announcements" >/dev/null 2>&1 || true
 	touch $(STAMP)
 
+# Jupyter refuses to run as root unless told to (containers and CI machines often are root).
 course: setup
-	$(BIN)/jupyter lab notebooks/00-welcome.ipynb
+	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00-welcome.ipynb
 
 # The book is built first so its build time is printed; the browser checks then read it.
 test: setup
