@@ -167,9 +167,8 @@ class Lab:
         return [*self.services.values(), self.internet]
 
     def _resolve_mx(self, domain: str) -> Endpoint | None:
-        """DNS for outside domains; the Internet (when the lab has one) answers it."""
-        internet = getattr(self, "internet", None)
-        return internet.resolve_mx(domain) if internet is not None else None
+        """DNS: the lab's Internet knows where every domain's MX points."""
+        return self.internet.resolve_mx(domain)
 
     def settle(self) -> None:
         """Wait until mail sent from outside (telnet, swaks, smtplib) has come to rest."""
