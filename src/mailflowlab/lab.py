@@ -317,6 +317,19 @@ class Lab:
         connectors.find_send_connector(self, name).frontend_proxy = bool(frontend_proxy)
         self._routing_changed()
 
+    def set_transport_config(self, *, max_send_size: int | None = None,
+                             max_receive_size: int | None = None) -> None:
+        """Set-TransportConfig -MaxSendSize/-MaxReceiveSize (bytes): the organization's size
+        limits, 10 MB each by default. The categorizer NDRs a larger message, whatever the
+        receive connector allowed."""
+        for name, value in (("MaxSendSize", max_send_size), ("MaxReceiveSize", max_receive_size)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                raise LabError(f"{name} must be a positive number of bytes, not {value!r}.")
+        if max_send_size is not None:
+            self.org.max_send_size = max_send_size
+        if max_receive_size is not None:
+            self.org.max_receive_size = max_receive_size
+
     # --- AD sites (sites.py) ---------------------------------------------------------------
     def ad_sites(self) -> pd.DataFrame:
         """Get-AdSite: each AD site, whether it is a hub site, and its Exchange servers."""

@@ -194,6 +194,9 @@ class Organization:
     mx: str | None = None                    # server whose port 25 the MX record points at
     utc_offset: timedelta = timedelta(hours=10)
     description: str = ""
+    #: Set-TransportConfig -MaxSendSize / -MaxReceiveSize: organization limits, 10 MB (§5.3).
+    max_send_size: int = 10 * MB
+    max_receive_size: int = 10 * MB
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:
@@ -227,6 +230,14 @@ class Organization:
 
     def is_accepted(self, domain: str) -> bool:
         return any(d.name.lower() == domain.lower() for d in self.accepted_domains)
+
+    def size_limit(self, sender: str, recipient: str) -> int | None:
+        """The organization limit on a message from `sender` to `recipient`: MaxSendSize for
+        senders in the organization, MaxReceiveSize for recipients in it, the smaller of the
+        two when both are inside; None when neither is (relayed mail)."""
+        limits = [limit for address, limit in ((sender, self.max_send_size), (recipient, self.max_receive_size))
+                  if self.is_accepted(address.rpartition("@")[2])]
+        return min(limits) if limits else None
 
     def mailbox_server(self, mailbox: Mailbox) -> Server:
         return self.server(self.database(mailbox.database).server)

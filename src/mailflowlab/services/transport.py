@@ -262,6 +262,9 @@ class Transport(Service):
         groups: dict[tuple[str, str, str], list[str]] = {}
         unknown: dict[str, str] = {}
         for rcpt in msg.recipients:
+            if self.too_large(msg, rcpt):
+                unknown[rcpt] = replies.ORG_SIZE_LIMIT
+                continue
             try:
                 hop = route(self.ctx.org, self.server, rcpt, self.ctx.resolve_mx)
             except RecipientNotFound:
@@ -277,6 +280,15 @@ class Transport(Service):
             queue.messages.append(self.copy_for(msg, rcpts))
         if unknown:
             self.fail(msg, unknown, source="ROUTING")
+
+    def too_large(self, msg: QueuedMessage, rcpt: str) -> bool:
+        """Over the organization's MaxSendSize/MaxReceiveSize (§5.3)? Measured by the message's
+        length (the lab writes no X-MS-Exchange-Organization-OriginalSize). DSNs are exempt, and
+        an Edge, outside the forest, does not hold the organization's transport config."""
+        if not msg.mail_from or self.server.has_role("Edge"):
+            return False
+        limit = self.ctx.org.size_limit(msg.mail_from, rcpt)
+        return limit is not None and len(msg.content) > limit
 
     def delivery_queue(self, hop: NextHop) -> Queue:
         queue = self.delivery_queues.get(hop.key)

@@ -28,6 +28,9 @@ NOT_AUTHENTICATED = "530 5.7.1 Client was not authenticated"
 USER_UNKNOWN = "550 5.1.1 User unknown"                     # Recipient Filter agent (Edge)
 RECIP_NOT_FOUND = "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"
 TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
+#: The categorizer's NDR for a message over Set-TransportConfig MaxSendSize/MaxReceiveSize
+#: (§5.3). INFERRED mapping; an UNOFFICIAL AckReason string also seen in real NDRs.
+ORG_SIZE_LIMIT = "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
 TIMEOUT = "451 4.7.0 Timeout waiting for client input"

@@ -1,0 +1,72 @@
+"""Size limits in the order Exchange applies them (fact sheet §5.3), over real sockets: the
+receive connector's MaxMessageSize refuses at SMTP time (552 5.3.4); the organization's
+MaxSendSize/MaxReceiveSize (Set-TransportConfig, 10 MB) is the categorizer's NDR (5.2.3)."""
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+
+from mailflowlab import Lab, LabError
+from mailflowlab.smtp.replies import ORG_SIZE_LIMIT
+from mailflowlab.topology import MB
+
+from .conftest import ALICE, BOB
+
+OUTSIDE = "someone@gmail.com"
+
+
+def _smtp_send(lab: Lab, size: int, subject: str) -> None:
+    """An outside client hands a message of about `size` bytes to Default Frontend CA1."""
+    body = ("x" * 998 + "\r\n") * (size // 1000)
+    data = f"From: {OUTSIDE}\r\nTo: {BOB}\r\nSubject: {subject}\r\n\r\n{body}".encode()
+    host, port = lab.endpoint("CA1", "Default Frontend CA1")
+    with smtplib.SMTP(host, port, timeout=30) as client:
+        client.sendmail(OUTSIDE, [BOB], data)
+    lab.settle()
+
+
+def _subjects(lab: Lab, address: str) -> list[str]:
+    return [m["Subject"] for m in lab.mailbox(address).messages]
+
+
+def _fail_status(lab: Lab) -> list[str]:
+    log = lab.tracking_log()
+    return list(log[log["EventId"] == "FAIL"]["RecipientStatus"])
+
+
+def test_the_organization_limit_wins_over_a_larger_connector_limit(lab: Lab) -> None:
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=200 * MB)
+    _smtp_send(lab, 11 * MB, "Eleven")                 # the connector takes it: 250 at the dot
+    assert _subjects(lab, BOB) == []
+    assert _fail_status(lab) == [ORG_SIZE_LIMIT]
+    lab.set_transport_config(max_receive_size=20 * MB)
+    _smtp_send(lab, 11 * MB, "Eleven again")
+    assert _subjects(lab, BOB) == ["Eleven again"]
+
+
+def test_the_connector_limit_refuses_at_smtp_time(lab: Lab) -> None:
+    """smtplib declares SIZE= on MAIL FROM (the EHLO offered SIZE), so the refusal comes there."""
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=1 * MB)
+    with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+        _smtp_send(lab, 2 * MB, "Two")
+    assert (refused.value.smtp_code, refused.value.smtp_error) == (
+        552, b"5.3.4 Message size exceeds fixed maximum message size")
+    assert _subjects(lab, BOB) == [] and _fail_status(lab) == []
+
+
+def test_max_send_size_limits_internal_senders_and_the_ndr_reaches_them(lab: Lab) -> None:
+    lab.set_transport_config(max_receive_size=50 * MB, max_send_size=2 * MB)
+    lab.send(ALICE, BOB, subject="Three", body="y" * (3 * MB))
+    lab.send(ALICE, BOB, subject="One", body="y" * (1 * MB))
+    assert _subjects(lab, BOB) == ["One"]
+    assert _fail_status(lab) == [ORG_SIZE_LIMIT]
+    ndr = lab.mailbox(ALICE).messages[-1]
+    assert ndr["Subject"] == "Undeliverable: Three"
+    assert f"#{ORG_SIZE_LIMIT} ##" in ndr.get_content()
+
+
+@pytest.mark.parametrize("value", [0, -1, "10MB", True])
+def test_set_transport_config_refuses_a_bad_size(lab: Lab, value: object) -> None:
+    with pytest.raises(LabError, match="must be a positive number of bytes"):
+        lab.set_transport_config(max_send_size=value)  # type: ignore[arg-type]
