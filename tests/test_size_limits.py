@@ -70,3 +70,18 @@ def test_max_send_size_limits_internal_senders_and_the_ndr_reaches_them(lab: Lab
 def test_set_transport_config_refuses_a_bad_size(lab: Lab, value: object) -> None:
     with pytest.raises(LabError, match="must be a positive number of bytes"):
         lab.set_transport_config(max_send_size=value)  # type: ignore[arg-type]
+
+
+def test_the_connector_limit_applies_to_a_session_opened_before_it_was_lowered(lab: Lab) -> None:
+    """An outside server keeps its session open between messages; the limit in force decides."""
+    host, port = lab.endpoint("CA1", "Default Frontend CA1")
+    data = f"Subject: Late\r\n\r\n{('z' * 998 + chr(13) + chr(10)) * 2048}".encode()
+    with smtplib.SMTP(host, port, timeout=30) as client:
+        client.ehlo("mail.gmail.com")
+        lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=1 * MB)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail(OUTSIDE, [BOB], data)
+    assert (refused.value.smtp_code, refused.value.smtp_error) == (
+        552, b"5.3.4 Message size exceeds fixed maximum message size")
+    lab.settle()
+    assert _subjects(lab, BOB) == []

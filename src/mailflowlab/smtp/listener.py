@@ -167,6 +167,10 @@ class _Hooks:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         info = self._info(session)
         content = envelope.original_content or b""
+        if info.connector is not None and len(content) > info.connector.max_message_size:
+            # The listener's own limit is the largest of the connectors sharing its port, set
+            # when the session opened; the connector that serves this caller decides, as it is now.
+            return replies.TOO_BIG
         return await self.binding.receiver.receive(info, envelope.mail_from or "", list(envelope.rcpt_tos), content)
 
 
