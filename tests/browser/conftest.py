@@ -1,6 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright (no `playwright install`).
 
-`chromium_browser` is session-scoped so the book test and a JupyterLab test share one browser.
+`chromium_browser` is module-scoped: Playwright's sync API keeps an asyncio loop running in the
+main thread while it is open, so a session-wide browser would make every later `asyncio.run()`
+(a learner's aiosmtplib script, say) fail with "cannot be called from a running event loop".
 Chromium's and Jupyter's state goes to a temp dir, not the home directory (tooling notes §7).
 """
 from __future__ import annotations
@@ -32,7 +34,7 @@ def isolated_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser(isolated_env) -> Iterator["playwright.sync_api.Browser"]:  # noqa: F821
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (Playwright uses Debian's build)")
