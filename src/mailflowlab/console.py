@@ -5,7 +5,8 @@
 
 Each command is sent as one line and its reply read in full, as a person at a telnet prompt
 would; after a `354` reply to DATA, the lines up to the lone `.` are the message and get no
-reply until the dot. The transcript shows the server's lines as they came and the client's
+reply until the dot. After `220` to STARTTLS the console goes on over TLS, as
+`openssl s_client -starttls smtp` would, and notes the certificate the server showed. The transcript shows the server's lines as they came and the client's
 as typed, so the learner sees exactly what telnet would show. `as_ip` makes the session come
 from a simulated address (a printer at 10.0.0.50, a spam filter), which is how a receive
 connector's RemoteIPRanges pick it out.
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .smtp.certificates import peer_certificate_subject
 from .smtp.network import Endpoint, Peer
 
 if TYPE_CHECKING:
@@ -65,6 +68,18 @@ async def _read_reply(reader: asyncio.StreamReader, t: Transcript) -> bool:
             return True
 
 
+async def _start_tls(writer: asyncio.StreamWriter, t: Transcript) -> None:
+    """Go on encrypted, as `openssl s_client -starttls smtp` would (telnet cannot). Like a
+    client of a fresh Exchange server, accept its self-signed certificate without trusting it."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    await writer.start_tls(context)
+    der = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    subject, issuer = peer_certificate_subject(der)
+    t.lines.append(f"(TLS started; the server's certificate is {subject}, issued by {issuer})")
+
+
 async def run_session(lab: "Lab", endpoint: Endpoint, host: str, commands: list[str],
                       peer: Peer | None) -> Transcript:
     """The session itself, on the lab's loop."""
@@ -100,6 +115,8 @@ async def run_session(lab: "Lab", endpoint: Endpoint, host: str, commands: list[
                 continue
             alive = await _read_reply(reader, t)
             in_data = command.strip().upper() == "DATA" and t.last_reply.startswith("354")
+            if alive and command.strip().upper() == "STARTTLS" and t.last_reply.startswith("220"):
+                await _start_tls(writer, t)
         if alive and t.last_reply.startswith("221"):
             await _read_reply(reader, t)                 # the server hangs up after QUIT
     finally:

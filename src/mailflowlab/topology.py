@@ -165,11 +165,16 @@ class MailboxDatabase:
     server: str
 
 
+#: Every lab mailbox's password, for clients that authenticate (a lab, not a secret).
+LAB_PASSWORD = "Passw0rd"
+
+
 @dataclass
 class Mailbox:
     address: str
     display_name: str
     database: str
+    password: str = LAB_PASSWORD
 
 
 @dataclass
@@ -227,6 +232,22 @@ class Organization:
             if m.address.lower() == address.lower():
                 return m
         return None
+
+    @property
+    def netbios_name(self) -> str:
+        """The Active Directory domain's pre-Windows 2000 name, as in EXCHANGE2013DEMO\\alice."""
+        return self.domain.split(".")[0].upper()
+
+    def authenticate(self, login: str, password: str) -> Mailbox | None:
+        """Basic authentication: the mailbox whose user is `login` (`alice`, the user principal
+        name `alice@exchange2013demo.com` or `EXCHANGE2013DEMO\\alice`), if the password matches."""
+        domain, _, user = login.rpartition("\\")
+        if domain and domain.upper() != self.netbios_name:
+            return None
+        if "@" not in user:
+            user = f"{user}@{self.domain}"
+        mailbox = self.mailbox(user)
+        return mailbox if mailbox is not None and mailbox.password == password else None
 
     def is_accepted(self, domain: str) -> bool:
         return any(d.name.lower() == domain.lower() for d in self.accepted_domains)

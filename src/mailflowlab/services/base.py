@@ -65,7 +65,8 @@ class Service:
                 known[port].connectors[:] = connectors
             else:
                 self.bindings.append(Binding(self.server, self.name, port, connectors, self.ctx.network,
-                                             self, self.ctx.org.is_accepted, self.ctx.clock.now))
+                                             self, self.ctx.org.is_accepted, self.ctx.clock.now,
+                                             self.ctx.org.authenticate))
 
     @property
     def peer(self) -> Peer:

@@ -8,13 +8,15 @@ service; if none answers, the client gets a transient error and must retry (§0.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..routing import frontend_targets
 from ..smtp import replies
 from ..smtp.client import ConnectFailed, relay
 from ..smtp.listener import SessionInfo
-from ..smtp.network import Endpoint, Peer
+from ..smtp.network import Endpoint
 from ..topology import FRONT_END_TRANSPORT
 from .base import Service
 
@@ -48,16 +50,16 @@ class FrontEndTransport(Service):
             content = prepend(content, "Received", format_smtp_received(
                 from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
                 by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
-                tls=session.peer.exchange, via="Frontend Transport", when=self.ctx.clock.hop()))
+                tls=session.tls, via="Frontend Transport", when=self.ctx.clock.hop()))
         # Port 25 and outbound proxying reach the next hop as this Exchange server: Transport's
         # Default connector has no AnonymousUsers, and its Received header names the Front End
         # (§0.2 B, E). So the header firewall for an anonymous client applies here (§3.1).
-        # Client submission (587) carries the authenticated client on to Client Proxy (§0.2 D).
+        # Client submission (587) carries the logged-on client, as it came (its EHLO name,
+        # address and TLS), on to Client Proxy (§0.2 D).
         if port == DEFAULT_FRONTEND_PORT and not session.is_exchange_server:
             content = strip_org_headers(content)
-        peer = self.peer if port in (DEFAULT_FRONTEND_PORT, OUTBOUND_PROXY_PORT) else Peer(
-            session.helo or session.peer.name, session.peer.ip, exchange=session.peer.exchange,
-            legacy=session.peer.legacy, authenticated_as=session.peer.authenticated_as)
+        peer = self.peer if port in (DEFAULT_FRONTEND_PORT, OUTBOUND_PROXY_PORT) else dataclasses.replace(
+            session.peer, name=session.helo or session.peer.name)
         targets = self._targets(port, recipients)
         if not targets:
             return replies.PRX_NO_DESTINATIONS

@@ -26,7 +26,7 @@ class HubTransport2010(Transport):
         return prepend(content, "Received", format_smtp_received(
             from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
             by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
-            tls=session.peer.exchange, via=None, when=when))
+            tls=session.tls, via=None, when=when))
 
     def _local_databases(self):  # type: ignore[no-untyped-def]
         """2010 databases in this Hub's site: its store driver serves them over MAPI."""

@@ -118,7 +118,7 @@ class MailboxTransportDelivery(Service):
         content = prepend(content, "Received", format_smtp_received(
             from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
             by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
-            tls=session.peer.exchange, via="Mailbox Transport", when=now))
+            tls=session.tls, via="Mailbox Transport", when=now))
         mid, subject = header(content, "Message-ID") or "", header(content, "Subject") or ""
         for rcpt in recipients:
             db = self._home_database(rcpt)

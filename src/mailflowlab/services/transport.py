@@ -60,7 +60,7 @@ class Transport(Service):
         return prepend(content, "Received", format_smtp_received(
             from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
             by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
-            tls=session.peer.exchange, via=None, when=when))
+            tls=session.tls, via=None, when=when))
 
     async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
                       content: bytes) -> str:

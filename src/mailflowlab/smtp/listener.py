@@ -4,23 +4,35 @@ A `Binding` is one (server, service, Exchange port) socket: one real listener, o
 OS chose. Several receive connectors may share a binding (a relay connector for one device's
 IP beside Default Frontend on port 25); for each session Exchange picks the connector whose
 RemoteIPRanges match the caller most specifically, and so does `Binding.connector_for`.
+
+A connector's AuthMechanism decides what EHLO offers: `TLS` offers STARTTLS (with the server's
+self-signed certificate, see `certificates`), `BasicAuth` offers AUTH LOGIN, and
+`BasicAuthRequireTLS` keeps AUTH LOGIN back until the session is encrypted. A client that logs
+on as a mailbox is an ExchangeUsers member for the rest of the session.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from ..topology import (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS,
                         PARTNERS, ReceiveConnector)
 from . import replies
+from .certificates import server_tls_context
 from .network import Endpoint, Peer, SimulatedNetwork
 
 if TYPE_CHECKING:
-    from ..topology import Server
+    from ..topology import Mailbox, Server
+
+# aiosmtpd logs a learner's unknown command (and its own deprecations) as warnings on "mail.log";
+# with no handler Python would print them under a notebook cell. The replies already say it.
+logging.getLogger("mail.log").addHandler(logging.NullHandler())
 
 
 @dataclass
@@ -61,6 +73,20 @@ class SessionInfo:
     def is_exchange_server(self) -> bool:
         return bool(self.groups & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS})
 
+    @property
+    def tls(self) -> bool:
+        """Encrypted: Exchange servers always talk TLS to each other; a client after STARTTLS."""
+        return self.peer.exchange or self.peer.tls
+
+    def offers(self, mechanism: str) -> bool:
+        """Whether this caller's connector lists `mechanism` (TLS, BasicAuth, ...)."""
+        return self.connector is not None and mechanism in self.connector.auth_mechanisms
+
+    @property
+    def may_log_on(self) -> bool:
+        """AUTH LOGIN is on offer: BasicAuth, and the session encrypted if BasicAuthRequireTLS."""
+        return self.offers("BasicAuth") and (self.tls or not self.offers("BasicAuthRequireTLS"))
+
 
 class Receiver(Protocol):
     """What a transport service provides to its listeners."""
@@ -74,8 +100,13 @@ class Receiver(Protocol):
 class ExchangeSMTP(SMTP):
     """aiosmtpd's SMTP protocol with Exchange's banner and reply texts."""
 
+    #: Exchange's AUTH LOGIN prompts, "Username:" and "Password:" in base64.
+    AuthLoginUsernameChallenge = "Username:"
+    AuthLoginPasswordChallenge = "Password:"
+
     def __init__(self, handler: Any, binding: "Binding", **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
+        super().__init__(handler, authenticator=binding.log_on, auth_require_tls=False,
+                         auth_exclude_mechanism=["PLAIN"], **kwargs)
         self.binding = binding
 
     async def push(self, status: Any) -> None:
@@ -90,6 +121,28 @@ class ExchangeSMTP(SMTP):
     def connection_lost(self, error: BaseException | None) -> None:
         self.binding.sessions.discard(self)
         super().connection_lost(error)
+
+    def _session_info(self) -> SessionInfo | None:
+        return getattr(self.session, "exchange_info", None)
+
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        """Encrypt the session with the server's certificate, if the connector offers TLS."""
+        info = self._session_info()
+        if info is None or not info.offers("TLS") or self._tls_protocol is not None:
+            await self.push(replies.UNRECOGNIZED if info is not None else replies.SEND_HELLO_FIRST)
+            return
+        server = self.binding.server
+        self.tls_context = server_tls_context(server.name, server.fqdn)
+        await super().smtp_STARTTLS(arg)     # a new, encrypted session: the client says EHLO again
+
+    async def smtp_AUTH(self, arg: str) -> None:
+        """AUTH LOGIN where the connector offers it; before STARTTLS on a connector with
+        BasicAuthRequireTLS the mechanism is unknown, as EHLO did not offer it."""
+        info = self._session_info()
+        if info is not None and not info.may_log_on:
+            await self.push(replies.UNRECOGNIZED_AUTH_TYPE)
+            return
+        await super().smtp_AUTH(arg)
 
     async def smtp_XSHADOWDISCARD(self, arg: str) -> None:
         """Shadow redundancy: a primary server names the shadow copies this one may drop.
@@ -108,6 +161,8 @@ class _Hooks:
         info = getattr(session, "exchange_info", None)
         if info is None:
             peer = self.binding.network.caller(session.peer[1])
+            if session.ssl is not None:
+                peer = dataclasses.replace(peer, tls=True)
             info = SessionInfo(peer, self.binding.connector_for(peer.ip), session.host_name)
             session.exchange_info = info  # type: ignore[attr-defined]
         info.helo = session.host_name
@@ -120,7 +175,12 @@ class _Hooks:
         if info.connector is None:
             return [replies.SERVICE_NOT_ACTIVE]
         lines = [f"{self.binding.server.fqdn} Hello [{info.peer.ip}]",
-                 f"SIZE {info.connector.max_message_size}", "PIPELINING", "ENHANCEDSTATUSCODES", "8BITMIME"]
+                 f"SIZE {info.connector.max_message_size}", "PIPELINING", "ENHANCEDSTATUSCODES"]
+        if info.offers("TLS") and not info.tls:
+            lines.append("STARTTLS")
+        if info.may_log_on:
+            lines.append("AUTH LOGIN")
+        lines.append("8BITMIME")
         return [f"250-{ln}" for ln in lines[:-1]] + [f"250 {lines[-1]}"]
 
     async def handle_HELO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str) -> str:
@@ -185,6 +245,7 @@ class Binding:
     receiver: Receiver
     is_accepted: Callable[[str], bool]
     clock_now: Callable[[], datetime]
+    authenticate: Callable[[str, str], "Mailbox | None"]
     real_port: int | None = None
     sessions: set[ExchangeSMTP] = field(default_factory=set)
     _server: asyncio.base_events.Server | None = None
@@ -202,12 +263,26 @@ class Binding:
         matching = [c for c in self.connectors if c.enabled and c.accepts_ip(ip)]
         return min(matching, key=lambda c: c.specificity(ip)) if matching else None
 
+    def log_on(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+               auth_data: Any) -> AuthResult:
+        """aiosmtpd's authenticator: check the user name and password against the mailboxes;
+        the session then belongs to that mailbox's user (ExchangeUsers)."""
+        info: SessionInfo | None = getattr(session, "exchange_info", None)
+        if info is None or not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False, message=replies.AUTH_FAILED)
+        mailbox = self.authenticate(auth_data.login.decode("utf-8", "replace"),
+                                    auth_data.password.decode("utf-8", "replace"))
+        if mailbox is None:
+            return AuthResult(success=False, handled=False, message=replies.AUTH_FAILED)
+        info.peer = dataclasses.replace(info.peer, authenticated_as=mailbox.address)
+        return AuthResult(success=True, message=replies.AUTH_OK)
+
     def _protocol(self) -> ExchangeSMTP:
         largest = max((c.max_message_size for c in self.connectors), default=0)
         fqdn = self.server.fqdn
         return ExchangeSMTP(_Hooks(self), self, hostname=fqdn,
                             ident=replies.banner(fqdn, self.clock_now())[len(f"220 {fqdn} "):],
-                            data_size_limit=largest, auth_require_tls=False,
+                            data_size_limit=largest,
                             loop=asyncio.get_running_loop())
 
     async def start(self) -> None:

@@ -32,7 +32,8 @@ class Peer:
     ip: str                     # its simulated IP
     exchange: bool = False      # an Exchange server of this organization (ExchangeServers)
     legacy: bool = False        # an Exchange 2007/2010 server (ExchangeLegacyServers)
-    authenticated_as: str | None = None
+    authenticated_as: str | None = None   # the mailbox a client logged on as (AUTH LOGIN)
+    tls: bool = False           # the client's session is encrypted (it said STARTTLS)
 
 
 #: Where outside clients (telnet, swaks, a learner's smtplib) appear to come from:

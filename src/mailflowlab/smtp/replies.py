@@ -36,6 +36,10 @@ SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
 TIMEOUT = "451 4.7.0 Timeout waiting for client input"
 AUTH_OK = "235 2.7.0 Authentication successful"
 AUTH_FAILED = "535 5.7.3 Authentication unsuccessful"
+#: AUTH with a mechanism EHLO did not offer (AUTH LOGIN before STARTTLS on Client Frontend).
+#: SEEN in Exchange telnet transcripts; not in the fact sheet's sources.
+UNRECOGNIZED_AUTH_TYPE = "504 5.7.4 Unrecognized authentication type"
+TLS_READY = "220 2.0.0 SMTP server ready"
 SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
 
 #: Front End Transport could not proxy the session (§0.3). A stopped Transport service is a
@@ -87,6 +91,8 @@ _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^500 Error: bad syntax"), UNRECOGNIZED),
     (re.compile(r"^500 Error: \("), "451 4.7.0 Temporary server error. Please try again later"),
     (re.compile(r"^502 "), UNRECOGNIZED),
+    (re.compile(r"^220 Ready to start TLS"), TLS_READY),
+    (re.compile(r"^504 5.5.4 Unrecognized authentication type"), UNRECOGNIZED_AUTH_TYPE),
 ]
 
 
