@@ -18,6 +18,7 @@ import threading
 from . import scenarios
 from .lab import Lab
 from .smtp.network import Peer
+from .topology import LAB_PASSWORD
 
 #: Exit code for a usage error (bad scenario, port in use), as argparse uses.
 USAGE_ERROR = 2
@@ -73,6 +74,9 @@ def serve(args: argparse.Namespace) -> int:
             signal.signal(sig, lambda *_: stop.set())
         print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
         print(lab.endpoints().drop(columns=["Status"]).to_string(index=False))
+        user = org.mailboxes[0].address
+        print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
+              f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
         print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
         seen = 0
         while not stop.wait(0.2):
