@@ -189,7 +189,7 @@ def test_coexistence_explorer_steps_through_phases_and_sends() -> None:
         assert {s.version for s in explorer.lab.org.servers if "Edge" not in s.roles} == {2013}
         explorer.phase.value = "2013 installed"
         explorer.entry.value = "2013"
-        hub = next(t for t in explorer.toggles.children if t.description == "HUB2010 Hub Transport")
+        hub = next(t for t in explorer.toggles.children if t.description == "HUB2010 · Hub Transport")
         hub.value = False
         explorer.sender.value, explorer.recipient.value = "someone@gmail.com", DAVE
         explorer.send()

@@ -126,7 +126,7 @@ def test_inbound_explorer_switches_topology_toggles_services_and_sends() -> None
         explorer.send_button.click()
         assert "EDGE2010.exchange2013demo.com (172.16.0.10)" in explorer.result.value
         assert "Frontend Transport" in explorer.result.value
-        edge_toggle = next(t for t in explorer.toggles.children if t.description == "EDGE2010 Edge Transport")
+        edge_toggle = next(t for t in explorer.toggles.children if t.description == "EDGE2010 · Edge Transport")
         edge_toggle.value = False
         assert (edge_toggle.button_style, explorer.lab.service("EDGE2010", "Edge Transport").running) == ("danger", False)
         explorer.send_button.click()

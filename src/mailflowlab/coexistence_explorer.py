@@ -18,6 +18,7 @@ import pandas as pd
 from . import scenarios
 from .headers import Hop, parse_hops
 from .lab import Lab, LabError, SentMessage
+from .widgets import OwnLabPanel
 
 INTERNET_SENDER = "someone@gmail.com"
 
@@ -39,15 +40,14 @@ def versions_table(hops: list[Hop]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Hop", "From", "By", "With", "Id", "Via", "Version"])
 
 
-class CoexistenceExplorer(widgets.VBox):
+class CoexistenceExplorer(OwnLabPanel):
     """Migration phase, Internet entry side, a toggle per service, From/To and Send."""
 
     def __init__(self) -> None:
-        self.lab: Lab | None = None
         self.phase = widgets.Dropdown(options=list(scenarios.COEXISTENCE_PHASES), value="mailboxes moving",
                                       description="Phase")
         self.entry = widgets.ToggleButtons(options=["2010", "2013"], description="Port 25 on")
-        self.toggles = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self.toggles = widgets.Box(layout=widgets.Layout(flex_flow="row wrap"))
         self.sender = widgets.Dropdown(description="From")
         self.recipient = widgets.Dropdown(description="To")
         self.send_button = widgets.Button(description="Send", button_style="primary")
@@ -67,28 +67,13 @@ class CoexistenceExplorer(widgets.VBox):
         if fixed is not None and self.entry.value != fixed:
             self.entry.value = fixed          # observing this calls build() again
             return
-        self.close_lab()
-        self.lab = Lab(scenarios.coexistence(phase, internet_entry=self.entry.value)).start()
-        buttons = []
-        for row in self.lab.services_table().itertuples():
-            toggle = widgets.ToggleButton(value=True, description=f"{row.Server} {row.Service}",
-                                          button_style="success", icon="play",
-                                          layout=widgets.Layout(width="250px"))
-            toggle.observe(lambda change, key=(row.Server, row.Service): self.toggle(key, change), "value")
-            buttons.append(toggle)
-        self.toggles.children = buttons
+        self.use_lab(Lab(scenarios.coexistence(phase, internet_entry=self.entry.value)))
         addresses = self.lab.mailboxes()
         self.sender.options = [*addresses, INTERNET_SENDER]
         self.sender.value = addresses[0]
         self.recipient.options = addresses
         self.recipient.value = addresses[-1]
         self.result.value = f"<i>{html.escape(self.lab.org.name)}; the MX record points at {self.lab.org.mx}.</i>"
-
-    def toggle(self, key: tuple[str, str], change: dict) -> None:  # type: ignore[type-arg]
-        assert self.lab is not None
-        (self.lab.start_service if change["new"] else self.lab.stop_service)(*key)
-        change["owner"].button_style = "success" if change["new"] else "danger"
-        change["owner"].icon = "play" if change["new"] else "stop"
 
     def send(self) -> SentMessage | None:
         """Send one message and show its path and the versions that stamped it."""
@@ -112,13 +97,3 @@ class CoexistenceExplorer(widgets.VBox):
             self.result.value = (f"Path: {html.escape(steps)}"
                                  + versions_table(parse_hops(delivered)).to_html(index=False, border=0))
         return sent
-
-    def close_lab(self) -> None:
-        if self.lab is not None:
-            self.lab.close()
-            self.lab = None
-
-    def close(self) -> None:
-        """Close the lab the panel owns, then the panel itself."""
-        self.close_lab()
-        super().close()

@@ -37,16 +37,7 @@ def ndr(*, domain: str, generating_server: str, original: bytes, original_subjec
             + f"Generating server: {generating_server}\r\n\r\n"
             + "\r\n\r\n".join(admin_lines)
             + "\r\n\r\nOriginal message headers:\r\n\r\n" + head + "\r\n")
-    headers = (f"From: Microsoft Outlook <{POSTMASTER_LOCAL}@{domain}>\r\n"
-               f"To: {original_sender}\r\n"
-               f"Date: {format_date(when)}\r\n"
-               f"Subject: Undeliverable: {original_subject}\r\n"
-               f"Message-ID: {message_id}\r\n"
-               "Auto-Submitted: auto-replied\r\n"
-               "MIME-Version: 1.0\r\n"
-               "Content-Type: text/plain; charset=\"utf-8\"\r\n"
-               "Content-Transfer-Encoding: 8bit\r\n\r\n")
-    return (headers + body).encode("utf-8")
+    return _from_postmaster(domain, original_sender, f"Undeliverable: {original_subject}", message_id, when, body)
 
 
 def delay(*, domain: str, generating_server: str, original: bytes, original_subject: str,
@@ -72,10 +63,15 @@ def delay(*, domain: str, generating_server: str, original: bytes, original_subj
             + f"Remote Server at {remote} returned '400 4.4.7 Message delayed'\r\n"
             + f"{format_date(when)} - Remote Server at {remote} returned '{last_error}'\r\n"
             + "\r\nOriginal message headers:\r\n\r\n" + head + "\r\n")
+    return _from_postmaster(domain, original_sender, f"Delivery delayed:{original_subject}", message_id, when, body)
+
+
+def _from_postmaster(domain: str, to: str, subject: str, message_id: str, when: datetime, body: str) -> bytes:
+    """A system message from the organization's postmaster, as Exchange sends DSNs."""
     headers = (f"From: Microsoft Outlook <{POSTMASTER_LOCAL}@{domain}>\r\n"
-               f"To: {original_sender}\r\n"
+               f"To: {to}\r\n"
                f"Date: {format_date(when)}\r\n"
-               f"Subject: Delivery delayed:{original_subject}\r\n"
+               f"Subject: {subject}\r\n"
                f"Message-ID: {message_id}\r\n"
                "Auto-Submitted: auto-replied\r\n"
                "MIME-Version: 1.0\r\n"

@@ -17,6 +17,7 @@ import ipywidgets as widgets
 from . import scenarios
 from .headers import hops_table, parse_hops
 from .lab import Lab
+from .widgets import OwnLabPanel
 
 #: The topologies the panel offers: label -> the `edge` argument of exchange2013demo.
 TOPOLOGIES: dict[str, str | None] = {"No Edge: MX -> CA1": None,
@@ -24,18 +25,17 @@ TOPOLOGIES: dict[str, str | None] = {"No Edge: MX -> CA1": None,
                                      "Exchange 2013 SP1 Edge with EdgeSync": "2013"}
 
 
-class InboundExplorer(widgets.VBox):
+class InboundExplorer(OwnLabPanel):
     """Topology dropdown, a toggle per transport service, a Send button, hops and diagram."""
 
     def __init__(self, sender: str = "someone@gmail.com", recipient: str = "carol@exchange2013demo.com") -> None:
-        self.lab: Lab | None = None
         self.topology = widgets.Dropdown(options=list(TOPOLOGIES), description="Topology",
                                          layout=widgets.Layout(width="420px"))
         self.sender = widgets.Text(value=sender, description="From")
         self.recipient = widgets.Text(value=recipient, description="To")
         self.send_button = widgets.Button(description="Send from the Internet", button_style="primary",
                                           layout=widgets.Layout(width="200px"))
-        self.toggles = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self.toggles = widgets.Box(layout=widgets.Layout(flex_flow="row wrap"))
         self.result = widgets.HTML()
         self.diagram = widgets.Output()
         self.topology.observe(lambda _c: self.build(), "value")
@@ -46,24 +46,9 @@ class InboundExplorer(widgets.VBox):
 
     def build(self) -> None:
         """Close the previous lab and start the chosen topology."""
-        self.close_lab()
-        self.lab = Lab(scenarios.exchange2013demo(edge=TOPOLOGIES[self.topology.value])).start()
-        buttons = []
-        for row in self.lab.services_table().itertuples():
-            toggle = widgets.ToggleButton(value=True, description=f"{row.Server} {row.Service}",
-                                          button_style="success", icon="play",
-                                          layout=widgets.Layout(width="250px"))
-            toggle.observe(lambda change, key=(row.Server, row.Service): self.toggle(key, change), "value")
-            buttons.append(toggle)
-        self.toggles.children = buttons
+        self.use_lab(Lab(scenarios.exchange2013demo(edge=TOPOLOGIES[self.topology.value])))
         self.result.value = f"<i>{html.escape(self.lab.org.name)}: the MX record points at {self.lab.org.mx}.</i>"
         self.diagram.clear_output()
-
-    def toggle(self, key: tuple[str, str], change: dict) -> None:  # type: ignore[type-arg]
-        assert self.lab is not None
-        (self.lab.start_service if change["new"] else self.lab.stop_service)(*key)
-        change["owner"].button_style = "success" if change["new"] else "danger"
-        change["owner"].icon = "play" if change["new"] else "stop"
 
     def send(self) -> None:
         """Send one message from outside and show where it got to."""
@@ -89,13 +74,3 @@ class InboundExplorer(widgets.VBox):
         with self.diagram:
             from IPython.display import display
             display(hop_diagram(hops))
-
-    def close_lab(self) -> None:
-        if self.lab is not None:
-            self.lab.close()
-            self.lab = None
-
-    def close(self) -> None:
-        """Close the lab the panel owns, then the panel itself."""
-        self.close_lab()
-        super().close()

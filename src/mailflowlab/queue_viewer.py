@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .lab import Lab, SentMessage
+from .widgets import sync_toggles, toggle_buttons
 
 #: The time steps the buttons offer, as keyword arguments of `Lab.advance`.
 STEPS: dict[str, dict[str, float]] = {
@@ -58,16 +59,7 @@ class QueueViewer(widgets.VBox):
                                     layout=widgets.Layout(width="90px"))
             button.on_click(lambda _b, delta=delta: self.advance(**delta))
             steps.append(button)
-        table = lab.services_table()
-        chosen = services or [(r.Server, r.Service) for r in table.itertuples()]
-        running = {(r.Server, r.Service): r.Status == "Running" for r in table.itertuples()}
-        self.toggles: dict[tuple[str, str], widgets.ToggleButton] = {}
-        for server, service in chosen:
-            toggle = widgets.ToggleButton(value=running[(server, service)],
-                                          description=f"{server} {service}",
-                                          layout=widgets.Layout(width="260px"))
-            toggle.observe(lambda change, key=(server, service): self.toggle(key, change["new"]), "value")
-            self.toggles[(server, service)] = toggle
+        self.toggles = toggle_buttons(lab, services, on_change=lambda *_: self.refresh())
         super().__init__([
             widgets.HBox([self.clock, *steps]),
             widgets.HBox(list(self.toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
@@ -81,21 +73,13 @@ class QueueViewer(widgets.VBox):
         self.lab.advance(**delta)
         self.refresh()
 
-    def toggle(self, key: tuple[str, str], running: bool) -> None:
-        """Start or stop a service as its button says, then redraw."""
-        (self.lab.start_service if running else self.lab.stop_service)(*key)
-        self.refresh()
-
     def refresh(self) -> None:
         """Read the queues, messages, clock and services again."""
         now = self.lab.now()
         self.clock.value = f"<b>Virtual time:</b> {html.escape(now.strftime('%Y-%m-%d %H:%M:%S %z'))}&nbsp;"
         self.queue_table.value = _table(self.lab.queues(), self.QUEUE_COLUMNS)
         self.message_table.value = _table(self.lab.queue_messages(), self.MESSAGE_COLUMNS)
-        status = {(r.Server, r.Service): r.Status for r in self.lab.services_table().itertuples()}
-        for key, toggle in self.toggles.items():
-            toggle.button_style = "success" if status[key] == "Running" else "danger"
-            toggle.icon = "play" if status[key] == "Running" else "stop"
+        sync_toggles(self.lab, self.toggles)
 
 
 def retry_timeline(lab: Lab, message: SentMessage | str) -> graphviz.Digraph:

@@ -31,31 +31,72 @@ def svg_html(graph: graphviz.Digraph) -> str:
 
 
 def _paint(toggle: widgets.ToggleButton) -> None:
-    toggle.button_style = "success" if toggle.value else ""
+    toggle.button_style = "success" if toggle.value else "danger"
     toggle.icon = "play" if toggle.value else "stop"
     toggle.tooltip = "Running: click for Stop-Service" if toggle.value else "Stopped: click for Start-Service"
 
 
-def service_toggles(lab: Lab, on_change: OnChange | None = None) -> widgets.Box:
-    """One ToggleButton per (server, service), pressed while the service runs.
+def toggle_buttons(lab: Lab, services: list[tuple[str, str]] | None = None,
+                   on_change: OnChange | None = None) -> dict[tuple[str, str], widgets.ToggleButton]:
+    """One ToggleButton per (server, service) (all of the lab's, or `services`), pressed while
+    the service runs.
 
     Clicking one calls `lab.stop_service` or `lab.start_service`: its listeners really close
     (a client is refused) or open again, and mail that waited for it moves on."""
-    buttons = []
-    for row in lab.services_table().itertuples():
-        toggle = widgets.ToggleButton(value=row.Status == "Running", description=f"{row.Server} · {row.Service}",
+    running = {(r.Server, r.Service): r.Status == "Running" for r in lab.services_table().itertuples()}
+    buttons: dict[tuple[str, str], widgets.ToggleButton] = {}
+    for server, service in services or list(running):
+        toggle = widgets.ToggleButton(value=running[(server, service)], description=f"{server} · {service}",
                                       layout=widgets.Layout(width="270px"))
         toggle.add_class("mfl-service-toggle")
         _paint(toggle)
 
-        def flip(change: dict, server: str = row.Server, service: str = row.Service) -> None:  # type: ignore[type-arg]
+        def flip(change: dict, server: str = server, service: str = service) -> None:  # type: ignore[type-arg]
             (lab.start_service if change["new"] else lab.stop_service)(server, service)
             _paint(change["owner"])
             if on_change is not None:
                 on_change(server, service, change["new"])
         toggle.observe(flip, "value")
-        buttons.append(toggle)
-    return widgets.Box(buttons, layout=widgets.Layout(flex_flow="row wrap"))
+        buttons[(server, service)] = toggle
+    return buttons
+
+
+def sync_toggles(lab: Lab, buttons: dict[tuple[str, str], widgets.ToggleButton]) -> None:
+    """Press or release each toggle as its service is now, when a cell (not the button)
+    stopped or started it. The button's own Start-/Stop-Service then finds nothing to do."""
+    status = {(r.Server, r.Service): r.Status == "Running" for r in lab.services_table().itertuples()}
+    for key, toggle in buttons.items():
+        toggle.value = status[key]
+
+
+def service_toggles(lab: Lab, on_change: OnChange | None = None) -> widgets.Box:
+    """The toggles of `toggle_buttons` for every service, in a wrapping row."""
+    return widgets.Box(list(toggle_buttons(lab, on_change=on_change).values()),
+                       layout=widgets.Layout(flex_flow="row wrap"))
+
+
+class OwnLabPanel(widgets.VBox):
+    """A panel that starts a lab of its own for each topology the learner picks, with a toggle
+    per service, and closes it with itself; the chapter's own lab is never touched."""
+
+    lab: Lab | None = None
+    toggles: widgets.Box
+
+    def use_lab(self, lab: Lab) -> None:
+        """Close the previous lab, start `lab`, and give each of its services a toggle."""
+        self.close_lab()
+        self.lab = lab.start()
+        self.toggles.children = tuple(toggle_buttons(self.lab).values())
+
+    def close_lab(self) -> None:
+        if self.lab is not None:
+            self.lab.close()
+            self.lab = None
+
+    def close(self) -> None:
+        """Close the lab the panel owns, then the panel itself."""
+        self.close_lab()
+        super().close()
 
 
 def _status(lab: Lab, sent: SentMessage) -> tuple[str, str]:

@@ -250,11 +250,7 @@ class Transport(Service):
                            last_error=msg.last_error or queue.last_error,
                            time_left=msg.expiration_time - now,
                            message_id=self.ctx.ids.message_id(self.server.fqdn), when=now)
-        notice = self.enqueue(report, "", [msg.mail_from], "DSN", self.server.ip)
-        self.ctx.tracking.log(now, self.server.fqdn, "DSN", "DSN", sender="",
-                              recipients=[msg.mail_from], subject=notice.subject,
-                              message_id=notice.message_id, connector=INTRA_ORG,
-                              status=f"{replies.MESSAGE_DELAYED}; related to {msg.message_id}")
+        self.send_dsn(report, msg.mail_from, f"{replies.MESSAGE_DELAYED}; related to {msg.message_id}", now)
 
     # --- the categorizer ------------------------------------------------------------------
     def categorize(self, msg: QueuedMessage) -> None:
@@ -370,8 +366,12 @@ class Transport(Service):
                          original=msg.content, original_subject=msg.subject,
                          original_sender=msg.mail_from, failures=failures,
                          message_id=self.ctx.ids.message_id(self.server.fqdn), when=now)
-        ndr = self.enqueue(report, "", [msg.mail_from], "DSN", self.server.ip)
-        self.ctx.tracking.log(now, self.server.fqdn, "DSN", "DSN", sender="",
-                              recipients=[msg.mail_from], subject=ndr.subject,
-                              message_id=ndr.message_id, connector=INTRA_ORG,
-                              status=f"related to {msg.message_id}")
+        self.send_dsn(report, msg.mail_from, f"related to {msg.message_id}", now)
+
+    def send_dsn(self, report: bytes, to: str, status: str, now: datetime) -> None:
+        """Queue a DSN for `to` (the null sender <> sends it, so it can never bounce back) and
+        log the tracking log's DSN event."""
+        notice = self.enqueue(report, "", [to], "DSN", self.server.ip)
+        self.ctx.tracking.log(now, self.server.fqdn, "DSN", "DSN", sender="", recipients=[to],
+                              subject=notice.subject, message_id=notice.message_id,
+                              connector=INTRA_ORG, status=status)
