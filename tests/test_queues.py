@@ -218,6 +218,18 @@ def test_only_an_exchange_server_may_discard_shadows(lab: Lab) -> None:
     assert got[-1] == "500 5.3.3 Unrecognized command"
 
 
+def test_the_queue_viewer_shows_a_service_a_cell_stopped_as_stopped(lab: Lab) -> None:
+    viewer = QueueViewer(lab)
+    toggle = viewer.toggles[("MB1", "Transport")]
+    lab.stop_service("MB1", "Transport")
+    assert (toggle.value, toggle.button_style) == (True, "success")       # not redrawn yet
+    viewer.refresh()
+    assert (toggle.value, toggle.button_style, toggle.icon) == (False, "danger", "stop")
+    assert lab.service("MB1", "Transport").running is False
+    toggle.value = True
+    assert lab.service("MB1", "Transport").running is True
+
+
 def test_the_queue_viewer_moves_time_and_stops_services_through_the_lab(lab: Lab) -> None:
     viewer = QueueViewer(lab)
     buttons = [w for w in viewer.children[0].children if isinstance(w, widgets.Button)]
