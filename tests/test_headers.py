@@ -11,6 +11,7 @@ from email.policy import default as default_policy
 
 import pytest
 
+from mailflowlab import header_samples as samples
 from mailflowlab.headers import (HeaderParseError, Hop, format_date, format_mapi_received,
                                  format_smtp_received, hops_table, long_build, parse_hops)
 
@@ -106,15 +107,7 @@ Received: from E2013-1-E.e.local ([192.168.1.52]) by E2013-1-E.e.local ([192.168
 
 
 def test_sample_a_ipv6_cu21_with_a_zone_id_and_other_headers_below() -> None:
-    hops = parse_hops("""\
-Received: from exch.exch.com (2002:925:1d2d::925:1d2d) by exch.exch.com (2002:925:1d2d::925:1d2d) with Microsoft SMTP Server (TLS) id 15.0.1395.4 via Mailbox Transport; Tue, 10 Nov 2020 11:52:21 +0000
-Received: from exch.exch.com (2002:925:1d2d::925:1d2d) by exch.exch.com (2002:925:1d2d::925:1d2d) with Microsoft SMTP Server (TLS) id 15.0.1395.4; Tue, 10 Nov 2020 11:46:35 +0000
-Received: from exch.exch.com ([fe80::4f8:e4ed:8276:c2c7]) by exch.exch.com ([fe80::4f8:e4ed:8276:c2c7%12]) with mapi id 15.00.1395.000; Tue, 10 Nov 2020 11:46:35 +0000
-X-MS-Exchange-Organization-AuthAs: Internal
-X-MS-Exchange-Organization-AuthMechanism: 04
-X-MS-Exchange-Organization-AuthSource: exch.exch.com
-X-MS-Exchange-Organization-SCL: -1
-""")
+    hops = parse_hops(samples.INTERNAL_2013.text)
     v6, link_local = "2002:925:1d2d::925:1d2d", "fe80::4f8:e4ed:8276:c2c7"
     assert route(hops) == [
         ("exch.exch.com", link_local, "exch.exch.com", link_local, "mapi", "15.00.1395.000", None),
@@ -126,11 +119,7 @@ X-MS-Exchange-Organization-SCL: -1
 
 
 def test_sample_b_inbound_through_fet_without_tls() -> None:
-    hops = parse_hops("""\
-Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3 via Mailbox Transport; Sat, 30 Jul 2016 06:53:17 +0900
-Received: from E2013-1-E.e.local (192.168.1.52) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server (TLS) id 15.0.1210.3; Sat, 30 Jul 2016 06:53:17 +0900
-Received: from POP-SMTP (192.168.1.91) by E2013-1-E.e.local (192.168.1.52) with Microsoft SMTP Server id 15.0.1210.3 via Frontend Transport; Sat, 30 Jul 2016 06:53:16 +0900
-""")
+    hops = parse_hops(samples.INBOUND_2013.text)
     e2013 = ("E2013-1-E.e.local", "192.168.1.52", "E2013-1-E.e.local", "192.168.1.52")
     assert route(hops) == [
         ("POP-SMTP", "192.168.1.91", "E2013-1-E.e.local", "192.168.1.52", "Microsoft SMTP Server",
@@ -141,10 +130,7 @@ Received: from POP-SMTP (192.168.1.91) by E2013-1-E.e.local (192.168.1.52) with 
 
 
 def test_sample_b_separate_cas_and_mailbox_cu23() -> None:
-    hops = parse_hops("""\
-Received: from G08CNEXCHPEKD06.g08.fujitsu.local (10.167.33.205) by G08CNEXMBPEKD04.g08.fujitsu.local (10.167.33.201) with Microsoft SMTP Server (TLS) id 15.0.1497.2; Tue, 22 Sep 2020 10:19:36 +0800
-Received: from localhost.localdomain (10.167.225.206) by G08CNEXCHPEKD06.g08.fujitsu.local (10.167.33.209) with Microsoft SMTP Server (TLS) id 15.0.1497.2 via Frontend Transport; Tue, 22 Sep 2020 10:19:35 +0800
-""")
+    hops = parse_hops(samples.RELAY_2013.text)
     assert route(hops) == [
         ("localhost.localdomain", "10.167.225.206", "G08CNEXCHPEKD06.g08.fujitsu.local", "10.167.33.209",
          "Microsoft SMTP Server (TLS)", "15.0.1497.2", "Frontend Transport"),
@@ -155,15 +141,7 @@ Received: from localhost.localdomain (10.167.225.206) by G08CNEXCHPEKD06.g08.fuj
 
 
 def test_sample_e_inbound_through_an_edge_then_three_casmbox_servers() -> None:
-    hops = parse_hops("""\
-Received: from Casmbox03.crowdstrike.sys (10.100.11.66) by casmbox05.crowdstrike.sys (10.100.11.72) with Microsoft SMTP Server (TLS) id 15.0.1473.3 via Mailbox Transport; Tue, 21 May 2019 11:07:25 -0700
-Received: from Casmbox04.crowdstrike.sys (10.100.11.70) by Casmbox03.crowdstrike.sys (10.100.11.66) with Microsoft SMTP Server (TLS) id 15.0.1473.3; Tue, 21 May 2019 11:07:24 -0700
-Received: from ee01.crowdstrike.sys (10.100.0.12) by Casmbox04.crowdstrike.sys (10.100.11.70) with Microsoft SMTP Server (TLS) id 15.0.1473.3 via Frontend Transport; Tue, 21 May 2019 11:07:24 -0700
-Received: from mx0b-00206401.pphosted.com (148.163.148.21) by ee01.crowdstrike.sys (10.100.0.12) with Microsoft SMTP Server (TLS) id 15.0.1473.3; Tue, 21 May 2019 11:07:22 -0700
-X-MS-Exchange-Organization-Network-Message-Id: 0b645e28-bc57-4b64-76b7-08d6de172d9d
-X-MS-Exchange-Organization-AuthSource: ee01.crowdstrike.sys
-X-MS-Exchange-Organization-AuthAs: Anonymous
-""")
+    hops = parse_hops(samples.EDGE_2013.text)
     tls = "Microsoft SMTP Server (TLS)"
     assert route(hops) == [
         ("mx0b-00206401.pphosted.com", "148.163.148.21", "ee01.crowdstrike.sys", "10.100.0.12",
@@ -179,10 +157,7 @@ X-MS-Exchange-Organization-AuthAs: Anonymous
 
 
 def test_sample_f_exchange_2010_mapi_then_hub_to_hub() -> None:
-    hops = parse_hops("""\
-Received: from XHTVAG08.northgrum.com (134.223.82.85) by XHTV0002.northgrum.com (134.223.80.11) with Microsoft SMTP Server (TLS) id 14.3.174.1; Tue, 20 May 2014 13:18:08 -0500
-Received: from XMBVAG73.northgrum.com ([169.254.4.90]) by XHTVAG08.northgrum.com ([134.223.82.85]) with mapi id 14.03.0174.001; Tue, 20 May 2014 13:18:08 -0500
-""")
+    hops = parse_hops(samples.EXCHANGE_2010.text)
     assert route(hops) == [
         ("XMBVAG73.northgrum.com", "169.254.4.90", "XHTVAG08.northgrum.com", "134.223.82.85",
          "mapi", "14.03.0174.001", None),
@@ -192,11 +167,7 @@ Received: from XMBVAG73.northgrum.com ([169.254.4.90]) by XHTVAG08.northgrum.com
 
 
 def test_section_7_from_exchange_2010_into_a_multi_role_2013_fet() -> None:
-    hops = parse_hops("""\
-Received: from MTLCAS13.mtl.com (10.0.8.78) by mtlcas13.mtl.com (10.0.8.78) with Microsoft SMTP Server (TLS) id 15.0.1178.4; Mon, 16 Mar 2020 20:43:57 +0200
-Received: from MTLCAS01.mtl.com (10.0.8.71) by MTLCAS13.mtl.com (10.0.8.78) with Microsoft SMTP Server (TLS) id 15.0.1178.4 via Frontend Transport; Mon, 16 Mar 2020 20:43:57 +0200
-Received: from [172.27.13.25] (172.27.13.25) by MTLCAS01.mtl.com (10.0.8.71) with Microsoft SMTP Server (TLS) id 14.3.468.0; Mon, 16 Mar 2020 20:43:11 +0200
-""")
+    hops = parse_hops(samples.COEXISTENCE.text)
     tls = "Microsoft SMTP Server (TLS)"
     assert route(hops) == [
         ("172.27.13.25", "172.27.13.25", "MTLCAS01.mtl.com", "10.0.8.71", tls, "14.3.468.0", None),

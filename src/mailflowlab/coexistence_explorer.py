@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from . import scenarios
+from .header_analyzer import NOT_EXCHANGE, product, stamped_by
 from .headers import Hop, parse_hops
 from .lab import Lab, LabError, SentMessage
 from .widgets import OwnLabPanel
@@ -25,11 +26,7 @@ INTERNET_SENDER = "someone@gmail.com"
 
 def version_of(hop: Hop) -> str:
     """Which Exchange version stamped a hop, read from its build id (14.x = 2010, 15.0 = 2013)."""
-    if hop.id and hop.id.startswith("14."):
-        return "Exchange 2010"
-    if hop.id and hop.id.startswith("15."):
-        return "Exchange 2013"
-    return "outside"
+    return product(hop.id) or "outside" if stamped_by(hop) != NOT_EXCHANGE else "outside"
 
 
 def versions_table(hops: list[Hop]) -> pd.DataFrame:

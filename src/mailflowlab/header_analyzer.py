@@ -1,0 +1,147 @@
+"""Read anyone's Received headers as an Exchange administrator does: which service wrote
+each one, which Exchange version and update, and how long the message waited before it.
+
+    print(explain(parse_hops(pasted_text)).to_string(index=False))
+    header_analyzer()          # a panel: paste headers, press Analyze, see the table and diagram
+
+The rules are the fact sheet's (§3.1, §3.3): `with mapi` is Mailbox Transport Submission on
+2013 and the Hub's store driver on 2007/2010; `via Frontend Transport` is Front End Transport,
+`via Mailbox Transport` is Mailbox Transport Delivery, a plain `Microsoft SMTP Server` header
+is the Transport service (or an Edge Transport server, which writes the same); anything else
+was written by a server that is not Exchange.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .diagrams import format_delay, hop_diagram
+from .headers import HeaderParseError, Hop, parse_hops
+
+#: Exchange 2013 builds by their third number (fact sheet §3.3, Microsoft's build-number page).
+EXCHANGE_2013_BUILDS = {
+    466: "Preview", 516: "RTM", 620: "CU1", 712: "CU2", 775: "CU3", 847: "SP1 (CU4)", 913: "CU5",
+    995: "CU6", 1044: "CU7", 1076: "CU8", 1104: "CU9", 1130: "CU10", 1156: "CU11", 1178: "CU12",
+    1210: "CU13", 1236: "CU14", 1263: "CU15", 1293: "CU16", 1320: "CU17", 1347: "CU18",
+    1365: "CU19", 1367: "CU20", 1395: "CU21", 1473: "CU22", 1497: "CU23",
+}
+#: Exchange 2010 SP3 builds the fact sheet lists; others in 14.3 are later update rollups.
+EXCHANGE_2010_SP3_BUILDS = {123: "SP3", 181: "SP3 RU5", 513: "SP3 RU32"}
+#: Product by the first two numbers of a build. 15.1, 15.2 and 15.20 are newer than the fact
+#: sheet's table; they are on the same Microsoft page (15.20 is Exchange Online's own line).
+PRODUCTS = {(8, None): "Exchange 2007", (14, None): "Exchange 2010", (15, 0): "Exchange 2013",
+            (15, 1): "Exchange 2016", (15, 2): "Exchange 2019", (15, 20): "Exchange Online"}
+
+SUBMISSION = "Mailbox Transport Submission"
+STORE_DRIVER = "Hub Transport store driver"
+FRONT_END = "Front End Transport"
+TRANSPORT = "Transport"
+EDGE = "Edge Transport (inferred)"
+DELIVERY = "Mailbox Transport Delivery"
+HUB_OR_EDGE_2010 = "Hub Transport or Edge Transport"
+NOT_EXCHANGE = "not Exchange"
+
+_BUILD = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def build_numbers(build_id: str | None) -> tuple[int, int, int | None] | None:
+    """(major, minor, build) of a short (`15.0.847.32`) or long (`15.00.0847.032`) id."""
+    m = _BUILD.match(build_id or "")
+    if m is None:
+        return None
+    return int(m[1]), int(m[2]), int(m[3]) if m[3] else None
+
+
+def product(build_id: str | None) -> str | None:
+    """`Exchange 2013`, `Exchange 2010`, ... from a build id; None if it is not Exchange's."""
+    numbers = build_numbers(build_id)
+    if numbers is None:
+        return None
+    major, minor, _ = numbers
+    return PRODUCTS.get((major, minor)) or PRODUCTS.get((major, None))
+
+
+def exchange_version(build_id: str | None) -> str:
+    """The version and update a build id names, as precisely as the build table allows:
+    `15.0.847.32` -> `Exchange 2013 SP1 (CU4)`, `14.03.0174.001` -> `Exchange 2010 SP3 (a later rollup)`."""
+    name = product(build_id)
+    numbers = build_numbers(build_id)
+    if name is None or numbers is None:
+        return ""
+    major, minor, build = numbers
+    if (major, minor) == (15, 0) and build is not None:
+        return f"{name} {EXCHANGE_2013_BUILDS.get(build, '(a build not in the table)')}"
+    if (major, minor) == (14, 3) and build is not None:
+        return f"{name} {EXCHANGE_2010_SP3_BUILDS.get(build, 'SP3 (a later rollup)')}"
+    return name
+
+
+def stamped_by(hop: Hop, newer: Hop | None = None) -> str:
+    """The Exchange service (or `not Exchange`) that wrote this hop's Received header.
+
+    `newer` is the next hop: a plain 2013 header whose server then hands the message to Front
+    End Transport is an Edge Transport server's (as in the fact sheet's §0.2 E sample), since a
+    2013 Transport service sends to other Mailbox servers on 2525, never to their port 25 Front
+    End. Both must be in one DNS domain: another organization's Transport service sending over
+    the Internet looks the same otherwise. A 2010 header gets no such guess: a 2010 Hub does
+    send to a multi-role 2013 server's port 25 (§7)."""
+    protocol = (hop.protocol or "").lower()
+    name = product(hop.id)
+    if protocol == "mapi":
+        return SUBMISSION if name not in ("Exchange 2007", "Exchange 2010") and hop.id else STORE_DRIVER
+    if not protocol.startswith("microsoft smtp server") or name is None:
+        return NOT_EXCHANGE
+    if hop.via == "Frontend Transport":
+        return FRONT_END
+    if hop.via == "Mailbox Transport":
+        return DELIVERY
+    if name in ("Exchange 2007", "Exchange 2010"):
+        return HUB_OR_EDGE_2010
+    if (newer is not None and newer.via == "Frontend Transport" and hop.by_host and newer.from_host
+            and hop.by_host.lower() == newer.from_host.lower() and _same_domain(hop.by_host, newer.by_host)):
+        return EDGE
+    return TRANSPORT
+
+
+def _same_domain(host: str | None, other: str | None) -> bool:
+    """`ee01.crowdstrike.sys` and `Casmbox04.crowdstrike.sys` are; a bare name never is."""
+    domain = lambda name: (name or "").lower().partition(".")[2]  # noqa: E731
+    return bool(domain(host)) and domain(host) == domain(other)
+
+
+def explain(hops: list[Hop]) -> pd.DataFrame:
+    """One row per hop, oldest first: the server that wrote it, the service, the version, the wait."""
+    rows = []
+    for i, hop in enumerate(hops):
+        newer = hops[i + 1] if i + 1 < len(hops) else None
+        rows.append({"Hop": hop.number, "By": hop.by_host or hop.by_ip or "",
+                     "Stamped by": stamped_by(hop, newer), "Version": exchange_version(hop.id),
+                     "Delay": format_delay(hop.delay) if hop.delay is not None else ""})
+    return pd.DataFrame(rows, columns=["Hop", "By", "Stamped by", "Version", "Delay"])
+
+
+def header_analyzer(text: str = "") -> widgets.VBox:
+    """Paste a message's headers (Outlook: File > Properties > Internet headers), press
+    Analyze: the hops explained, and the hop diagram. Pasted garbage gets a sentence, not a
+    traceback."""
+    from .widgets import svg_html
+    box = widgets.Textarea(value=text, placeholder="Received: from ... by ... with ...; <date>",
+                           layout=widgets.Layout(width="100%", height="180px"))
+    button = widgets.Button(description="Analyze", button_style="primary")
+    result = widgets.HTML()
+
+    def analyze(_: object = None) -> None:
+        try:
+            hops = parse_hops(box.value)
+        except HeaderParseError as exc:
+            result.value = f"<b>{html.escape(str(exc))}</b>"
+            return
+        result.value = (explain(hops).to_html(index=False, border=0)
+                        + svg_html(hop_diagram(hops)))
+    button.on_click(analyze)
+    if text:
+        analyze()
+    return widgets.VBox([box, button, result])
