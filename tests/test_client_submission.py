@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from mailflowlab import Lab, parse_hops, scenarios
+from mailflowlab import Lab, LabError, parse_hops, scenarios
 from mailflowlab.console import smtp_session
 
 from .conftest import ALICE, BOB
@@ -185,3 +185,21 @@ def test_a_tls_session_left_open_is_dropped_when_the_lab_closes() -> None:
     with pytest.raises((smtplib.SMTPServerDisconnected, ConnectionError, ssl.SSLError)):
         client.noop()
     client.close()
+
+
+def test_set_receive_connector_auth_mechanism_changes_what_ehlo_offers(lab: Lab) -> None:
+    lab.set_receive_connector("CA1", "Client Frontend CA1", auth_mechanism=["TLS", "BasicAuth", "Integrated"])
+    with _client(lab) as client:
+        client.ehlo()
+        assert client.has_extn("auth") and client.has_extn("starttls")   # a password in clear text now
+        assert client.login("alice", "Passw0rd")[0] == 235
+    lab.set_receive_connector("CA1", "Client Frontend CA1", auth_mechanism="None")
+    with _client(lab) as client:
+        client.ehlo()
+        assert not client.has_extn("auth") and not client.has_extn("starttls")
+    table = lab.receive_connectors("CA1").set_index("Identity")
+    assert table.loc["CA1\\Client Frontend CA1", "AuthMechanism"] == "None"
+    with pytest.raises(LabError, match="BasicAuthRequireTLS needs BasicAuth and TLS"):
+        lab.set_receive_connector("CA1", "Client Frontend CA1", auth_mechanism=["BasicAuthRequireTLS"])
+    with pytest.raises(LabError, match="'Kerberos' is not an authentication mechanism"):
+        lab.set_receive_connector("CA1", "Client Frontend CA1", auth_mechanism=["Kerberos"])

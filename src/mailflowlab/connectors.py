@@ -53,7 +53,7 @@ def receive_connector_frame(lab: "Lab", server: str | None = None) -> pd.DataFra
                      "Service": c.service, "Bindings": f"0.0.0.0:{c.port}",
                      "RemoteIPRanges": ", ".join(c.remote_ip_ranges),
                      "PermissionGroups": ", ".join(c.permission_groups) or "None",
-                     "AuthMechanism": ", ".join(c.auth_mechanisms), "MaxMessageSize": _size(c.max_message_size)})
+                     "AuthMechanism": ", ".join(c.auth_mechanisms) or "None", "MaxMessageSize": _size(c.max_message_size)})
     return pd.DataFrame(rows, columns=RECEIVE_COLUMNS)
 
 
@@ -75,6 +75,21 @@ def _groups(groups: Iterable[str]) -> tuple[str, ...]:
     return found
 
 
+#: Set-ReceiveConnector -AuthMechanism values the lab knows ("None" is the empty list).
+AUTH_MECHANISMS = ("TLS", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer", "Integrated")
+
+
+def _mechanisms(mechanisms: Iterable[str]) -> tuple[str, ...]:
+    """AuthMechanism values, checked: BasicAuthRequireTLS only makes sense with BasicAuth and TLS."""
+    found = tuple(m for m in ([mechanisms] if isinstance(mechanisms, str) else mechanisms) if m != "None")
+    for m in found:
+        if m not in AUTH_MECHANISMS:
+            raise _error(f"'{m}' is not an authentication mechanism. Use any of: {', '.join(AUTH_MECHANISMS)}, or None.")
+    if "BasicAuthRequireTLS" in found and not {"BasicAuth", "TLS"} <= set(found):
+        raise _error("BasicAuthRequireTLS needs BasicAuth and TLS on the same connector.")
+    return found
+
+
 def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
     found = tuple(r.strip() for r in ([ranges] if isinstance(ranges, str) else ranges))
     if not found:
@@ -92,9 +107,12 @@ def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
 
 def set_receive_connector(lab: "Lab", server: str, name: str, *, permission_groups: Iterable[str] | None = None,
                           remote_ip_ranges: Iterable[str] | None = None, enabled: bool | None = None,
-                          max_message_size: int | None = None) -> ReceiveConnector:
-    """Set-ReceiveConnector: change who may connect and what they may do."""
+                          max_message_size: int | None = None,
+                          auth_mechanism: Iterable[str] | None = None) -> ReceiveConnector:
+    """Set-ReceiveConnector: change who may connect, what they may do, and how they log on."""
     c = find_receive_connector(lab, server, name)
+    if auth_mechanism is not None:
+        c.auth_mechanisms = _mechanisms(auth_mechanism)
     if permission_groups is not None:
         c.permission_groups = _groups(permission_groups)
     if remote_ip_ranges is not None:

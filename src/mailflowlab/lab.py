@@ -288,7 +288,7 @@ class Lab:
 
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
-        max_message_size=): the next SMTP session meets the new settings."""
+        max_message_size=, auth_mechanism=): the next SMTP session meets the new settings."""
         self._server(server)
         connectors.set_receive_connector(self, server, name, **changes)
 
