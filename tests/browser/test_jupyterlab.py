@@ -1,4 +1,5 @@
-"""Chapter 1's mail-flow panel, live in JupyterLab, driven by Debian's Chromium (tooling notes §7).
+"""Chapter 1's mail-flow panel and chapter 8's header analyzer, live in JupyterLab, driven by
+Debian's Chromium (tooling notes §7).
 
 Starts `jupyter lab` from this interpreter's environment on a free 127.0.0.1 port with a random
 token, in a temp copy of notebooks/ (outputs cleared, so every widget on the page is live), with
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 CHAPTER = "01-internal-mail-flow.ipynb"
+HEADERS_CHAPTER = "08-reading-headers.ipynb"
 SHOTS = ROOT / "artifacts" / "screenshots"
 PANEL_CALL = "mail_flow_panel("
 STOPPED = "MB2 · Transport"       # the toggle's label in widgets.mail_flow_panel
@@ -194,6 +196,21 @@ def _node_fill(topology, node: str) -> str | None:
     return shape.get_attribute("fill")
 
 
+def _open_and_run_all(page, lab: JupyterLab, chapter: str, idle):
+    """Open a chapter, run all its cells, and fail with the traceback if any cell failed."""
+    from playwright.sync_api import expect
+    page.goto(f"{lab.url}/lab/tree/{chapter}?token={lab.token}")
+    expect(idle).to_be_visible(timeout=60_000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    _run(page, "Run All Cells")
+    _counts(page, 60_000)
+    expect(idle).to_be_visible(timeout=30_000)
+    outputs = notebook.locator(".jp-OutputArea-output").all_inner_texts()
+    errors = [o for o in outputs if "Traceback" in o or "Error displaying widget" in o]
+    assert not errors, f"{chapter} failed in JupyterLab:\n{errors[0][-2000:]}"
+    return notebook
+
+
 def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser, jupyter_lab):
     from playwright.sync_api import expect
 
@@ -203,17 +220,8 @@ def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser, jup
     page = context.new_page()
     idle = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
     try:
-        page.goto(f"{jupyter_lab.url}/lab/tree/{CHAPTER}?token={jupyter_lab.token}")
-        expect(idle).to_be_visible(timeout=60_000)
-        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
-
-        # The whole chapter runs in JupyterLab without an error.
-        _run(page, "Run All Cells")
+        notebook = _open_and_run_all(page, jupyter_lab, CHAPTER, idle)
         last = max(_counts(page, 60_000))
-        expect(idle).to_be_visible(timeout=30_000)
-        outputs = notebook.locator(".jp-OutputArea-output").all_inner_texts()
-        errors = [o for o in outputs if "Traceback" in o or "Error displaying widget" in o]
-        assert not errors, f"the chapter failed in JupyterLab:\n{errors[0][-2000:]}"
 
         # Its last cell closes the panel's lab, so run again up to and including the panel.
         if panel_cell + 1 < len(cells):
@@ -263,5 +271,35 @@ def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser, jup
         assert [r["From"].split()[0] for r in after] == [f"MB2.{DOMAIN}", f"MB2.{DOMAIN}", f"MB1.{DOMAIN}"], after
         assert _node_fill(topology, STOPPED_NODE) == GREY
         panel.screenshot(path=str(SHOTS / "jupyterlab-panel-after.png"))
+    finally:
+        context.close()
+
+
+def test_header_analyzer_panel_reads_pasted_headers_live(chromium_browser, jupyter_lab):
+    """Chapter 8 runs whole in JupyterLab; its panel answers garbage in words and reads a sample."""
+    from playwright.sync_api import expect
+
+    from mailflowlab import header_samples
+    from mailflowlab.headers import NO_RECEIVED
+
+    context = chromium_browser.new_context(viewport={"width": 1400, "height": 2400})
+    page = context.new_page()
+    idle = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
+    try:
+        notebook = _open_and_run_all(page, jupyter_lab, HEADERS_CHAPTER, idle)
+        panel = notebook.locator(".jp-OutputArea-output").filter(has=page.locator("textarea"))
+        expect(panel).to_have_count(1, timeout=10_000)
+        box, analyze = panel.locator("textarea"), panel.get_by_role("button", name="Analyze")
+        expect(panel.locator("table")).to_contain_text("Edge Transport (inferred)")   # the sample it starts with
+        box.fill("this is not a header block")
+        analyze.click()
+        expect(panel.locator("b")).to_have_text(NO_RECEIVED, timeout=10_000)
+        expect(panel.locator("table")).to_have_count(0)
+        box.fill(header_samples.EXCHANGE_2010.text)
+        analyze.click()
+        expect(panel.locator("table")).to_contain_text("Hub Transport store driver", timeout=10_000)
+        expect(panel.locator("svg g.graph")).to_have_count(1)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        panel.screenshot(path=str(SHOTS / "jupyterlab-header-analyzer.png"))
     finally:
         context.close()
