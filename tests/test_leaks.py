@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import smtplib
 import socket
 import threading
 
@@ -32,6 +33,28 @@ def test_closing_a_lab_leaves_nothing_behind() -> None:
     for port in ports:
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_tls_sessions_leave_nothing_behind() -> None:
+    """A logged-on TLS session, finished or left open when the lab closes, keeps no descriptor."""
+    def session(lab: Lab) -> smtplib.SMTP:
+        client = smtplib.SMTP(*lab.endpoint("CA1", "Client Frontend CA1"), timeout=10)
+        client.starttls()
+        client.login("alice", "Passw0rd")
+        return client
+
+    with Lab(scenarios.exchange2013demo()) as warm:       # the certificate is made once per process
+        session(warm).quit()
+    threads, fds = threading.active_count(), _fds()
+    for _ in range(3):
+        with Lab(scenarios.exchange2013demo()) as lab:
+            finished = session(lab)
+            finished.sendmail(ALICE, [BOB], b"Subject: over TLS\r\n\r\nhi\r\n")
+            finished.quit()
+            left_open = session(lab)
+        left_open.close()
+    assert threading.active_count() == threads
+    assert _fds() == fds
 
 
 def test_every_listener_binds_loopback_only() -> None:
