@@ -114,7 +114,8 @@ def test_receive_connector_table_lists_the_edge_connector(edge2013: Lab) -> None
         "Identity": "EDGE2013\\Default internal receive connector EDGE2013", "Enabled": True,
         "TransportRole": "HubTransport", "Service": "Edge Transport", "Bindings": "0.0.0.0:25",
         "RemoteIPRanges": "0.0.0.0-255.255.255.255", "PermissionGroups": "AnonymousUsers, ExchangeServers, Partners",
-        "AuthMechanism": "TLS, ExchangeServer", "MaxMessageSize": "36 MB (37,748,736 bytes)"}]
+        "AuthMechanism": "TLS, ExchangeServer", "MaxMessageSize": "36 MB (37,748,736 bytes)",
+        "ProtocolLoggingLevel": "None"}]
 
 
 def test_inbound_explorer_switches_topology_toggles_services_and_sends() -> None:

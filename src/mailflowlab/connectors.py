@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
+from .protocol_log import LEVELS
 from .topology import (ANONYMOUS, EDGE_TRANSPORT, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS,
                        EXCHANGE_USERS, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, PARTNERS, TRANSPORT,
                        ReceiveConnector, SendConnector, _bounds)
@@ -25,7 +26,7 @@ TRANSPORT_ROLES = {FRONT_END_TRANSPORT: "FrontendTransport", TRANSPORT: "HubTran
                    HUB_TRANSPORT_2010: "HubTransport", EDGE_TRANSPORT: "HubTransport"}
 
 RECEIVE_COLUMNS = ["Identity", "Enabled", "TransportRole", "Service", "Bindings", "RemoteIPRanges",
-                   "PermissionGroups", "AuthMechanism", "MaxMessageSize"]
+                   "PermissionGroups", "AuthMechanism", "MaxMessageSize", "ProtocolLoggingLevel"]
 SEND_COLUMNS = ["Identity", "AddressSpaces", "SourceTransportServers", "SmartHosts",
                 "FrontendProxyEnabled", "Cost"]
 
@@ -53,7 +54,8 @@ def receive_connector_frame(lab: "Lab", server: str | None = None) -> pd.DataFra
                      "Service": c.service, "Bindings": f"0.0.0.0:{c.port}",
                      "RemoteIPRanges": ", ".join(c.remote_ip_ranges),
                      "PermissionGroups": ", ".join(c.permission_groups) or "None",
-                     "AuthMechanism": ", ".join(c.auth_mechanisms) or "None", "MaxMessageSize": _size(c.max_message_size)})
+                     "AuthMechanism": ", ".join(c.auth_mechanisms) or "None", "MaxMessageSize": _size(c.max_message_size),
+                     "ProtocolLoggingLevel": c.protocol_logging})
     return pd.DataFrame(rows, columns=RECEIVE_COLUMNS)
 
 
@@ -108,9 +110,15 @@ def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
 def set_receive_connector(lab: "Lab", server: str, name: str, *, permission_groups: Iterable[str] | None = None,
                           remote_ip_ranges: Iterable[str] | None = None, enabled: bool | None = None,
                           max_message_size: int | None = None,
-                          auth_mechanism: Iterable[str] | None = None) -> ReceiveConnector:
-    """Set-ReceiveConnector: change who may connect, what they may do, and how they log on."""
+                          auth_mechanism: Iterable[str] | None = None,
+                          protocol_logging: str | None = None) -> ReceiveConnector:
+    """Set-ReceiveConnector: change who may connect, what they may do, how they log on, and
+    whether the connector keeps a protocol log."""
     c = find_receive_connector(lab, server, name)
+    if protocol_logging is not None:
+        if protocol_logging not in LEVELS:
+            raise _error(f"'{protocol_logging}' is not a ProtocolLoggingLevel. Use None or Verbose.")
+        c.protocol_logging = protocol_logging
     if auth_mechanism is not None:
         c.auth_mechanisms = _mechanisms(auth_mechanism)
     if permission_groups is not None:

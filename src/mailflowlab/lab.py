@@ -25,6 +25,7 @@ from .clock import EPOCH, VirtualClock
 from .headers import format_date
 from .message import WIRE, to_bytes
 from .ids import IdSource
+from .protocol_log import ProtocolLog
 from .queues import Queue, RetryPolicy, message_frame, queue_frame
 from .services.base import LabContext, PathLog, Service
 from .services.frontend import FrontEndTransport
@@ -82,7 +83,8 @@ class Lab:
             self.databases[m.database].mailboxes[m.address.lower()] = MailboxFolders(m.address)
         self.runtime = Runtime(f"mailflowlab {org.domain}")
         self._lock: asyncio.Lock | None = None
-        self.ctx = LabContext(org, self.clock, self.network, self.ids, self.tracking, PathLog(),
+        self.ctx = LabContext(org, self.clock, self.network, self.ids, self.tracking,
+                              ProtocolLog(self.clock.now), PathLog(),
                               self.databases, RetryPolicy(), self._kick, self._resolve_mx)
         self.services: dict[tuple[str, str], Service] = {}
         for server in org.servers:
@@ -288,7 +290,8 @@ class Lab:
 
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
-        max_message_size=, auth_mechanism=): the next SMTP session meets the new settings."""
+        max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None"): the next SMTP
+        session meets the new settings."""
         self._server(server)
         connectors.set_receive_connector(self, server, name, **changes)
 
@@ -431,6 +434,17 @@ class Lab:
             mid = message.message_id if isinstance(message, SentMessage) else message
             df = df[df["MessageId"] == mid].reset_index(drop=True)
         return df
+
+    def protocol_log(self, server: str | None = None, connector: str | None = None) -> pd.DataFrame:
+        """The SMTP Receive protocol log of every connector set to Verbose, or of one
+        (`lab.protocol_log("CA1", "Default Frontend CA1")`): one row per line heard or said."""
+        if connector is None:
+            return self.ctx.protocol_log.frame()
+        if server is None:
+            raise LabError("Name the connector's server too: lab.protocol_log('CA1', 'Default Frontend CA1').")
+        self._server(server)
+        c = connectors.find_receive_connector(self, server, connector)
+        return self.ctx.protocol_log.frame(f"{c.server}\\{c.name}")
 
     def path(self, message: SentMessage | str) -> list[tuple[str, str]]:
         """The (server, service) steps that handled a message, in order."""

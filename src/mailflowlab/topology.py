@@ -103,6 +103,8 @@ class ReceiveConnector:
     #: ms-Exch-SMTP-Accept-Any-Recipient granted to ANONYMOUS LOGON: a relay connector for a
     #: device (allow-anonymous-relay doc). Off on every default connector.
     anonymous_relay: bool = False
+    #: -ProtocolLoggingLevel: None on every connector by default in Exchange 2013 (§8.2), or Verbose.
+    protocol_logging: str = "None"
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""

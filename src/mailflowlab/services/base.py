@@ -14,6 +14,7 @@ from ..smtp.network import Endpoint, Peer, SimulatedNetwork
 from ..smtp import replies
 from ..store import Database
 from ..topology import Organization, Server
+from ..protocol_log import ProtocolLog
 from ..tracking import TrackingLog
 
 
@@ -35,6 +36,7 @@ class LabContext:
     network: SimulatedNetwork
     ids: IdSource
     tracking: TrackingLog
+    protocol_log: ProtocolLog
     paths: PathLog
     databases: dict[str, Database]
     policy: RetryPolicy
@@ -66,7 +68,7 @@ class Service:
             else:
                 self.bindings.append(Binding(self.server, self.name, port, connectors, self.ctx.network,
                                              self, self.ctx.org.is_accepted, self.ctx.clock.now,
-                                             self.ctx.org.authenticate))
+                                             self.ctx.org.authenticate, self.ctx.protocol_log))
 
     @property
     def peer(self) -> Peer:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from ..protocol_log import ProtocolLog, SessionLog, permissions
 from ..topology import (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS,
                         PARTNERS, ReceiveConnector)
 from . import replies
@@ -108,10 +109,16 @@ class ExchangeSMTP(SMTP):
         super().__init__(handler, authenticator=binding.log_on, auth_require_tls=False,
                          auth_exclude_mechanism=["PLAIN"], **kwargs)
         self.binding = binding
+        self.protocol_log: SessionLog | None = None   # when the caller's connector is Verbose
+        self._banner: str | None = None               # said before we know who is calling
+        self._started = False
+        self._in_data = False
+        self._in_auth = False
 
     async def push(self, status: Any) -> None:
         if isinstance(status, str):
             status = replies.exchange_wording(status)
+        self._said(status if isinstance(status, str) else status.decode("utf-8", "replace"))
         await super().push(status)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -120,7 +127,49 @@ class ExchangeSMTP(SMTP):
 
     def connection_lost(self, error: BaseException | None) -> None:
         self.binding.sessions.discard(self)
+        if self.protocol_log is not None:
+            self.protocol_log.disconnected()
         super().connection_lost(error)
+
+    # --- the protocol log: what the connector heard and said ---------------------------------
+    def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        super()._cb_client_connected(reader, writer)
+        heard = reader.readuntil
+
+        async def readuntil(separator: bytes = b"\n") -> bytes:
+            line = await heard(separator)
+            self._heard(line)
+            return line
+        reader.readuntil = readuntil  # type: ignore[method-assign]
+
+    def _said(self, reply: str) -> None:
+        if not self._started:
+            self._banner = reply
+        elif self.protocol_log is not None:
+            self.protocol_log.sent(reply)
+        self._in_data = reply.startswith("354")
+        self._in_auth = reply.startswith("334")
+
+    def _heard(self, line: bytes) -> None:
+        """A command line is logged; the message after DATA and the answers to AUTH's
+        challenges are not.
+
+        The log starts at the first line heard: a lab service names itself (registers its
+        port) before it says anything, so only then is the caller, and its connector, known."""
+        if not self._started:
+            self._started = True
+            self.protocol_log = self.binding.session_log(self.event_handler.info(self.session))
+            if self.protocol_log is not None and self._banner is not None:
+                self.protocol_log.sent(self._banner)
+        if self._in_data:
+            self._in_data = line != b".\r\n"
+        elif self._in_auth:                    # an answer to AUTH's challenge: a secret
+            self._in_auth = False
+        elif self.protocol_log is not None:
+            text = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            if text[:5].upper() == "AUTH ":       # without an initial response, also a secret
+                text = " ".join(text.split()[:2])
+            self.protocol_log.received(text)
 
     def _session_info(self) -> SessionInfo | None:
         return getattr(self.session, "exchange_info", None)
@@ -157,7 +206,7 @@ class _Hooks:
     def __init__(self, binding: "Binding") -> None:
         self.binding = binding
 
-    def _info(self, session: Session) -> SessionInfo:
+    def info(self, session: Session) -> SessionInfo:
         info = getattr(session, "exchange_info", None)
         if info is None:
             peer = self.binding.network.caller(session.peer[1])
@@ -171,7 +220,7 @@ class _Hooks:
     async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
                           hostname: str, responses: list[str]) -> list[str]:
         session.host_name = hostname
-        info = self._info(session)
+        info = self.info(session)
         if info.connector is None:
             return [replies.SERVICE_NOT_ACTIVE]
         lines = [f"{self.binding.server.fqdn} Hello [{info.peer.ip}]",
@@ -185,7 +234,7 @@ class _Hooks:
 
     async def handle_HELO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str) -> str:
         session.host_name = hostname
-        info = self._info(session)
+        info = self.info(session)
         return f"250 {self.binding.server.fqdn} Hello [{info.peer.ip}]"
 
     async def handle_RSET(self, server: SMTP, session: Session, envelope: Envelope) -> str:
@@ -196,7 +245,7 @@ class _Hooks:
 
     async def handle_XSHADOWDISCARD(self, server: SMTP, session: Session, envelope: Envelope,
                                     arg: str) -> str:
-        info = self._info(session)
+        info = self.info(session)
         discard = getattr(self.binding.receiver, "discard_shadows", None)
         if discard is None or not info.is_exchange_server:
             return replies.UNRECOGNIZED
@@ -204,7 +253,7 @@ class _Hooks:
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:
-        info = self._info(session)
+        info = self.info(session)
         if info.connector is None:
             return replies.SERVICE_NOT_ACTIVE
         if not info.groups:
@@ -215,7 +264,7 @@ class _Hooks:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
-        info = self._info(session)
+        info = self.info(session)
         domain = address.rpartition("@")[2]
         if not self.binding.is_accepted(domain) and not info.may_relay:
             return replies.UNABLE_TO_RELAY
@@ -225,7 +274,7 @@ class _Hooks:
         return reply
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        info = self._info(session)
+        info = self.info(session)
         content = envelope.original_content or b""
         if info.connector is not None and len(content) > info.connector.max_message_size:
             # The listener's own limit is the largest of the connectors sharing its port, set
@@ -246,6 +295,7 @@ class Binding:
     is_accepted: Callable[[str], bool]
     clock_now: Callable[[], datetime]
     authenticate: Callable[[str, str], "Mailbox | None"]
+    protocol_log: ProtocolLog
     real_port: int | None = None
     sessions: set[ExchangeSMTP] = field(default_factory=set)
     _server: asyncio.base_events.Server | None = None
@@ -262,6 +312,15 @@ class Binding:
         """The enabled connector whose RemoteIPRanges match `ip` most specifically."""
         matching = [c for c in self.connectors if c.enabled and c.accepts_ip(ip)]
         return min(matching, key=lambda c: c.specificity(ip)) if matching else None
+
+    def session_log(self, info: SessionInfo) -> SessionLog | None:
+        """A protocol log for a new session, if the caller's connector keeps one (Verbose)."""
+        c = info.connector
+        if c is None or c.protocol_logging != "Verbose":
+            return None
+        log = self.protocol_log.session(f"{c.server}\\{c.name}", str(self.endpoint), info.peer.ip)
+        log.connected(permissions(info.groups, c.anonymous_relay))
+        return log
 
     def log_on(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
                auth_data: Any) -> AuthResult:
