@@ -65,7 +65,7 @@ def test_logon_answers_are_never_logged_and_tls_keeps_the_session(lab: Lab) -> N
 def test_the_log_file_text_has_exchanges_header_and_quoted_csv(lab: Lab) -> None:
     lab.set_receive_connector(*FRONTEND, protocol_logging="Verbose")
     smtp_session(lab, *FRONTEND, ["EHLO x", "QUIT"])
-    lines = lab.ctx.protocol_log.text().splitlines()
+    lines = lab.protocol_log_file().splitlines()
     assert lines[:3] == ["#Software: Microsoft Exchange Server", "#Version: 15.0.0.0",
                          "#Log-type: SMTP Receive Protocol Log"]
     assert lines[4] == ("#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,"
@@ -83,7 +83,7 @@ def test_two_labs_write_the_same_log() -> None:
             lab.set_receive_connector("MB2", "Default MB2", protocol_logging="Verbose")
             smtp_session(lab, *FRONTEND, RELAY_TRY)
             lab.internet.send("someone@gmail.com", BOB, subject="logged")
-            texts.append(lab.ctx.protocol_log.text())
+            texts.append(lab.protocol_log_file())
     assert texts[0] == texts[1] and "MB2\\Default MB2" in texts[0]
 
 

@@ -438,13 +438,21 @@ class Lab:
     def protocol_log(self, server: str | None = None, connector: str | None = None) -> pd.DataFrame:
         """The SMTP Receive protocol log of every connector set to Verbose, or of one
         (`lab.protocol_log("CA1", "Default Frontend CA1")`): one row per line heard or said."""
+        return self.ctx.protocol_log.frame(self._connector_id(server, connector))
+
+    def protocol_log_file(self, server: str | None = None, connector: str | None = None) -> str:
+        """The same log as the RECV*.log file Exchange writes: # header lines, then CSV rows."""
+        return self.ctx.protocol_log.text(self._connector_id(server, connector))
+
+    def _connector_id(self, server: str | None, connector: str | None) -> str | None:
+        """`SERVER\\Connector name` as the logs write it, or None for every connector."""
         if connector is None:
-            return self.ctx.protocol_log.frame()
+            return None
         if server is None:
             raise LabError("Name the connector's server too: lab.protocol_log('CA1', 'Default Frontend CA1').")
         self._server(server)
         c = connectors.find_receive_connector(self, server, connector)
-        return self.ctx.protocol_log.frame(f"{c.server}\\{c.name}")
+        return f"{c.server}\\{c.name}"
 
     def path(self, message: SentMessage | str) -> list[tuple[str, str]]:
         """The (server, service) steps that handled a message, in order."""
