@@ -97,3 +97,25 @@ def test_edge_option_belongs_to_the_article_scenario_only() -> None:
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert err.strip() == "mailflowlab: error: --edge applies to exchange2013demo only, not to 'exchange2010demo'"
+
+
+def test_protocol_log_option_prints_what_a_learner_typed_and_heard() -> None:
+    proc = _start("--protocol-log")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        port = _port(lines, "Default Frontend CA1")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as telnet:
+            stream = telnet.makefile("rb")
+            stream.readline()
+            telnet.sendall(b"EHLO learner07\r\nMAIL FROM:<a@fabrikam.com>\r\nRCPT TO:<lee@contoso.com>\r\nQUIT\r\n")
+            while not stream.readline().startswith(b"221"):
+                pass
+        shown = _read_until(proc, "> 221 2.0.0 Service closing transmission channel")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    prefix = "CA1\\Default Frontend CA1 "
+    mine = [ln.removeprefix(prefix).split(" ", 2)[1:] for ln in shown if ln.startswith(prefix)]
+    assert ["<", "RCPT TO:<lee@contoso.com>"] in mine and [">", "550 5.7.1 Unable to relay"] in mine
+    assert mine[0] == [">", "220 CA1.exchange2013demo.com Microsoft ESMTP MAIL Service ready at Tue, 4 Mar 2014 09:00:00 +1000"]

@@ -5,7 +5,10 @@
 
 It prints every listener with its Exchange name and port beside the loopback address to
 use, then waits. Mail that telnet, swaks or curl hand over moves on by itself, and each
-delivery is printed as it happens. Ctrl-C or SIGTERM closes the lab: no listener is left.
+delivery is printed as it happens. With `--protocol-log` every receive connector logs Verbose
+and each line an outside client sends, and each reply, is printed too: a teacher can show the
+class what every learner typed and what Exchange answered. Ctrl-C or SIGTERM closes the lab:
+no listener is left.
 """
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="loopback port for the MX's port-25 listener (default: any free one)")
     serve.add_argument("--client-ip", default=None,
                        help="simulated IP that outside clients appear from (default 203.0.113.50)")
+    serve.add_argument("--protocol-log", action="store_true",
+                       help="log every receive connector (Verbose) and print what outside clients say and hear")
     return p
 
 
@@ -65,6 +70,9 @@ def serve(args: argparse.Namespace) -> int:
         if svc is None:
             return _fail("this scenario has no MX listener on port 25 to put on --port")
         next(b for b in svc.bindings if b.port == 25).real_port = args.port
+    if args.protocol_log:
+        for c in org.receive_connectors:
+            c.protocol_logging = "Verbose"
     lab.start()
     try:
         if args.port is not None and args.port not in {b.real_port for s in lab.services.values() for b in s.bindings}:
@@ -78,7 +86,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
               f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
         print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
-        seen = 0
+        seen = logged = 0
+        outside = f"{lab.network.outside_client.ip}:"
         while not stop.wait(0.2):
             events = lab.tracking.events
             for e in events[seen:]:
@@ -86,6 +95,12 @@ def serve(args: argparse.Namespace) -> int:
                     print(f"{e.Timestamp:%H:%M:%S} {e.EventId} {e.Recipients} <- {e.Sender or '<>'} "
                           f"'{e.MessageSubject}' on {e.ServerHostname} {e.RecipientStatus}", flush=True)
             seen = len(events)
+            log = lab.protocol_log()
+            for row in log.iloc[logged:].itertuples(index=False):
+                _, connector, session, _, _, remote, event, data, _ = row
+                if remote.startswith(outside) and event in "<>":
+                    print(f"{connector} {session} {event} {data}", flush=True)
+            logged = len(log)
         print("Stopping the lab.", flush=True)
         return 0
     finally:
