@@ -119,7 +119,7 @@ class ProtocolLog:
 
     def frame(self, connector_id: str | None = None) -> pd.DataFrame:
         """The rows, oldest first, of every connector or of one (`SERVER\\Connector name`)."""
-        df = pd.DataFrame(self.rows, columns=FIELDS)
+        df = pd.DataFrame(list(self.rows), columns=FIELDS)     # a copy: the lab's thread may be appending
         if connector_id is not None:
             df = df[df["connector-id"].str.lower() == connector_id.lower()].reset_index(drop=True)
         return df
