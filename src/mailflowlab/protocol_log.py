@@ -87,9 +87,6 @@ class SessionLog:
             self.pending = []
         self._row(">", reply)
 
-    def info(self, data: str, context: str = "") -> None:
-        self._row("*", data, context)
-
     def disconnected(self) -> None:
         self._row("-")
 
