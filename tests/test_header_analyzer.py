@@ -91,3 +91,11 @@ def test_the_panel_explains_pasted_headers_and_answers_garbage_in_words() -> Non
     box.value = "hello, these are not headers"
     button.click()
     assert result.value == f"<b>{html.escape(NO_RECEIVED)}</b>"
+
+
+def test_every_sample_names_its_source_and_is_exchange_throughout() -> None:
+    for sample in samples.ALL:
+        assert sample.title and sample.source
+        table = explain(parse_hops(sample.text))
+        assert len(table) >= 2 and NOT_EXCHANGE not in set(table["Stamped by"]), sample.title
+        assert all(v.startswith("Exchange 20") for v in table["Version"]), sample.title
