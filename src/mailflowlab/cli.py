@@ -95,12 +95,13 @@ def serve(args: argparse.Namespace) -> int:
                     print(f"{e.Timestamp:%H:%M:%S} {e.EventId} {e.Recipients} <- {e.Sender or '<>'} "
                           f"'{e.MessageSubject}' on {e.ServerHostname} {e.RecipientStatus}", flush=True)
             seen = len(events)
-            log = lab.protocol_log()
-            for row in log.iloc[logged:].itertuples(index=False):
-                _, connector, session, _, _, remote, event, data, _ = row
-                if remote.startswith(outside) and event in "<>":
-                    print(f"{connector} {session} {event} {data}", flush=True)
-            logged = len(log)
+            if args.protocol_log:
+                log = lab.protocol_log()
+                for row in log.iloc[logged:].itertuples(index=False):
+                    _, connector, session, _, _, remote, event, data, _ = row
+                    if remote.startswith(outside) and event in "<>":
+                        print(f"{connector} {session} {event} {data}", flush=True)
+                logged = len(log)
         print("Stopping the lab.", flush=True)
         return 0
     finally:

@@ -26,7 +26,9 @@ INTERNET_SENDER = "someone@gmail.com"
 
 def version_of(hop: Hop) -> str:
     """Which Exchange version stamped a hop, read from its build id (14.x = 2010, 15.0 = 2013)."""
-    return product(hop.id) or "outside" if stamped_by(hop) != NOT_EXCHANGE else "outside"
+    if stamped_by(hop) == NOT_EXCHANGE:
+        return "outside"
+    return product(hop.id) or "outside"
 
 
 def versions_table(hops: list[Hop]) -> pd.DataFrame:

@@ -6,8 +6,9 @@
 Each command is sent as one line and its reply read in full, as a person at a telnet prompt
 would; after a `354` reply to DATA, the lines up to the lone `.` are the message and get no
 reply until the dot. After `220` to STARTTLS the console goes on over TLS, as
-`openssl s_client -starttls smtp` would, and notes the certificate the server showed. The transcript shows the server's lines as they came and the client's
-as typed, so the learner sees exactly what telnet would show. `as_ip` makes the session come
+`openssl s_client -starttls smtp` would, and notes the certificate the server showed. The
+transcript shows the server's lines as they came and the client's as typed, so the learner
+sees exactly what telnet would show. `as_ip` makes the session come
 from a simulated address (a printer at 10.0.0.50, a spam filter), which is how a receive
 connector's RemoteIPRanges pick it out.
 """

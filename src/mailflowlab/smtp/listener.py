@@ -89,6 +89,11 @@ class SessionInfo:
         return self.offers("BasicAuth") and (self.tls or not self.offers("BasicAuthRequireTLS"))
 
 
+def known_info(session: Session | None) -> SessionInfo | None:
+    """The SessionInfo this SMTP session already has (set by the first command), if any."""
+    return getattr(session, "exchange_info", None)
+
+
 class Receiver(Protocol):
     """What a transport service provides to its listeners."""
 
@@ -171,12 +176,9 @@ class ExchangeSMTP(SMTP):
                 text = " ".join(text.split()[:2])
             self.protocol_log.received(text)
 
-    def _session_info(self) -> SessionInfo | None:
-        return getattr(self.session, "exchange_info", None)
-
     async def smtp_STARTTLS(self, arg: str) -> None:
         """Encrypt the session with the server's certificate, if the connector offers TLS."""
-        info = self._session_info()
+        info = known_info(self.session)
         if info is None or not info.offers("TLS") or self._tls_protocol is not None:
             await self.push(replies.UNRECOGNIZED if info is not None else replies.SEND_HELLO_FIRST)
             return
@@ -187,7 +189,7 @@ class ExchangeSMTP(SMTP):
     async def smtp_AUTH(self, arg: str) -> None:
         """AUTH LOGIN where the connector offers it; before STARTTLS on a connector with
         BasicAuthRequireTLS the mechanism is unknown, as EHLO did not offer it."""
-        info = self._session_info()
+        info = known_info(self.session)
         if info is not None and not info.may_log_on:
             await self.push(replies.UNRECOGNIZED_AUTH_TYPE)
             return
@@ -207,7 +209,7 @@ class _Hooks:
         self.binding = binding
 
     def info(self, session: Session) -> SessionInfo:
-        info = getattr(session, "exchange_info", None)
+        info = known_info(session)
         if info is None:
             peer = self.binding.network.caller(session.peer[1])
             if session.ssl is not None:
@@ -326,7 +328,7 @@ class Binding:
                auth_data: Any) -> AuthResult:
         """aiosmtpd's authenticator: check the user name and password against the mailboxes;
         the session then belongs to that mailbox's user (ExchangeUsers)."""
-        info: SessionInfo | None = getattr(session, "exchange_info", None)
+        info = known_info(session)
         if info is None or not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False, message=replies.AUTH_FAILED)
         mailbox = self.authenticate(auth_data.login.decode("utf-8", "replace"),
