@@ -1,8 +1,11 @@
-"""Mail Flow Lab: Exchange Server 2013 mail flow as real SMTP servers on 127.0.0.1."""
+"""Mail Flow Lab: Exchange Server 2013 mail flow as real SMTP servers, on 127.0.0.1 or in memory."""
 from . import scenarios
 from .diagrams import hop_diagram
+from .errors import LabError
 from .headers import Hop, HeaderParseError, hops_table, parse_hops
-from .lab import Lab, LabError, SentMessage
+from .lab import Lab
+from .records import SentMessage
+from .views import Table
 
-__all__ = ["Lab", "LabError", "SentMessage", "scenarios", "parse_hops", "hops_table", "Hop",
+__all__ = ["Lab", "LabError", "SentMessage", "Table", "scenarios", "parse_hops", "hops_table", "Hop",
            "HeaderParseError", "hop_diagram"]

@@ -20,7 +20,7 @@ import threading
 
 from . import scenarios
 from .lab import Lab
-from .smtp.network import Peer
+from .smtp.network import Endpoint, Peer
 from .topology import LAB_PASSWORD
 
 #: Exit code for a usage error (bad scenario, port in use), as argparse uses.
@@ -60,28 +60,29 @@ def serve(args: argparse.Namespace) -> int:
     if args.edge and args.scenario != "exchange2013demo":
         return _fail(f"--edge applies to exchange2013demo only, not to '{args.scenario}'")
     org = build(edge=args.edge) if args.edge else build()
-    lab = Lab(org)
+    mx = Endpoint(org.server(org.mx).ip, 25) if org.mx else None
+    if args.port is not None and mx is None:
+        return _fail("this scenario has no MX listener on port 25 to put on --port")
+
+    def port_for(endpoint: Endpoint) -> int:
+        """--port puts the MX's port 25 on a fixed port; every other listener gets the OS's."""
+        return args.port if endpoint == mx and args.port is not None else 0
+    lab = Lab(org, transport="sockets", port_for=port_for)
     if args.client_ip:
         lab.network.outside_client = Peer("unknown", args.client_ip)
-    if args.port is not None:
-        mx = lab.org.server(lab.org.mx) if lab.org.mx else None
-        svc = next((s for s in lab.services.values() if mx is not None and s.server.name == mx.name
-                    and any(b.port == 25 for b in s.bindings)), None)
-        if svc is None:
-            return _fail("this scenario has no MX listener on port 25 to put on --port")
-        next(b for b in svc.bindings if b.port == 25).real_port = args.port
     if args.protocol_log:
         for c in org.receive_connectors:
             c.protocol_logging = "Verbose"
-    lab.start()
     try:
-        if args.port is not None and args.port not in {b.real_port for s in lab.services.values() for b in s.bindings}:
-            return _fail(f"port {args.port} on 127.0.0.1 is in use; pick another or leave --port out")
+        lab.start()
+    except OSError:
+        return _fail(f"port {args.port} on 127.0.0.1 is in use; pick another or leave --port out")
+    try:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
-        print(lab.endpoints().drop(columns=["Status"]).to_string(index=False))
+        print(lab.endpoints().select("Server", "Service", "Connector", "ExchangeAddress", "LabAddress"))
         user = org.mailboxes[0].address
         print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
               f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
@@ -97,10 +98,9 @@ def serve(args: argparse.Namespace) -> int:
             seen = len(events)
             if args.protocol_log:
                 log = lab.protocol_log()
-                for row in log.iloc[logged:].itertuples(index=False):
-                    _, connector, session, _, _, remote, event, data, _ = row
-                    if remote.startswith(outside) and event in "<>":
-                        print(f"{connector} {session} {event} {data}", flush=True)
+                for row in log[logged:]:
+                    if str(row["remote-endpoint"]).startswith(outside) and row["event"] in ("<", ">"):
+                        print(f"{row['connector-id']} {row['session-id']} {row['event']} {row['data']}", flush=True)
                 logged = len(log)
         print("Stopping the lab.", flush=True)
         return 0

@@ -1,17 +1,13 @@
 """Virtual time: the only clock the lab reads.
 
 Headers, queues, retries and tracking logs all take their time from a `VirtualClock`,
-so the same actions give byte-identical results on any machine. Time moves only when
-the lab says so: each SMTP hop costs `HOP_LATENCY`, and `Lab.advance()` jumps ahead,
-firing every retry that falls due on the way (like trio's MockClock or SimPy's env).
+so the same actions give byte-identical results on any machine. Only the `Scheduler` moves
+it: to each piece of due work it runs (a hop costs one second), and to the end of
+`Lab.advance()` (like trio's MockClock or SimPy's environment).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-
-#: What one SMTP hop costs in virtual time. Real Exchange hops on one LAN take well under a
-#: second; one second keeps hop order visible in the headers without hiding queue delays.
-HOP_LATENCY = timedelta(seconds=1)
 
 #: The lab's day one: a week after Exchange 2013 SP1 (15.0.847.32) shipped on 25 Feb 2014.
 EPOCH = datetime(2014, 3, 4, 9, 0, 0, tzinfo=timezone(timedelta(hours=10)))
@@ -41,7 +37,3 @@ class VirtualClock:
         if when > self._now:
             self._now = when
         return self._now
-
-    def hop(self) -> datetime:
-        """Spend one hop's latency and return the time the hop is stamped with."""
-        return self.advance(HOP_LATENCY)

@@ -7,17 +7,14 @@ same names call these; a change takes effect for the next SMTP session, as in Ex
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
 
-import pandas as pd
-
+from .errors import LabError
 from .protocol_log import LEVELS
 from .topology import (ANONYMOUS, EDGE_TRANSPORT, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS,
                        EXCHANGE_USERS, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, PARTNERS, TRANSPORT,
-                       ReceiveConnector, SendConnector, _bounds)
-
-if TYPE_CHECKING:
-    from .lab import Lab
+                       Organization, ReceiveConnector, SendConnector, _bounds)
+from .views import Table
 
 PERMISSION_GROUPS = (ANONYMOUS, EXCHANGE_USERS, EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, PARTNERS)
 
@@ -31,8 +28,7 @@ SEND_COLUMNS = ["Identity", "AddressSpaces", "SourceTransportServers", "SmartHos
                 "FrontendProxyEnabled", "Cost"]
 
 
-def _error(text: str) -> Exception:
-    from .lab import LabError
+def _error(text: str) -> LabError:
     return LabError(text)
 
 
@@ -41,11 +37,10 @@ def _size(n: int) -> str:
     return f"{mb:g} MB ({n:,} bytes)"
 
 
-def receive_connector_frame(lab: "Lab", server: str | None = None) -> pd.DataFrame:
+def receive_connector_table(org: Organization, server: str | None = None) -> Table[dict[str, object]]:
     """Get-ReceiveConnector: every receive connector, or those of one server."""
-    org = lab.org
     name = org.server(server).name if server else None
-    rows = []
+    rows: list[dict[str, object]] = []
     for c in org.receive_connectors:
         if name is not None and c.server != name:
             continue
@@ -56,15 +51,15 @@ def receive_connector_frame(lab: "Lab", server: str | None = None) -> pd.DataFra
                      "PermissionGroups": ", ".join(c.permission_groups) or "None",
                      "AuthMechanism": ", ".join(c.auth_mechanisms) or "None", "MaxMessageSize": _size(c.max_message_size),
                      "ProtocolLoggingLevel": c.protocol_logging})
-    return pd.DataFrame(rows, columns=RECEIVE_COLUMNS)
+    return Table(rows, RECEIVE_COLUMNS)
 
 
-def find_receive_connector(lab: "Lab", server: str, name: str) -> ReceiveConnector:
-    srv = lab.org.server(server)
-    for c in lab.org.connectors_of(srv.name):
+def find_receive_connector(org: Organization, server: str, name: str) -> ReceiveConnector:
+    srv = org.server(server)
+    for c in org.connectors_of(srv.name):
         if c.name.lower() == name.lower():
             return c
-    names = ", ".join(c.name for c in lab.org.connectors_of(srv.name)) or "none"
+    names = ", ".join(c.name for c in org.connectors_of(srv.name)) or "none"
     raise _error(f"The operation couldn't be performed because object '{srv.name}\\{name}' couldn't "
                  f"be found. Receive connectors on {srv.name}: {names}.")
 
@@ -107,14 +102,14 @@ def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
     return found
 
 
-def set_receive_connector(lab: "Lab", server: str, name: str, *, permission_groups: Iterable[str] | None = None,
+def set_receive_connector(org: Organization, server: str, name: str, *, permission_groups: Iterable[str] | None = None,
                           remote_ip_ranges: Iterable[str] | None = None, enabled: bool | None = None,
                           max_message_size: int | None = None,
                           auth_mechanism: Iterable[str] | None = None,
                           protocol_logging: str | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on, and
     whether the connector keeps a protocol log."""
-    c = find_receive_connector(lab, server, name)
+    c = find_receive_connector(org, server, name)
     if protocol_logging is not None:
         if protocol_logging not in LEVELS:
             raise _error(f"'{protocol_logging}' is not a ProtocolLoggingLevel. Use None or Verbose.")
@@ -134,7 +129,7 @@ def set_receive_connector(lab: "Lab", server: str, name: str, *, permission_grou
     return c
 
 
-def new_receive_connector(lab: "Lab", server: str, name: str, *, remote_ip_ranges: Iterable[str],
+def new_receive_connector(org: Organization, server: str, name: str, *, remote_ip_ranges: Iterable[str],
                           port: int = 25, permission_groups: Iterable[str] = (ANONYMOUS,),
                           anonymous_relay: bool = False, service: str | None = None) -> ReceiveConnector:
     """New-ReceiveConnector, e.g. a relay connector for a device: its IP only, Anonymous, and
@@ -143,7 +138,6 @@ def new_receive_connector(lab: "Lab", server: str, name: str, *, remote_ip_range
     On a Client Access server it belongs to Front End Transport (TransportRole
     FrontendTransport), as Microsoft advises for relay connectors; elsewhere to the server's
     own transport service."""
-    org = lab.org
     srv = org.server(server)
     if any(c.name.lower() == name.lower() for c in org.connectors_of(srv.name)):
         raise _error(f"A receive connector named '{name}' already exists on {srv.name}.")
@@ -168,20 +162,19 @@ def new_receive_connector(lab: "Lab", server: str, name: str, *, remote_ip_range
     return c
 
 
-def send_connector_frame(lab: "Lab") -> pd.DataFrame:
+def send_connector_table(org: Organization) -> Table[dict[str, object]]:
     """Get-SendConnector."""
     rows = [{"Identity": c.name, "AddressSpaces": ", ".join(f"SMTP:{a};{c.cost}" for a in c.address_spaces),
              "SourceTransportServers": ", ".join(c.source_servers),
              "SmartHosts": ", ".join(c.smart_hosts) or "", "FrontendProxyEnabled": c.frontend_proxy,
-             "Cost": c.cost} for c in lab.org.send_connectors]
-    return pd.DataFrame(rows, columns=SEND_COLUMNS)
+             "Cost": c.cost} for c in org.send_connectors]
+    return Table(rows, SEND_COLUMNS)
 
 
-def new_send_connector(lab: "Lab", name: str, *, address_spaces: Iterable[str] = ("*",),
+def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable[str] = ("*",),
                        source_servers: Iterable[str] | None = None, frontend_proxy: bool = False,
                        cost: int = 1) -> SendConnector:
     """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
-    org = lab.org
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
     spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
@@ -199,10 +192,10 @@ def new_send_connector(lab: "Lab", name: str, *, address_spaces: Iterable[str] =
     return c
 
 
-def find_send_connector(lab: "Lab", name: str) -> SendConnector:
-    for c in lab.org.send_connectors:
+def find_send_connector(org: Organization, name: str) -> SendConnector:
+    for c in org.send_connectors:
         if c.name.lower() == name.lower():
             return c
-    names = ", ".join(c.name for c in lab.org.send_connectors) or "none"
+    names = ", ".join(c.name for c in org.send_connectors) or "none"
     raise _error(f"The operation couldn't be performed because object '{name}' couldn't be found. "
                  f"Send connectors: {names}.")

@@ -15,13 +15,12 @@ connector's RemoteIPRanges pick it out.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import ssl
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .smtp.certificates import peer_certificate_subject
-from .smtp.network import Endpoint, Peer
+from .smtp.network import ConnectFailed, Endpoint, Network, Peer
 
 if TYPE_CHECKING:
     from .lab import Lab
@@ -69,9 +68,14 @@ async def _read_reply(reader: asyncio.StreamReader, t: Transcript) -> bool:
             return True
 
 
-async def _start_tls(writer: asyncio.StreamWriter, t: Transcript) -> None:
+async def _start_tls(writer: asyncio.StreamWriter, network: Network, t: Transcript) -> None:
     """Go on encrypted, as `openssl s_client -starttls smtp` would (telnet cannot). Like a
-    client of a fresh Exchange server, accept its self-signed certificate without trusting it."""
+    client of a fresh Exchange server, accept its self-signed certificate without trusting it.
+    In memory (a browser has no TLS) the session is only marked encrypted, and says so."""
+    if network.kind == "memory":
+        t.lines.append("(TLS started: in memory the session is only marked as encrypted; "
+                       "the socket lab does real TLS)")
+        return
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -81,24 +85,19 @@ async def _start_tls(writer: asyncio.StreamWriter, t: Transcript) -> None:
     t.lines.append(f"(TLS started; the server's certificate is {subject}, issued by {issuer})")
 
 
-async def run_session(lab: "Lab", endpoint: Endpoint, host: str, commands: list[str],
-                      peer: Peer | None) -> Transcript:
-    """The session itself, on the lab's loop."""
+async def run_session(network: Network, endpoint: Endpoint, host: str, commands: list[str],
+                      caller: Peer | None) -> Transcript:
+    """The session itself, on the lab's loop, through the lab's network as `caller` (None:
+    an outside client, as telnet would be)."""
     t = Transcript(f"{endpoint.ip} {endpoint.port}")
     t.lines.append(f"$ telnet {endpoint.ip} {endpoint.port}")
     t.lines.append(f"Trying {endpoint.ip}...")
-    port = lab.network.real_port(endpoint)
     try:
-        if port is None:
-            raise ConnectionRefusedError
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
+        reader, writer = await network.connect(endpoint, caller)
+    except ConnectFailed:
         t.lines.append("telnet: Unable to connect to remote host: Connection refused")
         t.closed_by_server = True
         return t
-    local_port = writer.get_extra_info("sockname")[1]
-    if peer is not None:
-        lab.network.register_caller(local_port, peer)
     t.lines += [f"Connected to {host}.", "Escape character is '^]'."]
     try:
         alive = await _read_reply(reader, t)
@@ -117,7 +116,7 @@ async def run_session(lab: "Lab", endpoint: Endpoint, host: str, commands: list[
             alive = await _read_reply(reader, t)
             in_data = command.strip().upper() == "DATA" and t.last_reply.startswith("354")
             if alive and command.strip().upper() == "STARTTLS" and t.last_reply.startswith("220"):
-                await _start_tls(writer, t)
+                await _start_tls(writer, network, t)
         if alive and t.last_reply.startswith("221"):
             await _read_reply(reader, t)                 # the server hangs up after QUIT
     finally:
@@ -126,31 +125,16 @@ async def run_session(lab: "Lab", endpoint: Endpoint, host: str, commands: list[
             await writer.wait_closed()
         except OSError:
             pass
-        lab.network.forget_caller(local_port)
     return t
 
 
-def smtp_session(lab: "Lab", server: str, connector: str, commands: list[str] | str, *,
+def smtp_session(lab: Lab, server: str, connector: str, commands: list[str] | str, *,
                  as_ip: str | None = None, as_name: str = "unknown") -> Transcript:
     """Run a raw SMTP session against a receive connector and return its transcript.
 
     `commands` is a list of lines (or one string of lines). The lab settles afterwards, so
     a message the session handed over has come to rest when this returns."""
-    from .lab import LabError
-    lab._require_started()
-    srv = lab._server(server)
-    lab.endpoint(srv.name, connector)          # a clear LabError for an unknown connector
-    port = next(c.port for c in lab.org.connectors_of(srv.name) if c.name.lower() == connector.lower())
-    lines = commands.splitlines() if isinstance(commands, str) else list(commands)
-    if as_ip is not None:
-        try:
-            ipaddress.ip_address(as_ip)
-        except ValueError:
-            raise LabError(f"'{as_ip}' is not an IP address.") from None
-    peer = Peer(as_name, as_ip) if as_ip is not None else None
-    transcript = lab.runtime.call(run_session(lab, Endpoint(srv.ip, port), srv.fqdn, lines, peer))
-    lab.settle()
-    return transcript
+    return lab.smtp_session(server, connector, commands, as_ip=as_ip, as_name=as_name)
 
 
 DEFAULT_COMMANDS = """EHLO fabrikam.com

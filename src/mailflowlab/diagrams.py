@@ -12,6 +12,7 @@ Colours are 6-digit hex or names: Debian's Graphviz 2.43 draws `#eef` black.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -19,10 +20,11 @@ import graphviz
 
 from .headers import Hop
 from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, MAILBOX_TRANSPORT_DELIVERY,
-                       MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT, Server)
+                       MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT, Organization, Server)
 
 if TYPE_CHECKING:
-    from .lab import Lab, SentMessage
+    from .records import ServiceStatus
+    from .tracking import TrackingEvent
 
 FONT = "Helvetica"
 PATH_COLOUR = "#d9480f"
@@ -108,8 +110,8 @@ def _cluster_label(server: Server) -> str:
     return f"{server.name}{version} · {roles} · {server.ip}"
 
 
-def _service_label(lab: "Lab", server: Server, service: str) -> str:
-    ports = [f"{_short(c.name, server.name)} :{c.port}" for c in lab.org.connectors_of(server.name, service)]
+def _service_label(org: Organization, server: Server, service: str) -> str:
+    ports = [f"{_short(c.name, server.name)} :{c.port}" for c in org.connectors_of(server.name, service)]
     if service == MAILBOX_TRANSPORT_SUBMISSION:
         ports = ["SMTP client, no listener"]
     return "\n".join([service, " · ".join(ports)]) if ports else service
@@ -119,16 +121,16 @@ def _db_id(name: str) -> str:
     return f"db/{name}"
 
 
-def topology_diagram(lab: "Lab", path: list[tuple[str, str]] | None = None, *,
-                     message: "SentMessage | str | None" = None) -> graphviz.Digraph:
+def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
+                     path: list[tuple[str, str]] | None = None, *,
+                     events: Sequence[TrackingEvent] | None = None) -> graphviz.Digraph:
     """The organization, its services (stopped ones greyed) and databases, with `path` drawn on it.
 
-    `path` is a list of (server, service) steps as `lab.path(msg)` returns. When `message` is
-    given too, the tracking log says which databases it left from and was delivered to, and
-    whether it left for the Internet; without it the step's own server's database is used.
+    `path` is a list of (server, service) steps as `lab.path(msg)` returns. When the message's
+    tracking `events` are given too, they say which databases it left from and was delivered
+    to, and whether it left for the Internet; without them the step's own server's database is used.
     """
-    org = lab.org
-    running = {(r.Server, r.Service): r.Status == "Running" for r in lab.services_table().itertuples()}
+    running = {(r.Server, r.Service): r.running for r in services}
     graph = graphviz.Digraph("topology", graph_attr={"rankdir": "LR", "fontname": FONT, "compound": "true",
                                                      "nodesep": "0.3", "ranksep": "0.6"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
@@ -140,7 +142,7 @@ def topology_diagram(lab: "Lab", path: list[tuple[str, str]] | None = None, *,
                        fontsize="11")
             for service in server.services:
                 up = running.get((server.name, service), False)
-                frame.node(_node_id(server.name, service), _service_label(lab, server, service),
+                frame.node(_node_id(server.name, service), _service_label(org, server, service),
                            fillcolor=SERVICE_FILLS.get(service, "#ffffff") if up else STOPPED_FILL,
                            fontcolor="#000000" if up else STOPPED_FONT,
                            style="rounded,filled" if up else "rounded,filled,dashed")
@@ -150,15 +152,13 @@ def topology_diagram(lab: "Lab", path: list[tuple[str, str]] | None = None, *,
                     frame.node(_db_id(db.name), "\n".join([db.name, *users]), shape="cylinder",
                                style="filled", fillcolor=DATABASE_FILL)
     if path:
-        _draw_path(lab, graph, path, message)
+        _draw_path(org, graph, path, list(events or []))
     return graph
 
 
-def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
-               message: "SentMessage | str | None") -> None:
+def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str, str]],
+               log: list[TrackingEvent]) -> None:
     """Thick numbered arrows: where the message came from, each step, where it came to rest."""
-    org = lab.org
-    log = lab.tracking_log(message) if message is not None else None
     edges: list[tuple[str, str, str]] = []
 
     def databases_of(addresses: list[str]) -> list[str]:
@@ -166,19 +166,17 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
         return list(dict.fromkeys(found))
 
     def delivered_to(server: str) -> list[str]:
-        if log is not None and not log.empty:
-            fqdn = org.server(server).fqdn
-            rows = log[(log["EventId"] == "DELIVER") & (log["ServerHostname"] == fqdn)]
-            found = databases_of([r for cell in rows["Recipients"] for r in cell.split(";")])
-            if found:
-                return found
+        fqdn = org.server(server).fqdn
+        found = databases_of([r for e in log if e.EventId == "DELIVER" and e.ServerHostname == fqdn
+                              for r in e.Recipients])
+        if found:
+            return found
         return [d.name for d in org.databases if d.server == server]
 
     first_server, first_service = path[0]
-    from_outbox = first_service == MAILBOX_TRANSPORT_SUBMISSION or (
-        log is not None and not log.empty and log["Source"].iloc[0] == "STOREDRIVER")
+    from_outbox = first_service == MAILBOX_TRANSPORT_SUBMISSION or bool(log and log[0].Source == "STOREDRIVER")
     if from_outbox:
-        sender_dbs = databases_of([log["Sender"].iloc[0]]) if log is not None and not log.empty else []
+        sender_dbs = databases_of([log[0].Sender]) if log else []
         source_db = (sender_dbs or [d.name for d in org.databases if d.server == first_server] or [None])[0]
         graph.node(OUTLOOK, OUTLOOK, shape="box", style="rounded,filled", fillcolor="#ffffff")
         if source_db is not None:
@@ -203,10 +201,10 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
         if service == MAILBOX_TRANSPORT_DELIVERY:
             for db in delivered_to(server):
                 edges.append((previous, _db_id(db), "RPC"))
-    if log is not None and not log.empty:
+    if log:
         # An Edge's `EdgeSync - Inbound to <Site>` (address space `--`) leads into the org.
         outbound = {c.name for c in org.send_connectors if "--" not in c.address_spaces}
-        if ((log["EventId"] == "SEND") & log["ConnectorId"].isin(outbound)).any():
+        if any(e.EventId == "SEND" and e.ConnectorId in outbound for e in log):
             graph.node(INTERNET, INTERNET, shape="ellipse", style="filled", fillcolor="#ffffff")
             edges.append((previous, INTERNET, "SMTP"))
     for number, (src, dst, how) in enumerate(edges, start=1):

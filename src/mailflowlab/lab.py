@@ -1,47 +1,59 @@
-"""The Lab: an organization brought to life as real SMTP listeners on 127.0.0.1.
+"""The Lab: an organization brought to life as SMTP listeners, over loopback sockets or in memory.
 
     with Lab(scenarios.exchange2013demo()) as lab:
         msg = lab.send("alice@exchange2013demo.com", "bob@exchange2013demo.com", subject="Hello")
         lab.mailbox("bob@exchange2013demo.com").messages[-1]
 
-The Lab is the only place that wires services together; they talk to each other over SMTP.
+The Lab is the facade and the only place that wires services together; they talk to each
+other over SMTP through the lab's `Network`, and their due work waits on one `Scheduler`.
 Calls that move mail return when every message they set going has come to rest: delivered,
 waiting in a queue or an Outbox, or failed with a report.
+
+`transport="sockets"` (the default in CPython) serves every receive connector on 127.0.0.1 from
+a background loop thread, so telnet, swaks and curl can connect. `transport="memory"` (the
+default in a browser) has no socket and no thread: each call runs to completion in the
+caller's thread. The same actions give byte-identical mail either way.
 """
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
+import ipaddress
+import os
+import sys
+import weakref
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Iterable
+from typing import Any
 
 import graphviz
-import pandas as pd
 
-from . import connectors, sites
-from .diagrams import topology_diagram
+from . import connectors, console, sites
 from .clock import EPOCH, VirtualClock
+from .diagrams import topology_diagram
+from .errors import LabError
 from .headers import format_date
-from .message import WIRE, to_bytes
 from .ids import IdSource
+from .message import WIRE, to_bytes
 from .protocol_log import ProtocolLog
-from .queues import Queue, RetryPolicy, message_frame, queue_frame
+from .queues import MessageRow, Queue, QueueRow, RetryPolicy, message_table, queue_table
+from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
+from .runtime import Inline, LoopThread, Runtime
+from .scheduler import Scheduler
 from .services.base import LabContext, PathLog, Service
-from .services.frontend import FrontEndTransport
 from .services.edge import EdgeTransport
+from .services.frontend import FrontEndTransport
 from .services.hub2010 import HubTransport2010
 from .services.internet import Internet
 from .services.mailbox_transport import MailboxTransportDelivery, MailboxTransportSubmission
 from .services.transport import Transport
-from .smtp.client import close_idle_sessions
-from .smtp.network import Endpoint, SimulatedNetwork
+from .smtp.client import SessionCache
+from .smtp.network import Endpoint, MemoryNetwork, Network, Peer, SocketNetwork
 from .store import Database, MailboxFolders, OutboxItem
 from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010,
                        MAILBOX_TRANSPORT_DELIVERY, MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT,
-                       WINDOWS_SERVICE_NAMES, Organization)
-from .tracking import TrackingLog
-from .runtime import Runtime
+                       WINDOWS_SERVICE_NAMES, Organization, Server)
+from .tracking import TrackingEvent, TrackingLog
+from .views import Table
 
 SERVICE_CLASSES: dict[str, type[Service]] = {
     FRONT_END_TRANSPORT: FrontEndTransport,
@@ -52,138 +64,120 @@ SERVICE_CLASSES: dict[str, type[Service]] = {
     EDGE_TRANSPORT: EdgeTransport,
 }
 
-#: Safety net for `advance`: more retry rounds than this in one call means a bug, not mail.
-MAX_ROUNDS = 100_000
+TRANSPORTS = ("sockets", "memory")
 
 
-class LabError(Exception):
-    """A mistake a learner can make (unknown server, address or service), in plain words."""
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """What `Lab.send` returns: enough to find the message again."""
-    message_id: str
-    sender: str
-    recipients: tuple[str, ...]
-    subject: str
+def default_transport() -> str:
+    """Memory in a browser (no sockets, no threads there); else MFL_TRANSPORT or sockets."""
+    if sys.platform == "emscripten":
+        return "memory"
+    chosen = os.environ.get("MFL_TRANSPORT", "sockets")
+    return chosen if chosen in TRANSPORTS else "sockets"
 
 
 class Lab:
-    """Owns the runtime, the clock and every service of one organization."""
+    """Owns the runtime, the clock, the scheduler and every service of one organization."""
 
-    def __init__(self, org: Organization, *, seed: int = 2013, start: datetime | None = None) -> None:
+    def __init__(self, org: Organization, *, seed: int = 2013, start: datetime | None = None,
+                 transport: str | None = None, host: str = "127.0.0.1",
+                 port_for: Callable[[Endpoint], int] | None = None) -> None:
+        if not isinstance(org, Organization):
+            raise LabError(f"Lab needs an organization, not {org!r}: "
+                           "try Lab(scenarios.exchange2013demo()).")
+        self.transport = transport or default_transport()
+        if self.transport not in TRANSPORTS:
+            raise LabError(f"transport must be 'sockets' or 'memory', not {transport!r}.")
+        if self.transport == "sockets" and sys.platform == "emscripten":
+            raise LabError("A browser has no sockets: the lab runs in memory here "
+                           "(Lab(..., transport='memory')).")
         self.org = org
         self.clock = VirtualClock((start or EPOCH).astimezone(org.tz))
-        self.network = SimulatedNetwork()
+        self.scheduler = Scheduler(self.clock)
+        self.network: Network = (SocketNetwork(host, port_for) if self.transport == "sockets"
+                                 else MemoryNetwork())
+        self.scheduler.background = self.transport == "sockets"
         self.tracking = TrackingLog()
         self.ids = IdSource(seed)
         self.databases = {d.name: Database(d.name, d.server) for d in org.databases}
         for m in org.mailboxes:
             self.databases[m.database].mailboxes[m.address.lower()] = MailboxFolders(m.address)
-        self.runtime = Runtime(f"mailflowlab {org.domain}")
-        self._lock: asyncio.Lock | None = None
-        self.ctx = LabContext(org, self.clock, self.network, self.ids, self.tracking,
-                              ProtocolLog(self.clock.now), PathLog(),
-                              self.databases, RetryPolicy(), self._kick, self._resolve_mx)
+        self.ctx = LabContext(org, self.clock, self.scheduler, self.network, SessionCache(self.network),
+                              self.ids, self.tracking, ProtocolLog(self.clock.now), PathLog(),
+                              self.databases, RetryPolicy(), self._resolve_mx)
         self.services: dict[tuple[str, str], Service] = {}
         for server in org.servers:
             for name in server.services:
                 cls = SERVICE_CLASSES.get(name)
                 if cls is not None:
                     self.services[(server.name, name)] = cls(self.ctx, server)
+        self.runtime: Runtime | None = None
         #: Outside senders, outside mailboxes and DNS: `lab.internet.send(...)`.
         self.internet = Internet(self.ctx, self.settle)
-        self._started = False
+        self._finalizer: weakref.finalize | None = None
 
     # --- life cycle -------------------------------------------------------------------
-    def start(self) -> "Lab":
-        """Start the loop thread and every service's listeners."""
-        if self._started:
+    def start(self) -> Lab:
+        """Start the runtime and every service's listeners."""
+        if self.runtime is not None:
             return self
-        self.runtime.start()
-        self._started = True
-
-        async def _start() -> None:
-            self._lock = asyncio.Lock()
-            for svc in self.services.values():
-                await svc.start()
-            await self.internet.start()
-        self.runtime.call(_start())
+        self.runtime = LoopThread(f"mailflowlab {self.org.domain}") if self.transport == "sockets" else Inline()
+        parts = [*self.services.values(), self.internet]
+        try:
+            self.runtime.call(_start_all(parts, self.scheduler))
+        except BaseException:
+            _shutdown(self.runtime, parts, self.ctx.sessions)
+            self.runtime = None
+            raise
+        # A lab dropped without close() still stops its listeners and thread (on collection).
+        self._finalizer = weakref.finalize(self, _shutdown, self.runtime, parts, self.ctx.sessions)
         return self
 
     def close(self) -> None:
-        """Stop every listener and the loop thread; nothing of the lab is left running."""
-        if not self._started:
-            return
+        """Stop every listener and the runtime; nothing of the lab is left running."""
+        if self._finalizer is not None:
+            self._finalizer()
+        self._finalizer = None
+        self.runtime = None
 
-        async def _stop() -> None:
-            await close_idle_sessions(self.network)
-            for svc in self.services.values():
-                await svc.stop()
-            await self.internet.stop()
-        try:
-            self.runtime.call(_stop())
-        finally:
-            self.runtime.stop()
-            self._started = False
-
-    def __enter__(self) -> "Lab":
+    def __enter__(self) -> Lab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- moving mail ------------------------------------------------------------------
-    def _kick(self) -> None:
-        """A message arrived from outside: let it move on without waiting for a lab call."""
-        asyncio.get_running_loop().create_task(self._settle())
+    def _require_running(self) -> Runtime:
+        if self.runtime is None:
+            raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
+        return self.runtime
 
-    async def _settle(self) -> None:
-        """Run due work, one piece at a time in a fixed order, until nothing is due."""
-        assert self._lock is not None
-        async with self._lock:
-            while True:
-                for svc in self._workers():
-                    if await svc.run_due():
-                        break
-                else:
-                    return
+    def _call(self, coro: Any) -> Any:
+        """Run a coroutine of the lab, which must be running."""
+        try:
+            runtime = self._require_running()
+        except LabError:
+            coro.close()
+            raise
+        return runtime.call(coro)
 
-    async def _advance(self, delta: timedelta) -> None:
-        target = self.clock.now() + delta
-        await self._settle()
-        for _ in range(MAX_ROUNDS):
-            due = [t for svc in self._workers() if svc.running and (t := svc.next_due()) is not None]
-            if not due or min(due) > target:
-                break
-            self.clock.advance_to(min(due))
-            await self._settle()
-        else:
-            raise RuntimeError("the lab kept finding due work: a retry loop that never ends")
-        self.clock.advance_to(target)
-        await self._settle()
-
-    def _workers(self) -> list[Service | Internet]:
-        """Everything that does work on its own: the services, then the Internet's senders."""
-        return [*self.services.values(), self.internet]
-
+    # --- moving mail and time ----------------------------------------------------------
     def _resolve_mx(self, domain: str) -> Endpoint | None:
         """DNS: the lab's Internet knows where every domain's MX points."""
         return self.internet.resolve_mx(domain)
 
     def settle(self) -> None:
         """Wait until mail sent from outside (telnet, swaks, smtplib) has come to rest."""
-        self._require_started()
-        self.runtime.call(self._settle())
+        self._call(self.scheduler.run())
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
         """Move virtual time forward, running every retry that falls due on the way."""
-        self._require_started()
-        delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except (TypeError, ValueError, OverflowError):
+            raise LabError("Give advance() a number of days, hours, minutes or seconds, "
+                           "e.g. lab.advance(minutes=10).") from None
         if delta < timedelta(0):
             raise LabError("Virtual time only moves forward: give a positive duration.")
-        self.runtime.call(self._advance(delta))
+        self._call(self.scheduler.advance(delta))
         return self.clock.now()
 
     def now(self) -> datetime:
@@ -193,17 +187,22 @@ class Lab:
              body: str = "") -> SentMessage:
         """Send as Outlook does: save the message to the sender's Outbox; Mailbox Transport
         Submission (or a 2010 Hub's store driver) picks it up from there."""
-        self._require_started()
+        self._require_running()
         folders = self._folders(sender)
         rcpts = [recipients] if isinstance(recipients, str) else list(recipients)
         if not rcpts:
             raise LabError("Add at least one recipient.")
         for r in rcpts:
-            if "@" not in r or r.startswith("@") or r.endswith("@"):
+            if not isinstance(r, str) or "@" not in r or r.startswith("@") or r.endswith("@"):
                 raise LabError(f"'{r}' is not an e-mail address (expected name@domain).")
-        mbx_server = self.org.mailbox_server(self.org.mailbox(sender))  # type: ignore[arg-type]
+        if not isinstance(subject, str) or not isinstance(body, str):
+            raise LabError("The subject and the body are text: give them as strings.")
+        rcpts = list(dict.fromkeys(rcpts))                 # Outlook resolves a name once
+        mailbox = self.org.mailbox(sender)
+        assert mailbox is not None                         # _folders found it
+        mbx_server = self.org.mailbox_server(mailbox)
         msg = EmailMessage(policy=WIRE)
-        msg["From"] = f"{self.org.mailbox(sender).display_name} <{folders.address}>"  # type: ignore[union-attr]
+        msg["From"] = f"{mailbox.display_name} <{folders.address}>"
         msg["To"] = ", ".join(rcpts)
         msg["Subject"] = subject
         msg.set_raw("Date", format_date(self.clock.now()))   # as written: "Tue, 4 Mar 2014"
@@ -211,14 +210,31 @@ class Lab:
         msg["Message-ID"] = message_id
         msg["MIME-Version"] = "1.0"
         msg.set_content(body or "\n")
-        folders.outbox.append(OutboxItem(msg, rcpts, to_bytes(msg), message_id, subject))
-        self.runtime.call(self._settle())
+        item = OutboxItem(msg, rcpts, to_bytes(msg), message_id, subject)
+        folders.outbox.append(item)
+        submitter = self._submitter(mbx_server)
+        if submitter is not None:
+            submitter.outbox_saved(folders, item)
+        self._call(self.scheduler.run())
         return SentMessage(message_id, folders.address, tuple(rcpts), subject)
+
+    def _submitter(self, mailbox_server: Server) -> MailboxTransportSubmission | HubTransport2010 | None:
+        """Who picks up from this server's Outboxes: its Mailbox Transport Submission, or for
+        a 2010 mailbox server the store driver of a 2010 Hub in its site."""
+        for svc in self.services.values():
+            if isinstance(svc, MailboxTransportSubmission) and svc.server.name == mailbox_server.name:
+                return svc
+        for svc in self.services.values():
+            if isinstance(svc, HubTransport2010) and svc.server.site == mailbox_server.site:
+                return svc
+        return None
 
     # --- services -----------------------------------------------------------------------
     def service(self, server: str, service: str) -> Service:
         """Find a service by server and name ('Transport' or 'MSExchangeTransport')."""
         srv = self._server(server)
+        if not isinstance(service, str):
+            raise LabError(f"Name the service as text, e.g. 'Transport', not {service!r}.")
         name = WINDOWS_SERVICE_NAMES.get(service, service)
         for (s, n), svc in self.services.items():
             if s == srv.name and n.lower() == name.lower():
@@ -229,95 +245,99 @@ class Lab:
     def stop_service(self, server: str, service: str) -> None:
         """Stop-Service: its listeners close, so a real client connecting now is refused.
 
-        Like the real service it stops gracefully: a hand-over already under way finishes
+        Like the real service it stops gracefully: a message being handed over finishes
         first, so a message is never cut off between "delivered" and its 250."""
         svc = self.service(server, service)
-
-        async def _stop() -> None:
-            assert self._lock is not None
-            async with self._lock:
-                await svc.stop()
-        self.runtime.call(_stop())
+        self._call(_stop_one(svc, self.scheduler))
 
     def start_service(self, server: str, service: str) -> None:
-        """Start-Service: listeners open again (same ports when free) and due work runs."""
+        """Start-Service: listeners open again (same ports when free) and waiting work runs."""
         svc = self.service(server, service)
+        self._call(_start_one(svc, self.scheduler))
 
-        async def _start() -> None:
-            await svc.start()
-            await self._settle()
-        self.runtime.call(_start())
-
-    def services_table(self) -> pd.DataFrame:
+    def services_table(self) -> Table[ServiceStatus]:
         """Every transport service with its status, like Get-Service on each server."""
-        rows = [{"Server": s, "Service": n, "Status": "Running" if svc.running else "Stopped"}
-                for (s, n), svc in self.services.items()]
-        return pd.DataFrame(rows, columns=["Server", "Service", "Status"])
+        return Table([ServiceStatus(s, n, "Running" if svc.running else "Stopped")
+                      for (s, n), svc in self.services.items()], ["Server", "Service", "Status"])
 
     def endpoint(self, server: str, connector: str) -> tuple[str, int]:
         """("127.0.0.1", port) of a receive connector, for telnet, swaks or smtplib."""
-        srv = self._server(server)
-        for svc in self.services.values():
-            if svc.server.name != srv.name:
-                continue
-            for b in svc.bindings:
-                if any(c.name.lower() == connector.lower() for c in b.connectors):
-                    if b.real_port is None:
-                        raise LabError(f"{connector} has not been started yet.")
-                    return ("127.0.0.1", b.real_port)
-        names = ", ".join(c.name for c in self.org.connectors_of(srv.name)) or "none"
-        raise LabError(f"{srv.name} has no receive connector named '{connector}'. Its connectors: {names}.")
+        c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
+        srv = self.org.server(c.server)
+        address = self.network.address(Endpoint(srv.ip, c.port))
+        if address is None:
+            if self.network.kind == "memory":
+                raise LabError("This lab runs in memory (as it must in a browser): it has no port "
+                               "for telnet, swaks or smtplib. Use smtp_session() here, or the "
+                               "socket lab on your own machine.")
+            raise LabError(f"{c.name} has not been started yet.")
+        return address
 
-    def endpoints(self) -> pd.DataFrame:
-        """Every listener: Exchange's name and port beside the real loopback address."""
+    def endpoints(self) -> Table[ListenerRow]:
+        """Every listener: Exchange's name and port beside the lab's real address."""
         rows = []
         for svc in self.services.values():
             for b in svc.bindings:
+                address = self.network.address(b.endpoint)
+                lab = f"{address[0]}:{address[1]}" if address else (
+                    "(in memory)" if self.network.kind == "memory" else "")
                 for c in b.connectors:
-                    rows.append({"Server": svc.server.name, "Service": svc.name, "Connector": c.name,
-                                 "Exchange address": f"{svc.server.ip}:{b.port}",
-                                 "Lab address": f"127.0.0.1:{b.real_port}" if b.real_port else "",
-                                 "Status": "Listening" if b.listening else "Stopped"})
-        return pd.DataFrame(rows, columns=["Server", "Service", "Connector", "Exchange address",
-                                           "Lab address", "Status"])
+                    rows.append(ListenerRow(svc.server.name, svc.name, c.name, f"{svc.server.ip}:{b.port}",
+                                            lab, "Listening" if b.listening else "Stopped"))
+        return Table(rows, ["Server", "Service", "Connector", "ExchangeAddress", "LabAddress", "Status"])
+
+    def smtp_session(self, server: str, connector: str, commands: list[str] | str, *,
+                     as_ip: str | None = None, as_name: str = "unknown") -> console.Transcript:
+        """A telnet-like session at a receive connector (see `console`): the transcript, after
+        the lab has settled. `as_ip` makes it come from a simulated address (a printer)."""
+        c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
+        srv = self.org.server(c.server)
+        lines = commands.splitlines() if isinstance(commands, str) else [str(x) for x in commands]
+        caller = None
+        if as_ip is not None:
+            try:
+                ipaddress.ip_address(as_ip)
+            except ValueError:
+                raise LabError(f"'{as_ip}' is not an IP address.") from None
+            caller = Peer(as_name, as_ip)
+        transcript: console.Transcript = self._call(
+            console.run_session(self.network, Endpoint(srv.ip, c.port), srv.fqdn, lines, caller))
+        self.settle()
+        return transcript
 
     # --- connectors (connectors.py) -------------------------------------------------------
-    def receive_connectors(self, server: str | None = None) -> pd.DataFrame:
+    def receive_connectors(self, server: str | None = None) -> Table[dict[str, object]]:
         """Get-ReceiveConnector: name, service, port, permission groups, remote IP ranges."""
-        if server:
-            self._server(server)
-        return connectors.receive_connector_frame(self, server)
+        return connectors.receive_connector_table(self.org, self._server(server).name if server else None)
 
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None"): the next SMTP
         session meets the new settings."""
-        self._server(server)
-        connectors.set_receive_connector(self, server, name, **changes)
+        connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
         """New-ReceiveConnector (remote_ip_ranges=, port=25, permission_groups=,
         anonymous_relay=): e.g. a relay connector for a device's IP; it listens at once."""
-        self._server(server)
-        c = connectors.new_receive_connector(self, server, name, **settings)
+        c = connectors.new_receive_connector(self.org, self._server(server).name, name, **settings)
         svc = self.service(c.server, c.service)
         svc.sync_bindings()
-        if svc.running and self._started:
-            self.runtime.call(svc.start())
+        if svc.running and self.runtime is not None:
+            self._call(svc.start())
 
-    def send_connectors(self) -> pd.DataFrame:
+    def send_connectors(self) -> Table[dict[str, object]]:
         """Get-SendConnector."""
-        return connectors.send_connector_frame(self)
+        return connectors.send_connector_table(self.org)
 
     def new_send_connector(self, name: str, **settings: Any) -> None:
         """New-SendConnector (address_spaces=["*"], source_servers=, frontend_proxy=False): a
         routing change, so every Unreachable queue is resubmitted and its mail moves on."""
-        connectors.new_send_connector(self, name, **settings)
+        connectors.new_send_connector(self.org, name, **settings)
         self._routing_changed()
 
     def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
         """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
-        connectors.find_send_connector(self, name).frontend_proxy = bool(frontend_proxy)
+        connectors.find_send_connector(self.org, name).frontend_proxy = bool(frontend_proxy)
         self._routing_changed()
 
     def set_transport_config(self, *, max_send_size: int | None = None,
@@ -334,22 +354,20 @@ class Lab:
             self.org.max_receive_size = max_receive_size
 
     # --- AD sites (sites.py) ---------------------------------------------------------------
-    def ad_sites(self) -> pd.DataFrame:
+    def ad_sites(self) -> Table[AdSiteRow]:
         """Get-AdSite: each AD site, whether it is a hub site, and its Exchange servers."""
-        rows = [{"Name": s.name, "HubSiteEnabled": s.hub_site,
-                 "Servers": ", ".join(x.name for x in self.org.site_servers(s.name))} for s in self.org.sites]
-        return pd.DataFrame(rows, columns=["Name", "HubSiteEnabled", "Servers"])
+        return Table([AdSiteRow(s.name, s.hub_site, ", ".join(x.name for x in self.org.site_servers(s.name)))
+                      for s in self.org.sites], ["Name", "HubSiteEnabled", "Servers"])
 
-    def ad_site_links(self) -> pd.DataFrame:
+    def ad_site_links(self) -> Table[AdSiteLinkRow]:
         """Get-AdSiteLink: each IP site link, the sites it joins and its cost."""
-        rows = [{"Name": link.name, "Sites": ", ".join(link.sites), "Cost": link.cost}
-                for link in self.org.site_links]
-        return pd.DataFrame(rows, columns=["Name", "Sites", "Cost"])
+        return Table([AdSiteLinkRow(link.name, ", ".join(link.sites), link.cost) for link in self.org.site_links],
+                     ["Name", "Sites", "Cost"])
 
     def set_hub_site(self, site: str, enabled: bool) -> None:
         """Set-AdSite -HubSiteEnabled: mail whose least-cost path crosses a hub site is
         relayed through it instead of going straight to the destination site."""
-        found = next((s for s in self.org.sites if s.name.lower() == site.lower()), None)
+        found = next((s for s in self.org.sites if s.name.lower() == str(site).lower()), None)
         if found is None:
             names = ", ".join(s.name for s in self.org.sites)
             raise LabError(f"The Active Directory site '{site}' couldn't be found. Sites: {names}.")
@@ -358,7 +376,7 @@ class Lab:
 
     def set_site_link_cost(self, link: str, cost: int) -> None:
         """Set-AdSiteLink -ExchangeCost: the cost Exchange adds up for least-cost routing."""
-        found = next((x for x in self.org.site_links if x.name.lower() == link.lower()), None)
+        found = next((x for x in self.org.site_links if x.name.lower() == str(link).lower()), None)
         if found is None:
             names = ", ".join(x.name for x in self.org.site_links) or "none"
             raise LabError(f"The IP site link '{link}' couldn't be found. Site links: {names}.")
@@ -369,17 +387,11 @@ class Lab:
         self._routing_changed()
 
     def _routing_changed(self) -> None:
-        self._require_started()
-
-        async def _resubmit() -> None:
-            for t in self._transport_services():
-                # Forget next hops of idle queues, so new mail is routed by the new settings.
-                for key in [k for k in t.targets if not (q := t.delivery_queues.get(k)) or not q.messages]:
-                    del t.targets[key]
-                if t.unreachable.messages:
-                    t.resubmit_unreachable()
-            await self._settle()
-        self.runtime.call(_resubmit())
+        """Routes are worked out again: idle queues forget their next hop; Unreachable is
+        resubmitted."""
+        for t in self._transport_services():
+            t.routing_changed()
+        self._call(self.scheduler.run())
 
     # --- looking at mail ------------------------------------------------------------------
     def mailbox(self, address: str) -> MailboxFolders:
@@ -401,44 +413,38 @@ class Lab:
                     found.append(q)
         return found
 
-    def queues(self, include_empty: bool = False) -> pd.DataFrame:
+    def queues(self, include_empty: bool = False) -> Table[QueueRow]:
         """Get-Queue on every server: Submission always; other queues while they hold mail."""
-        return queue_frame(self._queues(include_empty))
+        return queue_table(self._queues(include_empty))
 
-    def queue_messages(self, queue: str | None = None) -> pd.DataFrame:
+    def queue_messages(self, queue: str | None = None) -> Table[MessageRow]:
         """Get-Message: the messages in every queue, or in the queue with this identity."""
-        qs = [q for q in self._queues(False) if queue is None or q.identity.lower() == queue.lower()]
-        return message_frame(qs)
+        qs = [q for q in self._queues(False) if queue is None or q.identity.lower() == str(queue).lower()]
+        return message_table(qs)
 
     def retry_queue(self, identity: str) -> None:
         """Retry-Queue: connect now instead of waiting for NextRetryTime (queues in Retry only)."""
-        self._require_started()
-        found = [q for q in self._queues(True) if q.identity.lower() == identity.lower()]
+        found = [q for q in self._queues(True) if q.identity.lower() == str(identity).lower()]
         if not found:
             known = ", ".join(q.identity for q in self._queues(False))
             raise LabError(f"The queue '{identity}' couldn't be found. Queues: {known}.")
-        if found[0].status != "Retry":
-            raise LabError(f"The queue '{found[0].identity}' is {found[0].status}; "
-                           "Retry-Queue works only on queues in Retry.")
         queue = found[0]
+        if queue.status != "Retry":
+            raise LabError(f"The queue '{queue.identity}' is {queue.status}; "
+                           "Retry-Queue works only on queues in Retry.")
+        for t in self._transport_services():
+            t.retry_now(queue)
+        self._call(self.scheduler.run())
 
-        async def _retry() -> None:
-            queue.next_retry_time = self.clock.now()
-            await self._settle()
-        self.runtime.call(_retry())
-
-    def tracking_log(self, message: SentMessage | str | None = None) -> pd.DataFrame:
+    def tracking_log(self, message: SentMessage | str | None = None) -> Table[TrackingEvent]:
         """Get-MessageTrackingLog, for every message or one (by SentMessage or Message-ID)."""
-        df = self.tracking.frame()
-        if message is not None:
-            mid = message.message_id if isinstance(message, SentMessage) else message
-            df = df[df["MessageId"] == mid].reset_index(drop=True)
-        return df
+        mid = message.message_id if isinstance(message, SentMessage) else message
+        return self.tracking.table(mid)
 
-    def protocol_log(self, server: str | None = None, connector: str | None = None) -> pd.DataFrame:
+    def protocol_log(self, server: str | None = None, connector: str | None = None) -> Table[dict[str, object]]:
         """The SMTP Receive protocol log of every connector set to Verbose, or of one
         (`lab.protocol_log("CA1", "Default Frontend CA1")`): one row per line heard or said."""
-        return self.ctx.protocol_log.frame(self._connector_id(server, connector))
+        return self.ctx.protocol_log.table(self._connector_id(server, connector))
 
     def protocol_log_file(self, server: str | None = None, connector: str | None = None) -> str:
         """The same log as the RECV*.log file Exchange writes: # header lines, then CSV rows."""
@@ -450,8 +456,7 @@ class Lab:
             return None
         if server is None:
             raise LabError("Name the connector's server too: lab.protocol_log('CA1', 'Default Frontend CA1').")
-        self._server(server)
-        c = connectors.find_receive_connector(self, server, connector)
+        c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
         return f"{c.server}\\{c.name}"
 
     def path(self, message: SentMessage | str) -> list[tuple[str, str]]:
@@ -461,22 +466,54 @@ class Lab:
 
     def diagram(self, message: SentMessage | str | None = None) -> graphviz.Digraph:
         """The organization (stopped services greyed), with this message's path drawn on it."""
-        return topology_diagram(self, self.path(message) if message else None, message=message)
+        if message is None:
+            return topology_diagram(self.org, self.services_table())
+        return topology_diagram(self.org, self.services_table(), self.path(message),
+                                events=list(self.tracking_log(message)))
 
     # --- helpers ----------------------------------------------------------------------
-    def _require_started(self) -> None:
-        if not self._started:
-            raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
-
-    def _server(self, name: str):  # type: ignore[no-untyped-def]
+    def _server(self, name: str) -> Server:
+        if not isinstance(name, str):
+            raise LabError(f"Name the server as text, e.g. 'MB1', not {name!r}.")
         try:
             return self.org.server(name)
         except KeyError as exc:
             raise LabError(exc.args[0]) from None
 
     def _folders(self, address: str) -> MailboxFolders:
-        mbx = self.org.mailbox(address)
+        mbx = self.org.mailbox(address) if isinstance(address, str) else None
         if mbx is None:
             known = ", ".join(self.mailboxes())
             raise LabError(f"There is no mailbox '{address}' in {self.org.domain}. Mailboxes: {known}.")
         return self.databases[mbx.database].folders(mbx.address)
+
+
+# --- coroutines the Lab runs; module functions, so no runtime object holds the Lab itself ---------
+async def _start_all(parts: list[Service | Internet], scheduler: Scheduler) -> None:
+    for part in parts:
+        await part.start()
+    await scheduler.run()
+
+
+async def _start_one(svc: Service, scheduler: Scheduler) -> None:
+    await svc.start()
+    await scheduler.run()
+
+
+async def _stop_one(svc: Service, scheduler: Scheduler) -> None:
+    async with scheduler.turn:                  # the piece of work under way finishes first
+        await svc.stop()
+
+
+async def _stop_all(parts: list[Service | Internet], sessions: SessionCache) -> None:
+    await sessions.close_all()
+    for part in parts:
+        await part.stop()
+
+
+def _shutdown(runtime: Runtime, parts: list[Service | Internet], sessions: SessionCache) -> None:
+    """Close every listener and session, then the runtime (also when a lab is collected)."""
+    try:
+        runtime.call(_stop_all(parts, sessions))
+    finally:
+        runtime.close()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-import pandas as pd
+from .views import Table
 
 from .topology import ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS, PARTNERS
 
@@ -114,16 +114,16 @@ class ProtocolLog:
         return SessionLog(self, connector_id, f"{self.FIRST_SESSION + n:016X}", local,
                           f"{remote_ip}:{self.FIRST_PORT + n}")
 
-    def frame(self, connector_id: str | None = None) -> pd.DataFrame:
+    def table(self, connector_id: str | None = None) -> Table[dict[str, object]]:
         """The rows, oldest first, of every connector or of one (`SERVER\\Connector name`)."""
-        df = pd.DataFrame(list(self.rows), columns=FIELDS)     # a copy: the lab's thread may be appending
+        rows = [dict(zip(FIELDS, r)) for r in list(self.rows)]   # a copy: the lab's thread may append
         if connector_id is not None:
-            df = df[df["connector-id"].str.lower() == connector_id.lower()].reset_index(drop=True)
-        return df
+            rows = [r for r in rows if str(r["connector-id"]).lower() == connector_id.lower()]
+        return Table(rows, FIELDS)
 
     def text(self, connector_id: str | None = None) -> str:
         """The log as Exchange writes the file: the # header lines, then CSV rows."""
         out = io.StringIO()
         out.write("\n".join(HEADER) + f"\n#Date: {self.timestamp()}\n#Fields: {','.join(FIELDS)}\n")
-        csv.writer(out, lineterminator="\n").writerows(self.frame(connector_id).itertuples(index=False))
+        csv.writer(out, lineterminator="\n").writerows([r[f] for f in FIELDS] for r in self.table(connector_id))
         return out.getvalue()

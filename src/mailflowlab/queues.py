@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import pandas as pd
+from .views import Table
 
 
 @dataclass(frozen=True)
@@ -98,31 +98,51 @@ class Queue:
         self.retry_count = 0
         self.next_retry_time = None
 
-    def row(self) -> dict[str, object]:
-        fmt = (lambda t: t.strftime("%Y-%m-%d %H:%M:%S") if t else "")
-        return {"Identity": self.identity, "DeliveryType": self.delivery_type, "Status": self.status,
-                "MessageCount": len(self.messages), "NextHopDomain": self.next_hop_domain,
-                "NextHopCategory": self.next_hop_category, "RetryCount": self.retry_count,
-                "NextRetryTime": fmt(self.next_retry_time), "LastError": self.last_error}
+    def record(self) -> QueueRow:
+        return QueueRow(self.identity, self.delivery_type, self.status, len(self.messages),
+                        self.next_hop_domain, self.next_hop_category, self.retry_count,
+                        self.next_retry_time, self.last_error)
 
 
-QUEUE_COLUMNS = ["Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain",
-                 "NextHopCategory", "RetryCount", "NextRetryTime", "LastError"]
-MESSAGE_COLUMNS = ["Identity", "FromAddress", "Recipients", "Status", "Subject", "DateReceived",
-                   "ExpirationTime", "RetryCount", "LastError", "MessageSourceName", "SourceIP",
-                   "InternetMessageId"]
+@dataclass(frozen=True)
+class QueueRow:
+    """One row of Get-Queue."""
+    Identity: str
+    DeliveryType: str
+    Status: str
+    MessageCount: int
+    NextHopDomain: str
+    NextHopCategory: str
+    RetryCount: int
+    NextRetryTime: datetime | None
+    LastError: str
 
 
-def queue_frame(queues: list[Queue]) -> pd.DataFrame:
-    return pd.DataFrame([q.row() for q in queues], columns=QUEUE_COLUMNS)
+@dataclass(frozen=True)
+class MessageRow:
+    """One row of Get-Message."""
+    Identity: str
+    FromAddress: str
+    Recipients: tuple[str, ...]
+    Status: str
+    Subject: str
+    DateReceived: datetime
+    ExpirationTime: datetime
+    RetryCount: int
+    LastError: str
+    MessageSourceName: str
+    SourceIP: str
+    InternetMessageId: str
 
 
-def message_frame(queues: list[Queue]) -> pd.DataFrame:
-    fmt = (lambda t: t.strftime("%Y-%m-%d %H:%M:%S"))
-    rows = [{"Identity": f"{q.identity}\\{m.internal_id}", "FromAddress": m.mail_from,
-             "Recipients": ";".join(m.recipients), "Status": m.status, "Subject": m.subject,
-             "DateReceived": fmt(m.date_received), "ExpirationTime": fmt(m.expiration_time),
-             "RetryCount": m.retry_count, "LastError": m.last_error,
-             "MessageSourceName": m.source, "SourceIP": m.source_ip, "InternetMessageId": m.message_id}
-            for q in queues for m in q.messages]
-    return pd.DataFrame(rows, columns=MESSAGE_COLUMNS)
+def queue_table(queues: list[Queue]) -> Table[QueueRow]:
+    """Get-Queue's rows for these queues."""
+    return Table([q.record() for q in queues], list(QueueRow.__dataclass_fields__))
+
+
+def message_table(queues: list[Queue]) -> Table[MessageRow]:
+    """Get-Message's rows for every message in these queues."""
+    return Table([MessageRow(f"{q.identity}\\{m.internal_id}", m.mail_from, tuple(m.recipients), m.status,
+                             m.subject, m.date_received, m.expiration_time, m.retry_count, m.last_error,
+                             m.source, m.source_ip, m.message_id)
+                  for q in queues for m in q.messages], list(MessageRow.__dataclass_fields__))

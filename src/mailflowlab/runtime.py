@@ -1,13 +1,22 @@
-"""One background thread running one asyncio loop for every listener in a lab.
+"""Where the lab's asyncio code runs, behind one synchronous `call(coro)`.
 
-Notebook code is synchronous: `Runtime.call(coro)` runs a coroutine on the lab's loop and
-waits for its result, so a cell never needs `await` (and never touches the kernel's own
-loop, which is already running and cannot be reused).
+Notebook code is synchronous: `runtime.call(coro)` runs a coroutine of the lab and returns
+its result, so a cell never needs `await` and never touches the kernel's own event loop.
+
+* `LoopThread` (sockets): one background thread runs one loop for every listener, so telnet,
+  swaks and curl are served while the notebook waits for its next cell.
+* `Inline` (memory): no thread at all. A private loop with no I/O (`MemoryLoop`) runs each
+  call to completion in the caller's thread, which is all a browser allows. Nothing can
+  arrive from outside in memory, so while the loop would wait it jumps its own time to the
+  next timer instead (as trio's autojump clock does): a timeout fires at once, never hangs.
 """
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+import time
+from abc import ABC, abstractmethod
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -17,31 +26,48 @@ T = TypeVar("T")
 CALL_TIMEOUT = 120.0
 
 
-class Runtime:
-    """Owns the loop thread; start it once, stop it once."""
+class Runtime(ABC):
+    """Runs the lab's coroutines for synchronous callers."""
+
+    loop: asyncio.AbstractEventLoop
+
+    @abstractmethod
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT) -> T:
+        """Run `coro` on the lab's loop and return its result (exceptions come back as-is)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Cancel what is left and release the loop (and its thread, if any)."""
+
+
+class LoopThread(Runtime):
+    """A loop in a daemon thread, for a lab of real sockets."""
 
     def __init__(self, name: str = "mailflowlab") -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._started = threading.Event()
+        started = threading.Event()
+        self.loop.call_soon(started.set)
+        self._thread.start()
+        started.wait()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(self._started.set)
         self.loop.run_forever()
 
-    def start(self) -> None:
-        self._thread.start()
-        self._started.wait()
-
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT) -> T:
-        """Run `coro` on the lab loop and return its result (exceptions come back as-is)."""
         if threading.current_thread() is self._thread:
+            coro.close()
             raise RuntimeError("Runtime.call() cannot be used from inside the lab loop")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout)
+        except (concurrent.futures.TimeoutError, KeyboardInterrupt):
+            # Ctrl-C or a stuck call: stop the work too, so nothing goes on behind the learner.
+            future.cancel()
+            raise
 
-    def stop(self) -> None:
-        """Cancel what is left, stop the loop, join the thread and close the loop."""
+    def close(self) -> None:
         if not self._thread.is_alive():
             return
 
@@ -54,4 +80,75 @@ class Runtime:
         asyncio.run_coroutine_threadsafe(_cancel_rest(), self.loop).result(CALL_TIMEOUT)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(CALL_TIMEOUT)
+        self.loop.close()
+
+
+class _NoSelector:
+    """The selector of a loop without I/O: nothing is ever ready; waiting skips ahead."""
+
+    def __init__(self, loop: MemoryLoop) -> None:
+        self.loop = loop
+
+    def select(self, timeout: float | None) -> list[Any]:
+        if timeout is None:
+            raise RuntimeError("the lab is waiting for something that can never happen "
+                               "(no work is due and nothing can arrive in memory)")
+        self.loop.skipped += timeout
+        return []
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class MemoryLoop(asyncio.BaseEventLoop):
+    """An asyncio loop for in-memory transports only: no sockets, no self-pipe, no thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped = 0.0
+        self._selector = _NoSelector(self)
+
+    def time(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def _process_events(self, event_list: list[Any]) -> None:
+        """No I/O events exist."""
+
+    def _write_to_self(self) -> None:
+        """Nothing to wake: the loop never blocks."""
+
+
+class Inline(Runtime):
+    """Each call runs the private loop to completion in the calling thread."""
+
+    def __init__(self) -> None:
+        self.loop = MemoryLoop()
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT) -> T:
+        # The caller may already be inside a running loop (a notebook's kernel, Pyodide's
+        # WebLoop): step aside from it for this call, and put it back after. This is asyncio's
+        # private `_set_running_loop`, used here and nowhere else.
+        outer = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(None)
+        task = self.loop.create_task(coro)
+        try:
+            return self.loop.run_until_complete(task)
+        except KeyboardInterrupt:
+            task.cancel()
+            self.loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
+            raise
+        finally:
+            asyncio.events._set_running_loop(outer)
+
+    def close(self) -> None:
+        if self.loop.is_closed():
+            return
+
+        async def _cancel_rest() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.call(_cancel_rest())
         self.loop.close()

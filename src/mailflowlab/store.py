@@ -6,6 +6,7 @@ this is a plain in-memory object owned by the Mailbox server.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 
 from .message import parse
@@ -36,7 +37,7 @@ class OutboxItem:
     message_id: str
     subject: str
     attempts: int = 0
-    next_attempt: object = None          # datetime; None = now
+    next_attempt: datetime | None = None     # None: as soon as Submission picks it up
 
 
 @dataclass

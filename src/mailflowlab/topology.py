@@ -105,6 +105,9 @@ class ReceiveConnector:
     anonymous_relay: bool = False
     #: -ProtocolLoggingLevel: None on every connector by default in Exchange 2013 (§8.2), or Verbose.
     protocol_logging: str = "None"
+    #: -MaxRecipientsPerMessage: 5000 on Default, 200 on Client Proxy and the Front End
+    #: connectors (§2.1); past it a recipient gets 452 4.5.3 and is sent again later.
+    max_recipients: int = 5000
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""
@@ -304,16 +307,16 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
     if server.has_role("ClientAccess"):
         rc += [
             ReceiveConnector(f"Default Frontend {n}", n, FRONT_END_TRANSPORT, 25,
-                             (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS),
+                             (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS), max_recipients=200,
                              description="Accepts connections from SMTP senders over port 25. "
                                          "This is the common messaging entry point into your organization"),
             ReceiveConnector(f"Outbound Proxy Frontend {n}", n, FRONT_END_TRANSPORT, 717,
-                             (EXCHANGE_SERVERS,),
+                             (EXCHANGE_SERVERS,), max_recipients=200,
                              description="Accepts messages from a Send Connector on a back-end server, "
                                          "with front-end proxy enabled"),
             ReceiveConnector(f"Client Frontend {n}", n, FRONT_END_TRANSPORT, 587, (EXCHANGE_USERS,),
                              auth_mechanisms=("TLS", "BasicAuth", "BasicAuthRequireTLS", "Integrated"),
-                             max_message_size=35 * MB,
+                             max_message_size=35 * MB, max_recipients=200,
                              description="Accepts secure connections, with Transport Layer Security (TLS) applied"),
         ]
     if server.has_role("Mailbox"):
@@ -325,7 +328,7 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
                              description="Accepts connections from Mailbox servers running the Transport "
                                          "service and from Edge servers"),
             ReceiveConnector(f"Client Proxy {n}", n, TRANSPORT, 465, (EXCHANGE_SERVERS, EXCHANGE_USERS),
-                             max_message_size=35 * MB,
+                             max_message_size=35 * MB, max_recipients=200,
                              description="Accepts connections from front-end servers"),
             ReceiveConnector(f"Mailbox Delivery {n}", n, MAILBOX_TRANSPORT_DELIVERY, 475,
                              (EXCHANGE_SERVERS,), auth_mechanisms=("ExchangeServer",),

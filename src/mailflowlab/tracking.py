@@ -1,14 +1,14 @@
 """Message tracking: one row per event, like Get-MessageTrackingLog (fact sheet §8.1).
 
 Transport writes MSGTRK, Mailbox Transport Submission MSGTRKMS and Delivery MSGTRKMD; Front
-End Transport writes none. The lab keeps them in one list and shows them as a DataFrame.
+End Transport writes none. The lab keeps them in one list of records; `views.Table` shows them.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
+from .views import Table
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class TrackingEvent:
     EventId: str                # RECEIVE, SUBMIT, SEND, DELIVER, DEFER, FAIL, DSN, ...
     ConnectorId: str
     Sender: str
-    Recipients: str             # ';'-joined, like the RecipientAddress field
+    Recipients: tuple[str, ...]     # shown ';'-joined, like the RecipientAddress field
     RecipientStatus: str
     MessageSubject: str
     MessageId: str
@@ -33,12 +33,9 @@ class TrackingLog:
             recipients: list[str], subject: str, message_id: str, connector: str = "",
             status: str = "") -> None:
         self.events.append(TrackingEvent(when, server, source, event_id, connector, sender,
-                                         ";".join(recipients), status, subject, message_id))
+                                         tuple(recipients), status, subject, message_id))
 
-    def frame(self) -> pd.DataFrame:
-        """All events, oldest first, with Get-MessageTrackingLog's field names."""
-        cols = list(TrackingEvent.__dataclass_fields__)
-        df = pd.DataFrame([asdict(e) for e in self.events], columns=cols)
-        if not df.empty:
-            df["Timestamp"] = [e.Timestamp.strftime("%Y-%m-%d %H:%M:%S") for e in self.events]
-        return df
+    def table(self, message_id: str | None = None) -> Table[TrackingEvent]:
+        """All events (or one message's), oldest first, with Get-MessageTrackingLog's fields."""
+        rows = [e for e in list(self.events) if message_id is None or e.MessageId == message_id]
+        return Table(rows, list(TrackingEvent.__dataclass_fields__))

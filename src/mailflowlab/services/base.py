@@ -1,21 +1,24 @@
 """What every transport service shares: the lab context, its listeners, start and stop."""
 from __future__ import annotations
 
+import ssl
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Callable
 
 from ..clock import VirtualClock
 from ..ids import IdSource
-from ..queues import RetryPolicy
-from ..smtp.listener import Binding, SessionInfo
-from ..smtp.network import Endpoint, Peer, SimulatedNetwork
-from ..smtp import replies
-from ..store import Database
-from ..topology import Organization, Server
 from ..protocol_log import ProtocolLog
+from ..queues import RetryPolicy
+from ..scheduler import Scheduler
+from ..smtp import replies
+from ..smtp.certificates import server_tls_context
+from ..smtp.client import SessionCache
+from ..smtp.network import Endpoint, Network, Peer
+from ..store import Database
+from ..topology import Organization, ReceiveConnector, Server
 from ..tracking import TrackingLog
+from .smtp_receive import ReceiveBinding, SessionInfo
 
 
 @dataclass
@@ -30,17 +33,19 @@ class PathLog:
 
 @dataclass
 class LabContext:
-    """The shared things a service may use: AD (the org), time, ids, logs and the network."""
+    """The shared things a service may use: AD (the org), time and its scheduler, ids, logs,
+    the network and the SMTP sessions kept open on it."""
     org: Organization
     clock: VirtualClock
-    network: SimulatedNetwork
+    scheduler: Scheduler
+    network: Network
+    sessions: SessionCache
     ids: IdSource
     tracking: TrackingLog
     protocol_log: ProtocolLog
     paths: PathLog
     databases: dict[str, Database]
     policy: RetryPolicy
-    kick: Callable[[], None]
     resolve_mx: Callable[[str], Endpoint | None]
 
 
@@ -53,12 +58,12 @@ class Service:
         self.ctx = ctx
         self.server = server
         self.running = False
-        self.bindings: list[Binding] = []
+        self.bindings: list[ReceiveBinding] = []
         self.sync_bindings()
 
     def sync_bindings(self) -> None:
         """One listener per Exchange port of this service's connectors (new ports get one)."""
-        by_port: dict[int, list] = defaultdict(list)
+        by_port: dict[int, list[ReceiveConnector]] = defaultdict(list)
         for c in self.ctx.org.connectors_of(self.server.name, self.name):
             by_port[c.port].append(c)
         known = {b.port: b for b in self.bindings}
@@ -66,9 +71,12 @@ class Service:
             if port in known:
                 known[port].connectors[:] = connectors
             else:
-                self.bindings.append(Binding(self.server, self.name, port, connectors, self.ctx.network,
-                                             self, self.ctx.org.is_accepted, self.ctx.clock.now,
-                                             self.ctx.org.authenticate, self.ctx.protocol_log))
+                self.bindings.append(ReceiveBinding(self.ctx, self.server, self.name, port, connectors,
+                                                    self, self.tls_context))
+
+    def tls_context(self) -> ssl.SSLContext:
+        """This server's self-signed certificate, for a client that says STARTTLS."""
+        return server_tls_context(self.server.name, self.server.fqdn)
 
     @property
     def peer(self) -> Peer:
@@ -76,22 +84,20 @@ class Service:
         return Peer(self.server.fqdn, self.server.ip, exchange=True, legacy=self.server.version < 2013)
 
     async def start(self) -> None:
+        """Open the listeners, then schedule the work that waited while the service was down."""
         for b in self.bindings:
-            await b.start()
+            await b.listener.start()
         self.running = True
+        self.schedule_pending()
 
     async def stop(self) -> None:
-        for b in self.bindings:
-            await b.stop()
+        """Close the listeners; work that falls due meanwhile is dropped until `start`."""
         self.running = False
+        for b in self.bindings:
+            await b.listener.stop()
 
-    async def run_due(self) -> bool:
-        """Do one piece of work that is due now; False when there is none."""
-        return False
-
-    def next_due(self) -> datetime | None:
-        """When this service next has work to do on its own (a retry), if ever."""
-        return None
+    def schedule_pending(self) -> None:
+        """Put this service's waiting work on the scheduler (services with queues override)."""
 
     # Listener callbacks; services with listeners override these.
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
@@ -100,6 +106,9 @@ class Service:
     async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
                       content: bytes) -> str:
         raise NotImplementedError(f"{self.name} has no receive connector")
+
+    async def discard_shadows(self, session: SessionInfo, internal_ids: list[str]) -> str:
+        return replies.UNRECOGNIZED
 
     def endpoint(self, port: int) -> Endpoint:
         return Endpoint(self.server.ip, port)

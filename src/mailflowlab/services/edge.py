@@ -18,9 +18,9 @@ from datetime import timedelta
 
 from ..queues import RetryPolicy
 from ..smtp import replies
-from ..smtp.listener import SessionInfo
 from ..topology import EDGE_TRANSPORT, Server
 from .base import LabContext
+from .smtp_receive import SessionInfo
 from .transport import Transport
 
 

@@ -14,11 +14,11 @@ from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..routing import frontend_targets
 from ..smtp import replies
-from ..smtp.client import ConnectFailed, relay
-from ..smtp.listener import SessionInfo
-from ..smtp.network import Endpoint
+from ..smtp.client import relay
+from ..smtp.network import ConnectFailed, Endpoint
 from ..topology import FRONT_END_TRANSPORT
 from .base import Service
+from .smtp_receive import SessionInfo
 
 DEFAULT_FRONTEND_PORT = 25
 CLIENT_FRONTEND_PORT = 587
@@ -50,7 +50,7 @@ class FrontEndTransport(Service):
             content = prepend(content, "Received", format_smtp_received(
                 from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
                 by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,
-                tls=session.tls, via="Frontend Transport", when=self.ctx.clock.hop()))
+                tls=session.tls, via="Frontend Transport", when=self.ctx.clock.now()))
         # Port 25 and outbound proxying reach the next hop as this Exchange server: Transport's
         # Default connector has no AnonymousUsers, and its Received header names the Front End
         # (§0.2 B, E). So the header firewall for an anonymous client applies here (§3.1).
@@ -66,7 +66,7 @@ class FrontEndTransport(Service):
         self.ctx.paths.record(header(content, "Message-ID"), self.server.name, self.name)
         for endpoint in targets:
             try:
-                outcome = await relay(self.ctx.network, endpoint, peer, mail_from, recipients, content)
+                outcome = await relay(self.ctx.sessions, endpoint, peer, mail_from, recipients, content)
             except (ConnectFailed, ConnectionError, TimeoutError):
                 continue
             if outcome.final is not None:

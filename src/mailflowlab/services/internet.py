@@ -1,14 +1,14 @@
 """The Internet: outside senders, outside mailboxes, and DNS MX records for both.
 
-Two real parts, both on the lab's loop:
+Two real parts, both on the lab's loop and its network (sockets or memory):
 
 * **Outside senders.** `send()` composes a message as an outside mail service would and
-  queues it in the sender's own outgoing queue; `run_due()` hands it to the MX of the
+  queues it in the sender's own outgoing queue; one hop later it is handed to the MX of the
   recipient's domain over SMTP. A Google-like sender (gmail.com) stamps three Received
   headers of its own before the message ever reaches the organization, as in the article.
   A 4xx reply or a refused connection keeps the message queued and retried, like any real
   sending server; a 5xx reply returns a bounce to the outside sender.
-* **Outside MX.** One real listener plays the MX of every domain outside the organization,
+* **Outside MX.** One listener plays the MX of every domain outside the organization,
   so mail that leaves through a send connector lands somewhere real:
   `lab.internet.mailbox("someone@fabrikam.com").messages`.
 
@@ -18,23 +18,22 @@ after "at least 4-5 days"). UNCERTAIN: each real service picks its own schedule.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any
 
-import pandas as pd
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from ..errors import LabError
 from ..message import WIRE, prepend, to_bytes
-from ..smtp.listener import close_server
-from ..smtp.client import ConnectFailed, Reply, relay
-from ..smtp.network import Endpoint, Peer
+from ..records import OutgoingRow, SentMessage
+from ..smtp.client import Reply, relay
+from ..smtp.network import ConnectFailed, Endpoint, Peer
 from ..store import MailboxFolders
+from ..views import Table
 from .base import LabContext
-
-if TYPE_CHECKING:
-    from ..lab import SentMessage
 
 #: How often an outside sender tries again after a 4xx or a refused connection, and when it
 #: gives up (RFC 5321 §4.5.4.1).
@@ -100,9 +99,10 @@ class OutgoingItem:
 class _MXSession(SMTP):
     """aiosmtpd's protocol, remembering its sessions so stopping the Internet closes them."""
 
-    def __init__(self, internet: "Internet", **kwargs: Any) -> None:
+    def __init__(self, internet: Internet, **kwargs: Any) -> None:
         super().__init__(_MXHandler(internet), **kwargs)
         self.internet = internet
+        self.caller: Peer | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.internet.sessions.add(self)
@@ -116,7 +116,7 @@ class _MXSession(SMTP):
 class _MXHandler:
     """The outside MX accepts any outside recipient and files the message in their mailbox."""
 
-    def __init__(self, internet: "Internet") -> None:
+    def __init__(self, internet: Internet) -> None:
         self.internet = internet
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
@@ -128,9 +128,10 @@ class _MXHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        peer = self.internet.ctx.network.caller(session.peer[1])
+        assert isinstance(server, _MXSession)
+        peer = server.caller or self.internet.ctx.network.outside_client
         queue_id = self.internet.ctx.ids.guid().replace("-", "")[:12].upper()
-        when = self.internet.ctx.clock.hop()
+        when = self.internet.ctx.clock.now()
         for rcpt in envelope.rcpt_tos:
             stamped = prepend(envelope.original_content or b"", "Received",
                               f"from {session.host_name} ({session.host_name} [{peer.ip}]) by "
@@ -149,8 +150,6 @@ class Internet:
         self.outgoing: list[OutgoingItem] = []
         self.mailboxes: dict[str, MailboxFolders] = {}
         self.sessions: set[_MXSession] = set()
-        self.real_port: int | None = None
-        self._server: asyncio.base_events.Server | None = None
 
     # --- DNS -----------------------------------------------------------------------
     def resolve_mx(self, domain: str) -> Endpoint | None:
@@ -162,21 +161,23 @@ class Internet:
         return OUTSIDE_MX_ENDPOINT
 
     # --- life cycle --------------------------------------------------------------------
+    def _session(self) -> _MXSession:
+        session = _MXSession(self, hostname=OUTSIDE_MX.name, ident="ESMTP ready",
+                             loop=asyncio.get_running_loop())
+        return session
+
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: _MXSession(self, hostname=OUTSIDE_MX.name, ident="ESMTP ready", loop=loop),
-            "127.0.0.1", 0)
-        self.real_port = self._server.sockets[0].getsockname()[1]
-        self.ctx.network.publish(OUTSIDE_MX_ENDPOINT, self.real_port)
+        await self.ctx.network.listen(OUTSIDE_MX_ENDPOINT, self._session)
         self.running = True
+        for item in self.outgoing:
+            self._attempt_at(item, max(item.next_attempt, self.ctx.clock.now()))
 
     async def stop(self) -> None:
-        if self._server is None:
-            return
-        await close_server(self._server, self.sessions)
-        self._server = None
         self.running = False
+        await self.ctx.network.unlisten(OUTSIDE_MX_ENDPOINT)
+        for s in list(self.sessions):
+            if s.transport is not None:
+                s.transport.close()
 
     # --- outside mailboxes -------------------------------------------------------------
     def mailbox(self, address: str) -> MailboxFolders:
@@ -188,10 +189,9 @@ class Internet:
 
     # --- sending from outside --------------------------------------------------------------
     def send(self, sender: str, recipients: str | list[str], subject: str = "",
-             body: str = "") -> "SentMessage":
+             body: str = "") -> SentMessage:
         """Send from an outside address, as its mail service would; returns when the message
         is delivered, refused (a bounce is in the sender's outside mailbox) or queued for retry."""
-        from ..lab import LabError, SentMessage
         if not self.running:
             raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
         rcpts = [recipients] if isinstance(recipients, str) else list(recipients)
@@ -218,31 +218,31 @@ class Internet:
         for domain_rcpts in by_domain.values():
             smtp_id = f"{token[-8:]}so{int(token[:8], 16) % 10**7}pab.{int(token[8:10], 16) % 40}"
             content = out.stamp(to_bytes(msg), domain_rcpts[0], smtp_id, now)
-            self.outgoing.append(OutgoingItem(content, sender, domain_rcpts, out, subject,
-                                              str(msg["Message-ID"]), now, now))
+            item = OutgoingItem(content, sender, domain_rcpts, out, subject,
+                                str(msg["Message-ID"]), now, now)
+            self.outgoing.append(item)
+            self.ctx.scheduler.hand_on(("outside", id(item)), self._attempter(item))
         self._settle()
         return SentMessage(str(msg["Message-ID"]), sender, tuple(rcpts), subject)
 
-    def queue(self) -> pd.DataFrame:
+    def queue(self) -> Table[OutgoingRow]:
         """The outside senders' queues: what they still hold and why."""
-        fmt = (lambda t: t.strftime("%Y-%m-%d %H:%M:%S"))
-        rows = [{"From": i.mail_from, "Recipients": ";".join(i.recipients), "Subject": i.subject,
-                 "Attempts": i.attempts, "NextAttempt": fmt(i.next_attempt), "LastError": i.last_error}
-                for i in self.outgoing]
-        return pd.DataFrame(rows, columns=["From", "Recipients", "Subject", "Attempts",
-                                           "NextAttempt", "LastError"])
+        return Table([OutgoingRow(i.mail_from, ";".join(i.recipients), i.subject, i.attempts,
+                                  i.next_attempt, i.last_error) for i in self.outgoing],
+                     [f for f in OutgoingRow.__dataclass_fields__])
 
-    # --- the work loop (driven by the lab like a service) ----------------------------------
-    def next_due(self) -> datetime | None:
-        return min((i.next_attempt for i in self.outgoing), default=None)
+    # --- the work (on the lab's scheduler) --------------------------------------------------
+    def _attempter(self, item: OutgoingItem) -> Callable[[], Any]:
+        async def attempt() -> None:
+            if self.running and item in self.outgoing:
+                await self.attempt(item)
+        return attempt
 
-    async def run_due(self) -> bool:
-        now = self.ctx.clock.now()
-        due = [i for i in self.outgoing if i.next_attempt <= now]
-        if not due:
-            return False
-        await self.attempt(due[0])
-        return True
+    def _attempt_at(self, item: OutgoingItem, when: datetime) -> None:
+        if when <= self.ctx.clock.now():
+            self.ctx.scheduler.now(("outside", id(item)), self._attempter(item))
+        else:
+            self.ctx.scheduler.at(when, ("outside", id(item)), self._attempter(item))
 
     async def attempt(self, item: OutgoingItem) -> None:
         """One delivery attempt to the MX of the recipients' domain."""
@@ -257,7 +257,7 @@ class Internet:
             permanent = {r: Reply(550, ("5.1.2 DNS: no MX record for " + domain,)) for r in item.recipients}
         else:
             try:
-                outcome = await relay(self.ctx.network, mx, peer, item.mail_from, item.recipients, item.content)
+                outcome = await relay(self.ctx.sessions, mx, peer, item.mail_from, item.recipients, item.content)
             except (ConnectFailed, ConnectionError, TimeoutError):
                 transient = list(item.recipients)
                 item.last_error = f"Connection refused by {mx.ip}:{mx.port}"
@@ -276,6 +276,7 @@ class Internet:
             item.recipients = transient
             item.next_attempt = now + RETRY_INTERVAL
             self.outgoing.append(item)
+            self._attempt_at(item, item.next_attempt)
 
     def bounce(self, item: OutgoingItem, failures: dict[str, Reply], mx: Endpoint | None) -> None:
         """The outside service's non-delivery report, in the sender's outside mailbox."""

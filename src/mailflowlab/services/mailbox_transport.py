@@ -8,17 +8,20 @@ message". Neither keeps a queue: a message Submission cannot hand over stays in 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from .. import dsn
 from ..headers import format_mapi_received, format_smtp_received, long_build
 from ..message import header, prepend
 from ..routing import submission_targets
 from ..smtp import replies
-from ..smtp.client import ConnectFailed, relay
-from ..smtp.listener import SessionInfo
+from ..smtp.client import relay
+from ..smtp.network import ConnectFailed
 from ..store import MailboxFolders, OutboxItem
 from ..topology import MAILBOX_TRANSPORT_DELIVERY, MAILBOX_TRANSPORT_SUBMISSION
+from ..scheduler import Work
 from .base import Service
+from .smtp_receive import SessionInfo
 
 #: How soon Submission tries an Outbox message again after no Transport service answered.
 #: UNCERTAIN: not documented; the lab uses one minute so a restarted service is found quickly.
@@ -46,23 +49,27 @@ class MailboxTransportSubmission(Service):
         return [f for db in sorted(self.ctx.databases.values(), key=lambda d: d.name)
                 if db.server == self.server.name for _, f in sorted(db.mailboxes.items())]
 
-    def _due_items(self, now: datetime) -> list[tuple[MailboxFolders, OutboxItem]]:
-        return [(f, item) for f in self.outboxes() for item in f.outbox
-                if item.next_attempt is None or item.next_attempt <= now]
+    def outbox_saved(self, folders: MailboxFolders, item: OutboxItem) -> None:
+        """The store tells Submission a message was saved to an Outbox: it picks it up one
+        hop later."""
+        self.ctx.scheduler.hand_on(("submit", item.message_id), self._submitter(folders, item))
 
-    def next_due(self) -> datetime | None:
-        times = [i.next_attempt for f in self.outboxes() for i in f.outbox if i.next_attempt is not None]
-        return min(times) if times else None  # type: ignore[type-var]
+    def schedule_pending(self) -> None:
+        """On start: every Outbox message is picked up now, or at its next attempt."""
+        now = self.ctx.clock.now()
+        for folders in self.outboxes():
+            for item in folders.outbox:
+                work = self._submitter(folders, item)
+                if item.next_attempt is not None and item.next_attempt > now:
+                    self.ctx.scheduler.at(item.next_attempt, ("submit", item.message_id), work)
+                else:
+                    self.ctx.scheduler.now(("submit", item.message_id), work)
 
-    async def run_due(self) -> bool:
-        if not self.running:
-            return False
-        due = self._due_items(self.ctx.clock.now())
-        if not due:
-            return False
-        folders, item = due[0]
-        await self.submit(folders, item)
-        return True
+    def _submitter(self, folders: MailboxFolders, item: OutboxItem) -> Work:
+        async def submit() -> None:
+            if self.running and item in folders.outbox:
+                await self.submit(folders, item)
+        return submit
 
     async def submit(self, folders: MailboxFolders, item: OutboxItem) -> None:
         now = self.ctx.clock.now()
@@ -78,21 +85,40 @@ class MailboxTransportSubmission(Service):
             host=self.server.fqdn, ip=self.server.ip, build=long_build(self.server.build), when=now))
         for _name, endpoint in submission_targets(self.ctx.org, self.server):
             try:
-                outcome = await relay(self.ctx.network, endpoint, self.peer, sender, item.recipients, content)
+                outcome = await relay(self.ctx.sessions, endpoint, self.peer, sender, item.recipients, content)
             except (ConnectFailed, ConnectionError, TimeoutError):
                 continue
-            if outcome.final is None or not outcome.final.ok:
-                continue
+            permanent = {r: rep.text for r, rep in outcome.refused.items() if not rep.transient}
+            if not outcome.accepted and not permanent:
+                continue                      # a 4xx: another Transport service, or later
             folders.outbox.remove(item)
             folders.sent_items.append(item.message)
-            self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "STOREDRIVER", "SUBMIT",
-                                  sender=sender, recipients=item.recipients, subject=subject,
-                                  message_id=mid, status=outcome.final.text)
+            if outcome.accepted and outcome.final is not None:
+                self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "STOREDRIVER", "SUBMIT",
+                                      sender=sender, recipients=outcome.accepted, subject=subject,
+                                      message_id=mid, status=outcome.final.text)
+            if permanent:
+                self.refuse(folders, item, permanent)
             return
         item.next_attempt = now + SUBMISSION_RETRY_INTERVAL
+        self.ctx.scheduler.at(item.next_attempt, ("submit", mid), self._submitter(folders, item))
         self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "SUBMITDEFER", sender=sender,
                               recipients=item.recipients, subject=subject, message_id=mid,
                               status="No Transport service answered; the message stays in the Outbox")
+
+    def refuse(self, folders: MailboxFolders, item: OutboxItem, failures: dict[str, str]) -> None:
+        """Transport refused recipients for good (a 5xx: a malformed address, a message over
+        the size limit): the sender gets an NDR in the Inbox; the message never waits on."""
+        now = self.ctx.clock.now()
+        for rcpt, status in failures.items():
+            self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "FAIL", sender=folders.address,
+                                  recipients=[rcpt], subject=item.subject, message_id=item.message_id,
+                                  status=status)
+        report = dsn.ndr(domain=self.ctx.org.domain, generating_server=self.server.fqdn,
+                         original=item.content, original_subject=item.subject,
+                         original_sender=folders.address, failures=failures,
+                         message_id=self.ctx.ids.message_id(self.server.fqdn), when=now)
+        folders.inbox.append(report)
 
 
 class MailboxTransportDelivery(Service):
@@ -114,7 +140,7 @@ class MailboxTransportDelivery(Service):
 
     async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
                       content: bytes) -> str:
-        now = self.ctx.clock.hop()
+        now = self.ctx.clock.now()
         content = prepend(content, "Received", format_smtp_received(
             from_host=session.helo or session.peer.name, from_ip=session.peer.ip,
             by_host=self.server.fqdn, by_ip=self.server.ip, build=self.server.build,

@@ -16,10 +16,11 @@ from ..queues import Queue, QueuedMessage
 from ..routing import (INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route,
                        transport_endpoint)
 from ..smtp import replies
-from ..smtp.client import ConnectFailed, converse, relay
-from ..smtp.listener import SessionInfo
-from ..topology import TRANSPORT
+from ..smtp.client import converse, relay
+from ..smtp.network import ConnectFailed
+from ..topology import TRANSPORT, Server
 from .base import LabContext, Service
+from .smtp_receive import SessionInfo
 
 NETWORK_MESSAGE_ID = "X-MS-Exchange-Organization-Network-Message-Id"
 
@@ -37,7 +38,7 @@ class Transport(Service):
 
     name = TRANSPORT
 
-    def __init__(self, ctx: LabContext, server) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(ctx, server)
         s = server.name
         self.submission = Queue(s, "Submission", "Undefined", "Submission")
@@ -50,8 +51,63 @@ class Transport(Service):
         # and the shadows it may now discard. As shadow server: one Shadow\<n> queue per primary.
         self.shadowed: dict[int, str] = {}
         self.discards: dict[str, list[int]] = {}
-        self._discard_failed_at: dict[str, datetime] = {}
         self.shadow_queues: dict[str, Queue] = {}
+
+    # --- work on the scheduler ---------------------------------------------------------
+    def schedule_pending(self) -> None:
+        """On start: categorize what waits in Submission, send what is due, and set the
+        timers of every waiting message again (work that fell due while stopped was dropped)."""
+        now = self.ctx.clock.now()
+        if self.submission.messages:
+            self.categorize_soon()
+        for key, queue in self.delivery_queues.items():
+            if queue.messages:
+                self.send_when_due(key, queue, now)
+        for _queue, msg in self.waiting():
+            self.set_timers(msg)
+        if self.discards or self.shadowed:
+            self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
+
+    def categorize_soon(self) -> None:
+        """The categorizer takes what is in Submission when the lab next settles."""
+        self.ctx.scheduler.now(("categorize", self.server.name), self.run_categorizer)
+
+    def send_when_due(self, key: tuple[str, str, str], queue: Queue, now: datetime | None = None) -> None:
+        """SMTP Send for one delivery queue: one hop from now, or at its next retry."""
+        async def send() -> None:
+            await self.send_next(key)
+        if queue.next_retry_time is not None and queue.next_retry_time > self.ctx.clock.now():
+            self.ctx.scheduler.at(queue.next_retry_time, ("send", self.server.name, key), send)
+        elif now is not None:
+            self.ctx.scheduler.now(("send", self.server.name, key), send)
+        else:
+            self.ctx.scheduler.hand_on(("send", self.server.name, key), send)
+
+    def set_timers(self, msg: QueuedMessage) -> None:
+        """A waiting message's two timers: its delay DSN and its expiry (§4.4)."""
+        times = [msg.expiration_time]
+        if msg.mail_from and not msg.delay_dsn_sent:
+            times.append(msg.date_received + self.ctx.policy.delay_notification_timeout)
+        for when in times:
+            self.ctx.scheduler.at(max(when, self.ctx.clock.now()), ("waiting", self.server.name),
+                                  self.expire_or_notify)
+
+    async def run_categorizer(self) -> None:
+        if not self.running:
+            return
+        while self.submission.messages:
+            self.categorize(self.submission.messages.pop(0))
+
+    async def send_next(self, key: tuple[str, str, str]) -> None:
+        """Hand the queue's first message on if the queue is due; schedule what comes next."""
+        queue = self.delivery_queues.get(key)
+        if not self.running or queue is None or not queue.due(self.ctx.clock.now()):
+            return
+        await self.deliver(queue, self.targets[key])
+        if queue.messages:
+            self.send_when_due(key, queue, self.ctx.clock.now())
+        if self.shadowed:
+            self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
 
     # --- SMTP Receive ---------------------------------------------------------------
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
@@ -74,7 +130,7 @@ class Transport(Service):
         if header(content, "Message-ID") is None:
             # A telnet-typed message has none; Exchange gives it <guid@server> (§5.1's reply).
             content = prepend(content, "Message-ID", f"<{self.ctx.ids.guid()}@{self.server.fqdn}>")
-        now = self.ctx.clock.hop()
+        now = self.ctx.clock.now()
         content = self.stamp(session, content, now)
         connector = session.connector.name if session.connector else ""
         msg = self.queued_message(content, mail_from, recipients, f"SMTP:{connector}", session.peer.ip)
@@ -84,7 +140,8 @@ class Transport(Service):
         self.ctx.tracking.log(now, self.server.fqdn, "SMTP", "RECEIVE", sender=mail_from,
                               recipients=recipients, subject=msg.subject, message_id=msg.message_id,
                               connector=f"{self.server.name}\\{connector}", status="250 2.6.0")
-        self.ctx.kick()
+        self.categorize_soon()
+        self.ctx.scheduler.wake()
         return replies.queued(msg.message_id, msg.internal_id, self.server.fqdn)
 
     def enqueue(self, content: bytes, mail_from: str, recipients: list[str], source: str,
@@ -93,6 +150,7 @@ class Transport(Service):
         msg = self.queued_message(content, mail_from, recipients, source, source_ip)
         self.submission.messages.append(msg)
         self.ctx.paths.record(msg.message_id, self.server.name, self.name)
+        self.categorize_soon()
         return msg
 
     def queued_message(self, content: bytes, mail_from: str, recipients: list[str], source: str,
@@ -117,7 +175,7 @@ class Transport(Service):
             if other.name == self.server.name:
                 continue
             try:
-                outcome = await relay(self.ctx.network, transport_endpoint(other), self.peer,
+                outcome = await relay(self.ctx.sessions, transport_endpoint(other), self.peer,
                                       msg.mail_from, msg.recipients, content)
             except (ConnectFailed, ConnectionError, TimeoutError):
                 continue
@@ -161,84 +219,56 @@ class Transport(Service):
                                       subject=copy.subject, message_id=copy.message_id)
         return replies.OK
 
-    async def send_discards(self) -> bool:
+    async def send_discards(self) -> None:
         """As primary: tell each shadow server which shadows it may drop, once the messages
-        have left every queue here. A shadow server that is down hears it when time moves on."""
+        have left every queue here. A shadow server that is down hears it at a later try."""
+        if not self.running:
+            return
         if self.shadowed:
             present = {m.internal_id for q in self.all_queues() for m in q.messages}
             for internal_id, shadow in list(self.shadowed.items()):
                 if internal_id not in present:
                     del self.shadowed[internal_id]
                     self.discards.setdefault(shadow, []).append(internal_id)
-        now = self.ctx.clock.now()
         for name, ids in sorted(self.discards.items()):
-            if self._discard_failed_at.get(name) == now:
-                continue
             batches = [ids[i:i + DISCARDS_PER_COMMAND] for i in range(0, len(ids), DISCARDS_PER_COMMAND)]
             try:
-                answers = await converse(self.ctx.network, transport_endpoint(self.ctx.org.server(name)),
+                answers = await converse(self.ctx.sessions, transport_endpoint(self.ctx.org.server(name)),
                                          self.peer, ["XSHADOWDISCARD " + " ".join(map(str, b)) for b in batches])
                 reply = answers[-1] if len(answers) == len(batches) else None
             except (ConnectFailed, ConnectionError, TimeoutError):
                 reply = None
             if reply is not None and reply.ok:
                 del self.discards[name]
-            else:
-                self._discard_failed_at[name] = now
-            return True
-        return False
+        if self.discards:
+            retry = self.ctx.clock.now() + self.ctx.policy.transient_failure_retry_interval
+            self.ctx.scheduler.at(retry, ("discards", self.server.name), self.send_discards)
 
     # --- the work loop ----------------------------------------------------------------
     def all_queues(self) -> list[Queue]:
         return [self.submission, *self.delivery_queues.values(), *self.shadow_queues.values(),
                 self.unreachable, self.poison]
 
-    async def run_due(self) -> bool:
-        if not self.running:
-            return False
-        if self.submission.messages:
-            self.categorize(self.submission.messages.pop(0))
-            return True
-        now = self.ctx.clock.now()
-        if self.expire_or_notify(now):
-            return True
-        if await self.send_discards():
-            return True
-        for key, queue in self.delivery_queues.items():
-            if queue.due(now):
-                await self.deliver(queue, self.targets[key])
-                return True
-        return False
-
-    def next_due(self) -> datetime | None:
-        times = [q.next_retry_time for q in self.delivery_queues.values()
-                 if q.messages and q.next_retry_time is not None]
-        for _queue, msg in self.waiting():
-            times.append(msg.expiration_time)
-            if msg.mail_from and not msg.delay_dsn_sent:
-                times.append(msg.date_received + self.ctx.policy.delay_notification_timeout)
-        return min(times) if times else None
-
     def waiting(self) -> list[tuple[Queue, QueuedMessage]]:
         """Messages waiting for a next hop: in delivery queues and in Unreachable."""
         return [(q, m) for q in [*self.delivery_queues.values(), self.unreachable] for m in q.messages]
 
     # --- delay DSN and expiry (§4.2, §4.4) ---------------------------------------------
-    def expire_or_notify(self, now: datetime) -> bool:
-        """One message past MessageExpirationTimeOut gets an NDR and leaves its queue; or one
-        still waiting after DelayNotificationTimeOut gets its one delay DSN to the sender."""
+    async def expire_or_notify(self) -> None:
+        """Messages past MessageExpirationTimeOut get an NDR and leave their queue; those still
+        waiting after DelayNotificationTimeOut get their one delay DSN to the sender."""
+        if not self.running:
+            return
+        now = self.ctx.clock.now()
         for queue, msg in self.waiting():
             if msg.expiration_time <= now:
                 queue.messages.remove(msg)
                 self.fail(msg, {r: replies.QUEUE_EXPIRED for r in msg.recipients}, source="QUEUE")
-                return True
         for queue, msg in self.waiting():
             if (msg.mail_from and not msg.delay_dsn_sent
                     and msg.date_received + self.ctx.policy.delay_notification_timeout <= now):
                 msg.delay_dsn_sent = True
                 self.notify_delay(queue, msg, now)
-                return True
-        return False
 
     def notify_delay(self, queue: Queue, msg: QueuedMessage, now: datetime) -> None:
         hop = next((h for k, h in self.targets.items() if self.delivery_queues.get(k) is queue), None)
@@ -273,7 +303,10 @@ class Transport(Service):
             groups.setdefault(hop.key, []).append(rcpt)
         for key, rcpts in groups.items():
             queue = self.delivery_queue(self.targets[key])
-            queue.messages.append(self.copy_for(msg, rcpts))
+            copy = self.copy_for(msg, rcpts)
+            queue.messages.append(copy)
+            self.set_timers(copy)
+            self.send_when_due(key, queue)
         if unknown:
             self.fail(msg, unknown, source="ROUTING")
 
@@ -305,13 +338,29 @@ class Transport(Service):
         parked.status, parked.last_error = "Ready", error
         self.unreachable.messages.append(parked)
         self.unreachable.last_error = error
+        self.set_timers(parked)
+
+    def routing_changed(self) -> None:
+        """Routes are worked out again: idle queues forget their next hop (new mail is routed
+        by the new settings), and the Unreachable queue is resubmitted."""
+        for key in [k for k in self.targets if not (q := self.delivery_queues.get(k)) or not q.messages]:
+            del self.targets[key]
+        if self.unreachable.messages:
+            self.resubmit_unreachable()
+
+    def retry_now(self, queue: Queue) -> None:
+        """Retry-Queue: the queue connects now instead of at NextRetryTime."""
+        for key, q in self.delivery_queues.items():
+            if q is queue:
+                queue.next_retry_time = self.ctx.clock.now()
+                self.send_when_due(key, queue, self.ctx.clock.now())
 
     def resubmit_unreachable(self) -> None:
         """A routing change (e.g. a new send connector) resubmits the Unreachable queue."""
         parked, self.unreachable.messages = self.unreachable.messages, []
         self.unreachable.last_error = ""
         self.submission.messages.extend(parked)
-        self.ctx.kick()
+        self.categorize_soon()
 
     # --- SMTP Send --------------------------------------------------------------------
     async def deliver(self, queue: Queue, hop: NextHop) -> None:
@@ -321,7 +370,7 @@ class Transport(Service):
         last = None
         for _name, endpoint in hop.targets:
             try:
-                outcome = await relay(self.ctx.network, endpoint, self.peer, msg.mail_from,
+                outcome = await relay(self.ctx.sessions, endpoint, self.peer, msg.mail_from,
                                       msg.recipients, msg.content)
             except (ConnectFailed, ConnectionError, TimeoutError):
                 last = endpoint

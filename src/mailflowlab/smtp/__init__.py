@@ -1,6 +1,8 @@
-"""The one seam between services: SMTP over loopback sockets.
+"""The one seam between services: SMTP over loopback sockets or in memory.
 
-`network` maps simulated addresses (10.0.0.12:475) to real loopback ports and tells a
-listener who is calling; `listener` serves aiosmtpd with Exchange's words; `client` is the
-sending side every service uses; `replies` is the table of Exchange's SMTP replies.
+`network` is the seam itself (listen, connect; sockets or memory; the caller travels with the
+connection); `memory` the in-memory transports; `listener` serves aiosmtpd with Exchange's
+words; `client` is the sending side every service uses; `replies` is the table of Exchange's
+SMTP replies; `certificates` the servers' self-signed certificates for real STARTTLS. No
+Exchange policy lives here: that is the services layer's.
 """

@@ -17,11 +17,6 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from ..clock import EPOCH
 
 #: Exchange's self-signed certificate is valid for five years from setup; the lab's servers
@@ -32,7 +27,14 @@ VALIDITY = timedelta(days=5 * 365)
 
 def self_signed_certificate(server: str, fqdn: str) -> tuple[bytes, bytes]:
     """PEM certificate and key: subject and issuer `CN=<server>`, SANs `<server>` and `<fqdn>`.
-    The serial number comes from the name, so the same server always has the same serial."""
+    The serial number comes from the name, so the same server always has the same serial.
+    `cryptography` is imported here, not at the top: only real TLS needs it, and a browser
+    (where the lab has no TLS) does not have it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, server)])
     serial = int.from_bytes(hashlib.sha256(fqdn.encode()).digest()[:16], "big") >> 1
@@ -64,5 +66,7 @@ def server_tls_context(server: str, fqdn: str) -> ssl.SSLContext:
 
 def peer_certificate_subject(der: bytes) -> tuple[str, str]:
     """(subject, issuer) of a certificate a server presented, e.g. ('CN=CA1', 'CN=CA1')."""
+    from cryptography import x509   # only real TLS needs it (see self_signed_certificate)
+
     cert = x509.load_der_x509_certificate(der)
     return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()

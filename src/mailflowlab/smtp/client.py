@@ -1,16 +1,18 @@
 """The sending side of SMTP, used by every service for its next hop.
 
 A small client on asyncio streams rather than smtplib or aiosmtplib, for two reasons the
-course needs: it registers who is calling with the `SimulatedNetwork` before it says EHLO
-(so the far side can stamp the simulated sender), and it keeps a transcript of every line,
-which the telnet-like console shows to the learner.
+course needs: it opens its connection through the lab's `Network` as a named caller (so the
+far side knows who is calling, over sockets or in memory alike), and it keeps a transcript of
+every line. Open sessions are kept for the next message, as Exchange's SMTP Send keeps its
+connections, in a bounded `SessionCache`.
 """
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from .network import Endpoint, Peer, SimulatedNetwork
+from .network import ConnectFailed, Endpoint, Network, Peer
 
 #: Real-time limit for one reply on loopback; a lab that needs longer is broken, not slow.
 REPLY_TIMEOUT = 30.0
@@ -36,36 +38,19 @@ class Reply:
         return 400 <= self.code < 500
 
 
-class ConnectFailed(ConnectionError):
-    """Nothing listens at the endpoint (the service is stopped): Winsock 10061."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        super().__init__(f"connection to {endpoint} refused")
-        self.endpoint = endpoint
-
-
 @dataclass
 class SmtpClient:
     """One SMTP session from `peer` to `endpoint`; use `async with` to QUIT at the end."""
-    network: SimulatedNetwork
+    network: Network
     endpoint: Endpoint
     peer: Peer
     transcript: list[str] = field(default_factory=list)
     _reader: asyncio.StreamReader | None = None
     _writer: asyncio.StreamWriter | None = None
-    _local_port: int | None = None
 
     async def connect(self) -> Reply:
-        """Open the TCP connection and read the banner."""
-        port = self.network.real_port(self.endpoint)
-        if port is None:
-            raise ConnectFailed(self.endpoint)
-        try:
-            self._reader, self._writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError as exc:
-            raise ConnectFailed(self.endpoint) from exc
-        self._local_port = self._writer.get_extra_info("sockname")[1]
-        self.network.register_caller(self._local_port, self.peer)
+        """Open the connection as `peer` and read the banner."""
+        self._reader, self._writer = await self.network.connect(self.endpoint, self.peer)
         return await self.read_reply()
 
     async def read_reply(self) -> Reply:
@@ -117,16 +102,12 @@ class SmtpClient:
                 await self._writer.wait_closed()
             except (ConnectionError, OSError):
                 pass
-            if self._local_port is not None:
-                self.network.forget_caller(self._local_port)
             self._writer = None
 
     async def abort(self) -> None:
         """Drop the connection without QUIT (it is already broken)."""
         if self._writer is not None:
             self._writer.transport.abort()
-            if self._local_port is not None:
-                self.network.forget_caller(self._local_port)
             self._writer = None
 
     async def __aenter__(self) -> "SmtpClient":
@@ -180,7 +161,43 @@ async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str]
     return outcome(accepted, refused, final)
 
 
-async def _open(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer) -> tuple[SmtpClient, Reply]:
+SessionKey = tuple[Endpoint, Peer]
+
+
+class SessionCache:
+    """Open sessions kept for the next message from the same caller to the same endpoint, at
+    most `limit` of them: the least recently used is closed (QUIT) to make room."""
+
+    def __init__(self, network: Network, limit: int = 32) -> None:
+        self.network = network
+        self.limit = limit
+        self._idle: OrderedDict[SessionKey, SmtpClient] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._idle)
+
+    def take(self, key: SessionKey) -> SmtpClient | None:
+        """The idle session for `key`, now in use (no longer in the cache)."""
+        return self._idle.pop(key, None)
+
+    async def keep(self, key: SessionKey, client: SmtpClient) -> None:
+        """Put a session back for the next message; close whatever it displaces."""
+        old = self._idle.pop(key, None)
+        self._idle[key] = client
+        if old is not None and old is not client:
+            await old.close()
+        while len(self._idle) > self.limit:
+            _, oldest = self._idle.popitem(last=False)
+            await oldest.close()
+
+    async def close_all(self) -> None:
+        """QUIT every idle session (when the lab closes)."""
+        sessions, self._idle = list(self._idle.values()), OrderedDict()
+        for client in sessions:
+            await client.close()
+
+
+async def _open(network: Network, endpoint: Endpoint, peer: Peer) -> tuple[SmtpClient, Reply]:
     """Connect, read the banner and say EHLO; the reply is the first refusal, or the EHLO's."""
     client = SmtpClient(network, endpoint, peer)
     reply = await client.connect()
@@ -189,7 +206,7 @@ async def _open(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer) -> tu
     return client, reply
 
 
-async def relay(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
+async def relay(cache: SessionCache, endpoint: Endpoint, peer: Peer,
                 mail_from: str, recipients: list[str], message: bytes) -> Outcome:
     """Hand one message to the next hop: EHLO, MAIL, RCPT per recipient, DATA.
 
@@ -200,16 +217,16 @@ async def relay(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
     MAIL) refuses every recipient with that reply.
     """
     key = (endpoint, peer)
-    cached = network.idle_sessions.pop(key, None)
+    cached = cache.take(key)
     if cached is not None:
         try:
             result = await _transaction(cached, mail_from, recipients, message)
         except _Unsent:
             await cached.abort()
         else:
-            await _keep_or_close(network, key, cached, result)
+            await _keep_or_close(cache, key, cached, result)
             return result
-    client, reply = await _open(network, endpoint, peer)
+    client, reply = await _open(cache.network, endpoint, peer)
     if not reply.ok:
         await client.close()
         return Outcome([], {r: reply for r in recipients}, None, client.transcript)
@@ -223,11 +240,11 @@ async def relay(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
         await client.abort()
         raise
     result.transcript[:0] = greeting
-    await _keep_or_close(network, key, client, result)
+    await _keep_or_close(cache, key, client, result)
     return result
 
 
-async def _keep_or_close(network: SimulatedNetwork, key: tuple[Endpoint, Peer], client: SmtpClient,
+async def _keep_or_close(cache: SessionCache, key: SessionKey, client: SmtpClient,
                          result: Outcome) -> None:
     """Cache a session in a clean state (RSET after a refused transaction); close the rest."""
     try:
@@ -237,20 +254,17 @@ async def _keep_or_close(network: SimulatedNetwork, key: tuple[Endpoint, Peer], 
     except (ConnectionError, asyncio.TimeoutError, OSError):
         await client.abort()
         return
-    old = network.idle_sessions.pop(key, None)
-    if old is not None:
-        await old.close()
-    network.idle_sessions[key] = client
+    await cache.keep(key, client)
 
 
-async def converse(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
+async def converse(cache: SessionCache, endpoint: Endpoint, peer: Peer,
                    lines: list[str]) -> list[Reply]:
     """Send command lines (no message) on a cached or new session, stopping at the first
     refusal; for idempotent commands only, since a broken cached session is simply replaced."""
     key = (endpoint, peer)
-    for client in (network.idle_sessions.pop(key, None), None):
+    for client in (cache.take(key), None):
         if client is None:
-            client, reply = await _open(network, endpoint, peer)
+            client, reply = await _open(cache.network, endpoint, peer)
             if not reply.ok:
                 await client.close()
                 return [reply]
@@ -263,13 +277,6 @@ async def converse(network: SimulatedNetwork, endpoint: Endpoint, peer: Peer,
         except (ConnectionError, asyncio.TimeoutError, OSError):
             await client.abort()
             continue
-        network.idle_sessions[key] = client
+        await cache.keep(key, client)
         return replies
     raise ConnectionResetError(f"{endpoint} closed the session")
-
-
-async def close_idle_sessions(network: SimulatedNetwork) -> None:
-    """QUIT every cached session (when the lab closes)."""
-    sessions, network.idle_sessions = list(network.idle_sessions.values()), {}
-    for client in sessions:
-        await client.close()

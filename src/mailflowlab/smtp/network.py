@@ -1,18 +1,33 @@
-"""The simulated network: Exchange addresses on top of real loopback sockets.
+"""The seam: where services listen and connect, over loopback sockets or in memory.
 
-Every listener really listens on 127.0.0.1 at a port the OS chose. The lab keeps two
-tables so that headers and routing can speak of 10.0.0.12:475 instead:
+Every SMTP conversation in the lab, between services, from the Internet and from the
+console, goes through one `Network`:
 
-* `Endpoint` -> real port: where a service's connector listens (its "IP and port").
-* real client port -> `Peer`: who is calling. A service registers the local port of each
-  connection it opens, so the listener can stamp `from MB2.exchange2013demo.com (10.0.0.12)`.
-  A connection from an unregistered port is an outside client (telnet, swaks, curl): it gets
-  the lab's "Internet" address unless the lab was told otherwise.
+* `listen(endpoint, factory)`: serve a simulated endpoint (10.0.0.12:475) with a new protocol
+  object per session;
+* `connect(endpoint, caller)`: open a session to it as `caller` and get asyncio streams.
+
+Two implementations. `SocketNetwork` listens on real loopback ports (127.0.0.1, port chosen
+by the OS unless a teacher fixes them), so telnet, swaks and curl can connect too.
+`MemoryNetwork` joins the two protocols with in-memory transports: no socket, no thread,
+which is the only way there is in a browser.
+
+**Who is calling travels with the connection**, never guessed from a port. In memory the
+network hands the caller to the server's protocol as it connects. Over sockets the lab's own
+client sends a one-time ticket as its first line (as Postfix's XCLIENT names a client for a
+trusted proxy); the listener redeems it before the SMTP server reads anything. A connection
+without a valid ticket is an outside client, whatever port it comes from.
 """
 from __future__ import annotations
 
+import asyncio
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
+
+from .memory import pipe
 
 
 @dataclass(frozen=True)
@@ -41,37 +56,209 @@ class Peer:
 OUTSIDE_CLIENT = Peer("unknown", "203.0.113.50")
 
 
-class SimulatedNetwork:
-    """Lab-wide address book of listeners and callers."""
+class ConnectFailed(ConnectionError):
+    """Nothing listens at the endpoint (the service is stopped): Winsock 10061."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(f"connection to {endpoint} refused")
+        self.endpoint = endpoint
+
+
+class ServerSession(Protocol):
+    """What a listener's protocol offers the network: a place to put the caller."""
+    caller: Peer | None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None: ...
+
+
+SessionFactory = Callable[[], ServerSession]
+Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+class Network(ABC):
+    """Listeners and connections for one lab, by simulated endpoint."""
+
+    #: "sockets" or "memory", for messages and tests.
+    kind: str = ""
 
     def __init__(self) -> None:
-        self._ports: dict[Endpoint, int] = {}
-        self._callers: dict[int, Peer] = {}
+        #: Who an outside client is taken to be (`mailflowlab serve --client-ip` changes it).
         self.outside_client: Peer = OUTSIDE_CLIENT
-        #: Open SMTP sessions kept for the next message to the same place (see client.relay).
-        self.idle_sessions: dict[tuple[Endpoint, Peer], Any] = {}
 
-    def publish(self, endpoint: Endpoint, real_port: int) -> None:
-        """A listener for `endpoint` now lives at 127.0.0.1:`real_port`."""
-        self._ports[endpoint] = real_port
+    @abstractmethod
+    async def listen(self, endpoint: Endpoint, factory: SessionFactory) -> None:
+        """Serve `endpoint`: each new session gets a protocol from `factory`."""
 
-    def real_port(self, endpoint: Endpoint) -> int | None:
-        """The loopback port of `endpoint`, or None if nothing was ever started there.
-        A stopped service keeps its port number, so connecting to it is refused for real."""
-        return self._ports.get(endpoint)
+    @abstractmethod
+    async def unlisten(self, endpoint: Endpoint) -> None:
+        """Stop accepting sessions at `endpoint` (open sessions are the service's to end)."""
 
-    def endpoint_of(self, real_port: int) -> Endpoint | None:
-        for ep, port in self._ports.items():
-            if port == real_port:
-                return ep
+    @abstractmethod
+    async def connect(self, endpoint: Endpoint, caller: Peer | None) -> Streams:
+        """Open a session to `endpoint` as `caller` (None: an outside client, unnamed);
+        ConnectFailed if nothing listens."""
+
+    def address(self, endpoint: Endpoint) -> tuple[str, int] | None:
+        """The real (host, port) a client outside the lab can connect to, if there is one."""
         return None
 
-    def register_caller(self, local_port: int, peer: Peer) -> None:
-        self._callers[local_port] = peer
+    def listening(self, endpoint: Endpoint) -> bool:
+        return False
 
-    def forget_caller(self, local_port: int) -> None:
-        self._callers.pop(local_port, None)
 
-    def caller(self, local_port: int) -> Peer:
-        """Who opened the connection from 127.0.0.1:`local_port`."""
-        return self._callers.get(local_port, self.outside_client)
+class SocketNetwork(Network):
+    """Loopback TCP: each endpoint a real listening socket on `host` (127.0.0.1 unless a
+    teacher serves a classroom), at the port `port_for` gives it or one the OS chooses."""
+
+    kind = "sockets"
+    #: The first line a lab client sends over a socket: its one-time ticket.
+    TICKET = b"XCALLER "
+
+    def __init__(self, host: str = "127.0.0.1",
+                 port_for: Callable[[Endpoint], int] | None = None) -> None:
+        super().__init__()
+        self.host = host
+        self.port_for = port_for
+        self._servers: dict[Endpoint, asyncio.Server] = {}
+        self._ports: dict[Endpoint, int] = {}
+        self._tickets: dict[str, Peer] = {}
+
+    async def listen(self, endpoint: Endpoint, factory: SessionFactory) -> None:
+        if endpoint in self._servers:
+            return
+        loop = asyncio.get_running_loop()
+        wanted = self._ports.get(endpoint) or (self.port_for(endpoint) if self.port_for else 0)
+
+        def protocol() -> asyncio.Protocol:
+            return _Ticketed(factory(), self)
+        try:
+            server = await loop.create_server(protocol, self.host, wanted)
+        except OSError:
+            if self.port_for is not None:
+                raise                          # a fixed port in use: the teacher must know
+            server = await loop.create_server(protocol, self.host, 0)
+        self._servers[endpoint] = server
+        self._ports[endpoint] = server.sockets[0].getsockname()[1]
+
+    async def unlisten(self, endpoint: Endpoint) -> None:
+        server = self._servers.pop(endpoint, None)
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+
+    def listening(self, endpoint: Endpoint) -> bool:
+        return endpoint in self._servers
+
+    def address(self, endpoint: Endpoint) -> tuple[str, int] | None:
+        port = self._ports.get(endpoint)
+        return (self.host, port) if port is not None else None
+
+    async def connect(self, endpoint: Endpoint, caller: Peer | None) -> Streams:
+        port = self._ports.get(endpoint)
+        if port is None:
+            raise ConnectFailed(endpoint)
+        ticket = secrets.token_hex(16)
+        if caller is not None:
+            self._tickets[ticket] = caller
+        try:
+            reader, writer = await asyncio.open_connection(self.host, port)
+        except OSError as exc:
+            self._tickets.pop(ticket, None)
+            raise ConnectFailed(endpoint) from exc
+        if caller is not None:
+            writer.write(self.TICKET + ticket.encode() + b"\r\n")
+        return reader, writer
+
+    def redeem(self, ticket: bytes) -> Peer | None:
+        """The caller a ticket names, once; None for a wrong or used ticket."""
+        return self._tickets.pop(ticket.decode("ascii", "replace"), None)
+
+
+class _Ticketed(asyncio.Protocol):
+    """Stands in front of a listener's protocol until the first line: a lab client's ticket
+    names the caller and is consumed; anything else goes to the SMTP server as it came."""
+
+    LIMIT = 256
+
+    def __init__(self, inner: ServerSession, network: SocketNetwork) -> None:
+        self.inner = inner
+        self.network = network
+        self._buffer: bytes | None = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._buffer is None:
+            self.inner.data_received(data)  # type: ignore[attr-defined]
+            return
+        self._buffer += data
+        prefix = SocketNetwork.TICKET
+        head = self._buffer[:len(prefix)]
+        if not prefix.startswith(head) or len(self._buffer) > self.LIMIT:
+            self._flush(self._buffer)
+        elif b"\n" in self._buffer and self._buffer.startswith(prefix):
+            line, _, rest = self._buffer.partition(b"\n")
+            caller = self.network.redeem(line[len(prefix):].strip())
+            if caller is None:
+                self._flush(self._buffer)      # a forged ticket is just a line the server refuses
+            else:
+                self.inner.caller = caller
+                self._flush(rest)
+
+    def _flush(self, data: bytes) -> None:
+        self._buffer = None
+        if data:
+            self.inner.data_received(data)  # type: ignore[attr-defined]
+
+    def eof_received(self) -> bool | None:
+        if self._buffer:
+            self._flush(self._buffer)
+        return self.inner.eof_received()  # type: ignore[attr-defined, no-any-return]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.inner.connection_lost(exc)  # type: ignore[attr-defined]
+
+    def pause_writing(self) -> None:
+        self.inner.pause_writing()  # type: ignore[attr-defined]
+
+    def resume_writing(self) -> None:
+        self.inner.resume_writing()  # type: ignore[attr-defined]
+
+
+class MemoryNetwork(Network):
+    """In memory: `connect` builds the server's protocol and joins it to the client's streams
+    with in-memory transports. Nothing is reachable from outside the lab."""
+
+    kind = "memory"
+    #: Simulated source ports of the lab's connections count up from Windows' dynamic range.
+    FIRST_PORT = 49152
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._listeners: dict[Endpoint, SessionFactory] = {}
+        self._next_port = self.FIRST_PORT
+
+    async def listen(self, endpoint: Endpoint, factory: SessionFactory) -> None:
+        self._listeners[endpoint] = factory
+
+    async def unlisten(self, endpoint: Endpoint) -> None:
+        self._listeners.pop(endpoint, None)
+
+    def listening(self, endpoint: Endpoint) -> bool:
+        return endpoint in self._listeners
+
+    async def connect(self, endpoint: Endpoint, caller: Peer | None) -> Streams:
+        factory = self._listeners.get(endpoint)
+        if factory is None:
+            raise ConnectFailed(endpoint)
+        loop = asyncio.get_running_loop()
+        server = factory()
+        server.caller = caller
+        reader = asyncio.StreamReader(loop=loop)
+        protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+        port, self._next_port = self._next_port, self._next_port + 1
+        ip = (caller or self.outside_client).ip
+        transport = pipe(loop, protocol, server,  # type: ignore[arg-type]
+                         (ip, port), (endpoint.ip, endpoint.port))
+        return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
