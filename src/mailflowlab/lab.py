@@ -16,6 +16,7 @@ caller's thread. The same actions give byte-identical mail either way.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import sys
@@ -36,6 +37,7 @@ from .ids import IdSource
 from .message import WIRE, to_bytes
 from .protocol_log import ProtocolLog
 from .queues import MessageRow, Queue, QueueRow, RetryPolicy, message_table, queue_table
+from .routing import resolve_mx
 from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
 from .runtime import Inline, LoopThread, Runtime
 from .scheduler import Scheduler
@@ -103,16 +105,16 @@ class Lab:
             self.databases[m.database].mailboxes[m.address.lower()] = MailboxFolders(m.address)
         self.ctx = LabContext(org, self.clock, self.scheduler, self.network, SessionCache(self.network),
                               self.ids, self.tracking, ProtocolLog(self.clock.now), PathLog(),
-                              self.databases, RetryPolicy(), self._resolve_mx)
+                              self.databases, RetryPolicy(), functools.partial(resolve_mx, org))
         self.services: dict[tuple[str, str], Service] = {}
         for server in org.servers:
             for name in server.services:
                 cls = SERVICE_CLASSES.get(name)
                 if cls is not None:
                     self.services[(server.name, name)] = cls(self.ctx, server)
-        self.runtime: Runtime | None = None
+        self._driver = _Driver(self.scheduler)
         #: Outside senders, outside mailboxes and DNS: `lab.internet.send(...)`.
-        self.internet = Internet(self.ctx, self.settle)
+        self.internet = Internet(self.ctx, self._driver.settle)
         self._finalizer: weakref.finalize | None = None
 
     # --- life cycle -------------------------------------------------------------------
@@ -120,16 +122,18 @@ class Lab:
         """Start the runtime and every service's listeners."""
         if self.runtime is not None:
             return self
-        self.runtime = LoopThread(f"mailflowlab {self.org.domain}") if self.transport == "sockets" else Inline()
+        runtime = LoopThread(f"mailflowlab {self.org.domain}") if self.transport == "sockets" else Inline()
         parts = [*self.services.values(), self.internet]
         try:
-            self.runtime.call(_start_all(parts, self.scheduler))
+            runtime.call(_start_all(parts, self.scheduler))
         except BaseException:
-            _shutdown(self.runtime, parts, self.ctx.sessions)
-            self.runtime = None
+            _shutdown(runtime, parts, self.ctx.sessions, self.scheduler)
             raise
-        # A lab dropped without close() still stops its listeners and thread (on collection).
-        self._finalizer = weakref.finalize(self, _shutdown, self.runtime, parts, self.ctx.sessions)
+        self._driver.runtime = runtime
+        # A lab dropped without close() still stops its listeners and thread (on collection):
+        # nothing the runtime holds refers to the Lab itself.
+        self._finalizer = weakref.finalize(self, _shutdown, runtime, parts, self.ctx.sessions,
+                                           self.scheduler)
         return self
 
     def close(self) -> None:
@@ -137,7 +141,7 @@ class Lab:
         if self._finalizer is not None:
             self._finalizer()
         self._finalizer = None
-        self.runtime = None
+        self._driver.runtime = None
 
     def __enter__(self) -> Lab:
         return self.start()
@@ -145,10 +149,13 @@ class Lab:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def runtime(self) -> Runtime | None:
+        """Where the lab's coroutines run while it is started (None when it is not)."""
+        return self._driver.runtime
+
     def _require_running(self) -> Runtime:
-        if self.runtime is None:
-            raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
-        return self.runtime
+        return self._driver.require()
 
     def _call(self, coro: Any) -> Any:
         """Run a coroutine of the lab, which must be running."""
@@ -160,13 +167,9 @@ class Lab:
         return runtime.call(coro)
 
     # --- moving mail and time ----------------------------------------------------------
-    def _resolve_mx(self, domain: str) -> Endpoint | None:
-        """DNS: the lab's Internet knows where every domain's MX points."""
-        return self.internet.resolve_mx(domain)
-
     def settle(self) -> None:
         """Wait until mail sent from outside (telnet, swaks, smtplib) has come to rest."""
-        self._call(self.scheduler.run())
+        self._driver.settle()
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
         """Move virtual time forward, running every retry that falls due on the way."""
@@ -488,6 +491,23 @@ class Lab:
         return self.databases[mbx.database].folders(mbx.address)
 
 
+class _Driver:
+    """The running lab's runtime and scheduler, for whatever must settle the lab
+    (`lab.internet.send`) without holding the Lab itself."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.runtime: Runtime | None = None
+
+    def require(self) -> Runtime:
+        if self.runtime is None:
+            raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
+        return self.runtime
+
+    def settle(self) -> None:
+        self.require().call(self.scheduler.run())
+
+
 # --- coroutines the Lab runs; module functions, so no runtime object holds the Lab itself ---------
 async def _start_all(parts: list[Service | Internet], scheduler: Scheduler) -> None:
     for part in parts:
@@ -505,15 +525,19 @@ async def _stop_one(svc: Service, scheduler: Scheduler) -> None:
         await svc.stop()
 
 
-async def _stop_all(parts: list[Service | Internet], sessions: SessionCache) -> None:
-    await sessions.close_all()
-    for part in parts:
-        await part.stop()
+async def _stop_all(parts: list[Service | Internet], sessions: SessionCache, scheduler: Scheduler) -> None:
+    async with scheduler.turn:                  # the piece of work under way finishes first
+        for part in parts:
+            part.running = False
+        await sessions.close_all()
+        for part in parts:
+            await part.stop()
 
 
-def _shutdown(runtime: Runtime, parts: list[Service | Internet], sessions: SessionCache) -> None:
+def _shutdown(runtime: Runtime, parts: list[Service | Internet], sessions: SessionCache,
+              scheduler: Scheduler) -> None:
     """Close every listener and session, then the runtime (also when a lab is collected)."""
     try:
-        runtime.call(_stop_all(parts, sessions))
+        runtime.call(_stop_all(parts, sessions, scheduler))
     finally:
         runtime.close()

@@ -199,3 +199,16 @@ def edge_route(org: Organization, edge: Server, domain: str,
     mx = resolve_mx(domain)
     targets = ((f"mx.{domain}", mx),) if mx is not None else ()
     return NextHop("DnsConnectorDelivery", domain, connector.name, targets, category="External")
+
+
+#: The stand-in MX of every domain outside the organization (a TEST-NET-2 address): the lab's
+#: Internet listens there.
+OUTSIDE_MX_ENDPOINT = Endpoint("198.51.100.25", 25)
+
+
+def resolve_mx(org: Organization, domain: str) -> Endpoint | None:
+    """DNS: the MX record of `domain`. The organization's MX server (its port 25) for an
+    accepted domain, the outside MX for any other."""
+    if org.is_accepted(domain):
+        return Endpoint(org.server(org.mx).ip, 25) if org.mx else None
+    return OUTSIDE_MX_ENDPOINT

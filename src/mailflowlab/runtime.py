@@ -76,6 +76,8 @@ class LoopThread(Runtime):
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for _ in range(5):          # transports closing now release their sockets
+                await asyncio.sleep(0)
 
         asyncio.run_coroutine_threadsafe(_cancel_rest(), self.loop).result(CALL_TIMEOUT)
         self.loop.call_soon_threadsafe(self.loop.stop)

@@ -29,6 +29,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from ..errors import LabError
 from ..message import WIRE, prepend, to_bytes
 from ..records import OutgoingRow, SentMessage
+from ..routing import OUTSIDE_MX_ENDPOINT, resolve_mx
 from ..smtp.client import Reply, relay
 from ..smtp.network import ConnectFailed, Endpoint, Peer
 from ..store import MailboxFolders
@@ -41,8 +42,7 @@ RETRY_INTERVAL = timedelta(minutes=30)
 GIVE_UP_AFTER = timedelta(days=4)
 
 #: The stand-in MX host for every domain outside the organization (TEST-NET-2 address).
-OUTSIDE_MX = Peer("mx.internet.example", "198.51.100.25")
-OUTSIDE_MX_ENDPOINT = Endpoint(OUTSIDE_MX.ip, 25)
+OUTSIDE_MX = Peer("mx.internet.example", OUTSIDE_MX_ENDPOINT.ip)
 
 #: Google's mail servers wrote Pacific time in their headers (PST in early March 2014).
 PACIFIC = timezone(timedelta(hours=-8), "PST")
@@ -155,10 +155,7 @@ class Internet:
     def resolve_mx(self, domain: str) -> Endpoint | None:
         """The MX record of `domain`: the organization's MX server (its port 25) for an
         accepted domain, the outside MX for any other."""
-        org = self.ctx.org
-        if org.is_accepted(domain):
-            return Endpoint(org.server(org.mx).ip, 25) if org.mx else None
-        return OUTSIDE_MX_ENDPOINT
+        return resolve_mx(self.ctx.org, domain)
 
     # --- life cycle --------------------------------------------------------------------
     def _session(self) -> _MXSession:

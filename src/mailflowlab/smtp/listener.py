@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -116,6 +117,8 @@ class ExchangeSMTP(SMTP):
     # --- connection ---------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.listener.sessions.add(self)
+        if self._original_transport is None:     # the connection itself, not TLS on top of it
+            self.listener.connections.add(transport)
         super().connection_made(transport)
         if self._tls_protocol is not None:       # the encrypted session after a real STARTTLS
             self.encrypted = True
@@ -176,6 +179,8 @@ class Listener:
         self.data_size_limit = data_size_limit
         self.tls_context = tls_context
         self.sessions: set[ExchangeSMTP] = set()
+        #: Every connection made to this listener while it ran (aborting a closed one is a no-op).
+        self.connections: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
         self.quiet = asyncio.Event()
 
     @property
@@ -202,10 +207,14 @@ class Listener:
                 await asyncio.wait_for(self.quiet.wait(), deadline - loop.time())
             except TimeoutError:
                 break
-        for s in list(self.sessions):
+        for s in list(self.sessions):           # close() sends what was written (a 250) first
             if s.transport is not None:
                 s.transport.close()
-        await asyncio.sleep(0)
+        for _ in range(3):
+            await asyncio.sleep(0)
+        for connection in list(self.connections):   # a TLS session may wait for its client
+            connection.abort()                        # to end TLS: cut every connection off
+        self.connections.clear()
 
 
 def banner_ident(fqdn: str, now: datetime) -> str:
