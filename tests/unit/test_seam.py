@@ -1,0 +1,98 @@
+"""The SMTP seam alone, both implementations: aiosmtpd's own protocol answers, and the caller
+travels with the connection (never guessed from a port)."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+from aiosmtpd.smtp import SMTP
+
+from mailflowlab.runtime import Inline, LoopThread, Runtime
+from mailflowlab.smtp.client import SessionCache, relay
+from mailflowlab.smtp.network import (ConnectFailed, Endpoint, MemoryNetwork, Network, Peer,
+                                      SocketNetwork)
+
+SERVER = Endpoint("10.0.0.12", 25)
+MB1 = Peer("MB1.example", "10.0.0.11", exchange=True)
+
+
+class Recorder:
+    """A plain aiosmtpd handler that keeps what it got and who sent it."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[Peer | None, str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.got.append((server.caller, envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 OK"
+
+
+class Named(SMTP):
+    caller: Peer | None = None
+
+
+def make(kind: str) -> tuple[Network, Runtime]:
+    return (MemoryNetwork(), Inline()) if kind == "memory" else (SocketNetwork(), LoopThread())
+
+
+@pytest.mark.parametrize("kind", ["memory", "sockets"])
+def test_a_message_crosses_the_seam_with_its_caller(kind: str) -> None:
+    network, runtime = make(kind)
+    handler = Recorder()
+    try:
+        async def scenario() -> tuple[list[str], list[str]]:
+            await network.listen(SERVER, lambda: Named(handler, hostname="mb2"))
+            cache = SessionCache(network)
+            out = await relay(cache, SERVER, MB1, "a@x", ["b@y"], b"Subject: hi\r\n\r\nbody\r\n")
+            await cache.close_all()
+            await network.unlisten(SERVER)
+            return out.accepted, out.transcript
+        accepted, transcript = runtime.call(scenario())
+    finally:
+        runtime.close()
+    assert accepted == ["b@y"]
+    assert transcript[0].startswith("S: 220 mb2") and "C: EHLO MB1.example" in transcript
+    assert handler.got == [(MB1, "a@x", ["b@y"], b"Subject: hi\r\n\r\nbody\r\n")]
+
+
+@pytest.mark.parametrize("kind", ["memory", "sockets"])
+def test_nothing_listening_is_a_refused_connection(kind: str) -> None:
+    network, runtime = make(kind)
+    try:
+        with pytest.raises(ConnectFailed):
+            runtime.call(network.connect(SERVER, MB1))
+    finally:
+        runtime.close()
+
+
+def test_a_socket_client_without_a_ticket_is_an_outside_client() -> None:
+    """The old lab took a caller for a server when it came from a port a server had used.
+    Now no port is looked at: a raw client is unnamed, even right after a server's session,
+    and even when it sends a ticket of its own making."""
+    network, runtime = SocketNetwork(), LoopThread()
+    handler = Recorder()
+    try:
+        runtime.call(network.listen(SERVER, lambda: Named(handler, hostname="mb2")))
+        host, port = network.address(SERVER)  # type: ignore[misc]
+        cache = SessionCache(network)
+        runtime.call(relay(cache, SERVER, MB1, "a@x", ["b@y"], b"Subject: x\r\n\r\n"))
+        runtime.call(cache.close_all())
+        with socket.create_connection((host, port), timeout=5) as raw:
+            f = raw.makefile("rwb")
+            f.readline()
+            for line in (b"XCALLER 00000000000000000000000000000000", b"EHLO x", b"MAIL FROM:<a@x>",
+                         b"RCPT TO:<b@y>", b"DATA"):
+                f.write(line + b"\r\n")
+                f.flush()
+                reply = f.readline()
+                if line.startswith(b"XCALLER"):
+                    assert reply.startswith(b"500")          # a forged ticket: an unknown command
+                while reply[3:4] == b"-":
+                    reply = f.readline()
+            f.write(b"Subject: x\r\n\r\n.\r\n")
+            f.flush()
+            assert f.readline().startswith(b"250")
+    finally:
+        runtime.call(network.unlisten(SERVER))
+        runtime.close()
+    assert [caller for caller, *_ in handler.got] == [MB1, None]
