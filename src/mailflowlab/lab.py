@@ -56,8 +56,7 @@ SERVICE_CLASSES: dict[str, type[Service]] = {
 MAX_ROUNDS = 100_000
 
 
-class LabError(Exception):
-    """A mistake a learner can make (unknown server, address or service), in plain words."""
+from .errors import LabError  # noqa: E402  (moved to errors.py; re-exported here)
 
 
 @dataclass(frozen=True)
