@@ -299,6 +299,8 @@ class Binding:
     authenticate: Callable[[str, str], "Mailbox | None"]
     protocol_log: ProtocolLog
     real_port: int | None = None
+    #: HOOK(classroom): where it listens; only `mailflowlab serve --listen` adds an address.
+    hosts: tuple[str, ...] = ("127.0.0.1",)
     sessions: set[ExchangeSMTP] = field(default_factory=set)
     _server: asyncio.base_events.Server | None = None
 
@@ -347,14 +349,14 @@ class Binding:
                             loop=asyncio.get_running_loop())
 
     async def start(self) -> None:
-        """Listen on 127.0.0.1 only; reuse the previous port when it is still free."""
+        """Listen on 127.0.0.1 only (or `hosts`); reuse the previous port when it is still free."""
         if self._server is not None:
             return
         loop = asyncio.get_running_loop()
         try:
-            self._server = await loop.create_server(self._protocol, "127.0.0.1", self.real_port or 0)
+            self._server = await loop.create_server(self._protocol, list(self.hosts), self.real_port or 0)
         except OSError:
-            self._server = await loop.create_server(self._protocol, "127.0.0.1", 0)
+            self._server = await loop.create_server(self._protocol, list(self.hosts), 0)
         self.real_port = self._server.sockets[0].getsockname()[1]
         self.network.publish(self.endpoint, self.real_port)
 
