@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import smtplib
 import socket
@@ -16,8 +17,8 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 def _start(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": SRC, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "mailflowlab", "serve", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen([sys.executable, "-m", "mailflowlab", "serve", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def _read_until(proc: subprocess.Popen[str], marker: str) -> list[str]:
@@ -119,3 +120,145 @@ def test_protocol_log_option_prints_what_a_learner_typed_and_heard() -> None:
     mine = [ln.removeprefix(prefix).split(" ", 2)[1:] for ln in shown if ln.startswith(prefix)]
     assert ["<", "RCPT TO:<lee@contoso.com>"] in mine and [">", "550 5.7.1 Unable to relay"] in mine
     assert mine[0] == [">", "220 CA1.exchange2013demo.com Microsoft ESMTP MAIL Service ready at Tue, 4 Mar 2014 09:00:00 +1000"]
+
+
+# --- issue 13: the teacher's side --------------------------------------------------------------------
+
+@pytest.mark.parametrize("args,sentence", [
+    (["--port", "70000"], "--port must be a TCP port from 1 to 65535, not 70000"),
+    (["--port", "0"], "--port must be a TCP port from 1 to 65535, not 0 (0 means 'any free port': leave the option out for that)"),
+    (["--port", "twenty-five"], "--port must be a TCP port from 1 to 65535, not 'twenty-five'"),
+    (["--base-port", "65530"], "--base-port 65530 leaves no room for 9 listeners: choose a port from 1 to 65527"),
+    (["--client-ip", "notanip"], "--client-ip must be an IP address like 203.0.113.50, not 'notanip'"),
+    (["--listen", "notanip"], "--listen must be an IP address like 203.0.113.50, not 'notanip'"),
+    (["--listen", "0.0.0.0"], "--listen needs --base-port: learners on other machines need ports you can write on the board"),
+])
+def test_a_bad_option_is_one_sentence_with_exit_code_2(args: list[str], sentence: str) -> None:
+    proc = _start(*args)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.strip() == f"mailflowlab: error: {sentence}"
+
+
+def _free_range(count: int, host: str = "0.0.0.0") -> int:
+    """A base port with `count` free ports above it (on every interface, so loopback too)."""
+    for _ in range(50):
+        base = random.randrange(20000, 60000)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as probe:
+                    probe.bind((host, port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError("no free port range found")
+
+
+def _listening(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket process `pid` listens on, read from /proc."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = set()
+    for table, width in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:         # 0A: LISTEN
+                address, port = fields[1].split(":")
+                raw = bytes.fromhex(address)
+                ip = socket.inet_ntop(socket.AF_INET if width == 4 else socket.AF_INET6,
+                                      raw[::-1] if width == 4 else b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4)))
+                found.add((ip, int(port, 16)))
+    return found
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    out, _err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    return out
+
+
+def test_by_default_nothing_listens_beyond_loopback() -> None:
+    proc = _start("exchange2013demo", "--edge", "2013")
+    try:
+        _read_until(proc, "Ctrl-C")
+        bound = _listening(proc.pid)
+    finally:
+        _stop(proc)
+    assert len(bound) == 11                              # 10 listeners of the organization + the outside MX
+    assert {ip for ip, _ in bound} == {"127.0.0.1"}
+
+
+def test_base_port_gives_every_listener_its_documented_port() -> None:
+    base = _free_range(9)
+    proc = _start("--base-port", str(base))
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+    finally:
+        _stop(proc)
+    order = ["Default Frontend CA1", "Client Frontend CA1", "Outbound Proxy Frontend CA1", "Default MB1",
+             "Client Proxy MB1", "Mailbox Delivery MB1", "Default MB2", "Client Proxy MB2", "Mailbox Delivery MB2"]
+    assert [_port(lines, name) for name in order] == list(range(base, base + 9))
+    assert f"Learners: telnet 127.0.0.1 {base}" in lines
+
+
+def test_listen_opens_only_the_learners_listeners_and_relay_stays_closed() -> None:
+    base = _free_range(9)
+    proc = _start("--base-port", str(base), "--listen", "0.0.0.0")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        bound = _listening(proc.pid)
+        with smtplib.SMTP("127.0.0.1", base, timeout=10) as s:
+            s.ehlo("learner07")
+            s.mail("a@fabrikam.com")
+            assert s.rcpt("lee@contoso.com") == (550, b"5.7.1 Unable to relay")
+    finally:
+        _stop(proc)
+    assert any(ln.startswith("WARNING: port 25 and 587 of the Front End and the MX are open on 0.0.0.0") for ln in lines)
+    beyond = {port for ip, port in bound if ip != "127.0.0.1"}
+    assert beyond == {base, base + 1}                    # Default Frontend (25) and Client Frontend (587)
+    assert {(ip, port) for ip, port in bound if port == base} == {("0.0.0.0", base)}
+
+
+def test_refusals_are_printed_beside_deliveries() -> None:
+    proc = _start()
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        with smtplib.SMTP("127.0.0.1", _port(lines, "Default Frontend CA1"), timeout=10) as s:
+            s.ehlo("learner07")
+            s.mail("a@fabrikam.com")
+            s.rcpt("lee@contoso.com")
+        refused = _read_until(proc, "REFUSED")[-1]
+    finally:
+        _stop(proc)
+    assert refused.endswith(" REFUSED CA1\\Default Frontend CA1 203.0.113.50: rcpt TO:<lee@contoso.com> -> "
+                            "550 5.7.1 Unable to relay")
+
+
+def test_the_teacher_types_commands_into_serve() -> None:
+    proc = _start()
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        port = _port(lines, "Default Frontend CA1")
+        assert proc.stdin is not None
+        proc.stdin.write("frobnicate\nstop MB1 Frobnicator\nsend alice bob Hello class\nlast bob\n"
+                         "experiment\nexperiment end\nquit\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out + err
+    assert "500 5.3.3 Unrecognized command 'frobnicate'. Type help for the commands." in out
+    assert "MB1 does not run a service named 'Frobnicator'." in out
+    assert "Subject: Hello class" in out and "Transport is stopped on MB1, MB2." in out
+    assert " DELIVER bob@exchange2013demo.com <- alice@exchange2013demo.com 'Hello class'" in out
+    assert out.strip().endswith("Stopping the lab.")
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

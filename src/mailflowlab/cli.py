@@ -4,11 +4,17 @@
     $ telnet 127.0.0.1 <port printed beside "Default internal receive connector EDGE2013">
 
 It prints every listener with its Exchange name and port beside the loopback address to
-use, then waits. Mail that telnet, swaks or curl hand over moves on by itself, and each
-delivery is printed as it happens. With `--protocol-log` every receive connector logs Verbose
-and each line an outside client sends, and each reply, is printed too: a teacher can show the
-class what every learner typed and what Exchange answered. Ctrl-C or SIGTERM closes the lab:
-no listener is left.
+use, and a line "Learners: telnet HOST PORT" for the Front End's port 25. Mail that telnet,
+swaks or curl hand over moves on by itself; each delivery, and each refusal an outside client
+hears (550 5.7.1 relay, 530, 535, 451), is printed as it happens. With `--protocol-log` each
+line an outside client sends, and each reply, is printed too: a teacher can show the class
+what every learner typed and what Exchange answered.
+
+The teacher types commands while it serves (`help` lists them; see `classroom.Prompt`).
+`--base-port N` gives every listener a fixed port in a documented order (`classroom`), and
+`--listen ADDRESS` opens the learners' listeners (port 25 and 587 of the Front End and the
+MX) to other machines; everything else stays on 127.0.0.1. `quit`, Ctrl-C or SIGTERM closes
+the lab: no listener is left.
 """
 from __future__ import annotations
 
@@ -18,13 +24,17 @@ import signal
 import sys
 import threading
 
-from . import scenarios
+from . import arguments, classroom, scenarios
+from .errors import LabError
 from .lab import Lab
-from .smtp.network import Endpoint, Peer
+from .smtp.network import Peer
+from .topology import Organization
 from .topology import LAB_PASSWORD
 
 #: Exit code for a usage error (bad scenario, port in use), as argparse uses.
 USAGE_ERROR = 2
+#: How often the feed looks for new events, in seconds.
+FEED_INTERVAL = 0.2
 
 
 def scenario_names() -> list[str]:
@@ -40,17 +50,53 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("scenario", nargs="?", default="exchange2013demo",
                        help=f"one of: {', '.join(scenario_names())} (default exchange2013demo)")
     serve.add_argument("--edge", choices=["2010", "2013"], help="exchange2013demo only: add an Edge server")
-    serve.add_argument("--port", type=int, help="loopback port for the MX's port-25 listener (default: any free one)")
+    serve.add_argument("--port", help="loopback port for the MX's port-25 listener (default: any free one)")
+    serve.add_argument("--base-port", help="fixed ports for every listener: this one and up, in a documented order")
+    serve.add_argument("--listen", metavar="ADDRESS", default=classroom.LOOPBACK,
+                       help="also open the learners' listeners (port 25 and 587) on this address, "
+                            "e.g. 0.0.0.0 for every interface (default: 127.0.0.1 only); needs --base-port")
     serve.add_argument("--client-ip", default=None,
                        help="simulated IP that outside clients appear from (default 203.0.113.50)")
     serve.add_argument("--protocol-log", action="store_true",
-                       help="log every receive connector (Verbose) and print what outside clients say and hear")
+                       help="print every line outside clients say and hear (refusals are always printed)")
     return p
 
 
 def _fail(message: str) -> int:
     print(f"mailflowlab: error: {message}", file=sys.stderr)
     return USAGE_ERROR
+
+
+def _port_option(value: str | None, option: str) -> int | None:
+    """A port option as typed: None when absent, else a port from 1 to 65535 (or LabError)."""
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise LabError(f"{option} must be a TCP port from 1 to 65535, not '{value}'.") from None
+    return arguments.port(number, option)
+
+
+def _wanted_ports(org: Organization, args: argparse.Namespace) -> dict[classroom.Listener, int]:
+    """The fixed ports asked for: --base-port for every listener, --port for the MX's port 25."""
+    wanted: dict[classroom.Listener, int] = {}
+    base = _port_option(args.base_port, "--base-port")
+    if base is not None:
+        wanted = classroom.fixed_ports(org, base)
+    port = _port_option(args.port, "--port")
+    if port is not None:
+        if not org.mx:
+            raise LabError("this scenario has no MX listener on port 25 to put on --port")
+        wanted[(org.mx, 25)] = port
+    return wanted
+
+
+def _listen_address(args: argparse.Namespace) -> str:
+    address = arguments.ip_address(args.listen, "--listen")
+    if address != classroom.LOOPBACK and args.base_port is None:
+        raise LabError("--listen needs --base-port: learners on other machines need ports you can write on the board")
+    return address
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -60,52 +106,66 @@ def serve(args: argparse.Namespace) -> int:
     if args.edge and args.scenario != "exchange2013demo":
         return _fail(f"--edge applies to exchange2013demo only, not to '{args.scenario}'")
     org = build(edge=args.edge) if args.edge else build()
-    mx = Endpoint(org.server(org.mx).ip, 25) if org.mx else None
-    if args.port is not None and mx is None:
-        return _fail("this scenario has no MX listener on port 25 to put on --port")
-
-    def port_for(endpoint: Endpoint) -> int:
-        """--port puts the MX's port 25 on a fixed port; every other listener gets the OS's."""
-        return args.port if endpoint == mx and args.port is not None else 0
-    lab = Lab(org, transport="sockets", port_for=port_for)
-    if args.client_ip:
-        lab.network.outside_client = Peer("unknown", args.client_ip)
-    if args.protocol_log:
-        for c in org.receive_connectors:
-            c.protocol_logging = "Verbose"
+    try:
+        client_ip = (arguments.ip_address(args.client_ip, "--client-ip")
+                     if args.client_ip is not None else None)
+        wanted = _wanted_ports(org, args)
+        address = _listen_address(args)
+    except LabError as exc:
+        return _fail(str(exc).rstrip("."))
+    port_for, hosts_for = classroom.socket_settings(org, wanted, address, classroom.learner_listeners(org))
+    lab = Lab(org, transport="sockets", port_for=port_for, hosts_for=hosts_for)
+    if client_ip is not None:
+        lab.network.outside_client = Peer("unknown", client_ip)
+    classroom.watch_connectors(lab)
     try:
         lab.start()
     except OSError:
-        return _fail(f"port {args.port} on 127.0.0.1 is in use; pick another or leave --port out")
+        flag = "--port" if args.base_port is None else "--base-port"
+        return _fail(f"a port you asked for on 127.0.0.1 is in use; pick another or leave {flag} out")
     try:
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
-        print(lab.endpoints().select("Server", "Service", "Connector", "ExchangeAddress", "LabAddress"))
-        user = org.mailboxes[0].address
-        print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
-              f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
-        print("Outside clients appear from", lab.network.outside_client.ip, "- press Ctrl-C to stop.", flush=True)
-        seen = logged = 0
-        outside = f"{lab.network.outside_client.ip}:"
-        while not stop.wait(0.2):
-            events = lab.tracking.events
-            for e in events[seen:]:
-                if e.EventId in ("DELIVER", "FAIL"):
-                    print(f"{e.Timestamp:%H:%M:%S} {e.EventId} {e.Recipients} <- {e.Sender or '<>'} "
-                          f"'{e.MessageSubject}' on {e.ServerHostname} {e.RecipientStatus}", flush=True)
-            seen = len(events)
-            if args.protocol_log:
-                log = lab.protocol_log()
-                for row in log[logged:]:
-                    if str(row["remote-endpoint"]).startswith(outside) and row["event"] in ("<", ">"):
-                        print(f"{row['connector-id']} {row['session-id']} {row['event']} {row['data']}", flush=True)
-                logged = len(log)
-        print("Stopping the lab.", flush=True)
-        return 0
+        got = classroom.bound_ports(lab)
+        taken = [port for listener, port in wanted.items() if got.get(listener) != port]
+        if taken:
+            flag = "--port" if args.base_port is None else "--base-port"
+            return _fail(f"port {taken[0]} on 127.0.0.1 is in use; pick another or leave {flag} out")
+        return _run(lab, args, address)
     finally:
         lab.close()
+
+
+def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
+    """Print the listeners, then the feed, while the prompt reads the teacher's commands."""
+    org = lab.org
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    screen = classroom.Screen(sys.stdout)
+    print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
+    print(lab.endpoints().select("Server", "Service", "Connector", "ExchangeAddress", "LabAddress"))
+    if address != classroom.LOOPBACK:
+        print(f"WARNING: port 25 and 587 of the Front End and the MX are open on {address}, beyond this "
+              "machine; relay stays closed, but anyone who reaches this address can send mail into the lab.")
+    door = classroom.front_door(lab)
+    if door is not None:
+        host = classroom.LOOPBACK if address in (classroom.LOOPBACK, "0.0.0.0") else address
+        print(f"Learners: telnet {host} {classroom.bound_ports(lab)[door]}")
+    user = org.mailboxes[0].address
+    print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
+          f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    prompt = classroom.Prompt(lab, screen, sys.stdin, interactive=interactive, on_quit=stop.set)
+    print("Outside clients appear from", lab.network.outside_client.ip,
+          "- type help for commands; quit or Ctrl-C stops.", flush=True)
+    threading.Thread(target=prompt.cmdloop, name="mailflowlab prompt", daemon=True).start()
+    feed = classroom.Feed(lab, every_line=args.protocol_log)
+    while not stop.wait(FEED_INTERVAL):
+        for line in feed.lines():
+            screen.say(line)
+    for line in feed.lines():
+        screen.say(line)
+    screen.close("Stopping the lab.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import graphviz
 
+from .dot import dot_label
 from .headers import Hop
 from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, MAILBOX_TRANSPORT_DELIVERY,
                        MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT, Organization, Server)
@@ -72,8 +73,8 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
         key = (host or ip or "unknown").lower()
         if key not in seen:
             seen[key] = f"h{len(seen) + 1}"
-            label = "\n".join(x for x in (host or "unknown", ip if ip and ip != host else None) if x)
-            graph.node(seen[key], label, tooltip=key)
+            label = dot_label(*(x for x in (host or "unknown", ip if ip and ip != host else None) if x))
+            graph.node(seen[key], label, tooltip=dot_label(key))
         return seen[key]
 
     previous: str | None = None
@@ -89,7 +90,7 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
             parts.append(f"via {hop.via}")
         if hop.delay is not None:
             parts.append(format_delay(hop.delay))
-        graph.edge(src, dst, label="\n".join(parts))
+        graph.edge(src, dst, label=dot_label(*parts))
     return graph
 
 

@@ -1,4 +1,4 @@
-"""Errors a learner can cause, at the bottom of the package so every layer can raise them."""
+"""The lab's one exception for a learner's mistake: it carries a sentence, never a traceback."""
 from __future__ import annotations
 
 

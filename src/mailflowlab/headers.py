@@ -16,7 +16,7 @@ from email.parser import HeaderParser
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
 
-import pandas
+from .views import Table
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -25,6 +25,9 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _CLAUSES = ("from", "by", "via", "with", "id", "for")
 #: A word, or a (comment) that may hold one nested (comment), as Postfix's TLS note does.
 _TOKEN = re.compile(r"\((?:[^()]|\([^()]*\))*\)|[^\s(]+")
+#: Half of a UTF-16 pair, alone: text can hold it (a bad paste, a decode with surrogateescape)
+#: but no codec can write it, so it is shown as U+FFFD, the replacement character.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 #: The start of a header field in a pasted block: a name, a colon, then space or end of line.
 _FIELD_START = re.compile(r"[A-Za-z0-9-]+:(\s|$)")
 
@@ -94,7 +97,7 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
     Raises HeaderParseError when there is no Received header.
     """
     if isinstance(source, str):
-        source = HeaderParser(policy=default_policy).parsestr(_header_block(source))
+        source = HeaderParser(policy=default_policy).parsestr(_header_block(_LONE_SURROGATE.sub("\ufffd", source)))
     if isinstance(source, email.message.Message):
         values = source.get_all("Received") or []
     elif isinstance(source, (list, tuple)):
@@ -114,17 +117,18 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
     return hops
 
 
-def hops_table(hops: list[Hop]) -> pandas.DataFrame:
-    """One row per hop, as a learner reads a route: who handed it to whom, how, when, how long."""
-    return pandas.DataFrame([{
+def hops_table(hops: list[Hop]) -> Table[dict[str, object]]:
+    """One row per hop, as a learner reads a route: who handed it to whom, how, when, and how
+    long it waited (a duration with its unit)."""
+    return Table([{
         "Hop": hop.number,
         "From": _where(hop.from_host, hop.from_ip),
         "By": _where(hop.by_host, hop.by_ip),
         "With": hop.protocol or "",
         "Via": hop.via or "",
         "Time": f"{hop.time:%H:%M:%S}" if hop.time else "",
-        "Delay": int(hop.delay.total_seconds()) if hop.delay is not None else "",
-    } for hop in hops], columns=["Hop", "From", "By", "With", "Via", "Time", "Delay"])
+        "Delay": hop.delay,
+    } for hop in hops], ["Hop", "From", "By", "With", "Via", "Time", "Delay"])
 
 
 def _where(host: str | None, ip: str | None) -> str:
@@ -134,7 +138,7 @@ def _where(host: str | None, ip: str | None) -> str:
 
 def _unfold(value: object) -> str:
     """One header value on one line, single-spaced, without a pasted `Received:` name."""
-    return re.sub(r"(?i)^received:\s*", "", " ".join(str(value).split()))
+    return re.sub(r"(?i)^received:\s*", "", " ".join(_LONE_SURROGATE.sub("\ufffd", str(value)).split()))
 
 
 def _header_block(text: str) -> str:
@@ -223,6 +227,6 @@ def _parse_date(text: str) -> datetime | None:
     """
     try:
         when = parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):     # OverflowError: a year like 99999999999
         return None
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)

@@ -82,7 +82,8 @@ class Lab:
 
     def __init__(self, org: Organization, *, seed: int = 2013, start: datetime | None = None,
                  transport: str | None = None, host: str = "127.0.0.1",
-                 port_for: Callable[[Endpoint], int] | None = None) -> None:
+                 port_for: Callable[[Endpoint], int] | None = None,
+                 hosts_for: Callable[[Endpoint], tuple[str, ...]] | None = None) -> None:
         if not isinstance(org, Organization):
             raise LabError(f"Lab needs an organization, not {org!r}: "
                            "try Lab(scenarios.exchange2013demo()).")
@@ -95,7 +96,7 @@ class Lab:
         self.org = org
         self.clock = VirtualClock((start or EPOCH).astimezone(org.tz))
         self.scheduler = Scheduler(self.clock)
-        self.network: Network = (SocketNetwork(host, port_for) if self.transport == "sockets"
+        self.network: Network = (SocketNetwork(host, port_for, hosts_for) if self.transport == "sockets"
                                  else MemoryNetwork())
         self.scheduler.background = self.transport == "sockets"
         self.tracking = TrackingLog()

@@ -115,10 +115,13 @@ class SocketNetwork(Network):
     TICKET = b"XCALLER "
 
     def __init__(self, host: str = "127.0.0.1",
-                 port_for: Callable[[Endpoint], int] | None = None) -> None:
+                 port_for: Callable[[Endpoint], int] | None = None,
+                 hosts_for: Callable[[Endpoint], tuple[str, ...]] | None = None) -> None:
         super().__init__()
         self.host = host
         self.port_for = port_for
+        #: Where an endpoint listens besides `host`: only `mailflowlab serve --listen` adds any.
+        self.hosts_for = hosts_for
         self._servers: dict[Endpoint, asyncio.Server] = {}
         self._ports: dict[Endpoint, int] = {}
         self._tickets: dict[str, Peer] = {}
@@ -131,12 +134,13 @@ class SocketNetwork(Network):
 
         def protocol() -> asyncio.Protocol:
             return _Ticketed(factory(), self)
+        hosts = list(self.hosts_for(endpoint)) if self.hosts_for else [self.host]
         try:
-            server = await loop.create_server(protocol, self.host, wanted)
+            server = await loop.create_server(protocol, hosts, wanted)
         except OSError:
-            if self.port_for is not None:
+            if self.port_for is not None and wanted:
                 raise                          # a fixed port in use: the teacher must know
-            server = await loop.create_server(protocol, self.host, 0)
+            server = await loop.create_server(protocol, hosts, 0)
         self._servers[endpoint] = server
         self._ports[endpoint] = server.sockets[0].getsockname()[1]
 

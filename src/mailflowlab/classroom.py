@@ -1,0 +1,368 @@
+"""The teacher's side of `mailflowlab serve`: ports for the board, the feed, the prompt.
+
+Ports a teacher can write on the board (`--base-port N`): every listener of the organization
+gets base, base+1, ... in one stable order: the servers in the order the scenario lists them,
+and on each server its receive connectors' Exchange ports from low to high. For the article's
+organization (`exchange2013demo`), with `--base-port 2500`:
+
+    CA1:25 -> 2500   CA1:587 -> 2501   CA1:717 -> 2502
+    MB1:25 -> 2503   MB1:465 -> 2504   MB1:475 -> 2505
+    MB2:25 -> 2506   MB2:465 -> 2507   MB2:475 -> 2508
+    EDGE2013:25 -> 2509                  (with --edge 2013: an added server comes last)
+
+The feed prints what happens as it happens: each delivery and failure from the message
+tracking log, and each refusal an outside client hears (`550 5.7.1 Unable to relay`,
+`530 5.7.1 Client was not authenticated`, `535 5.7.3 Authentication unsuccessful`, a 451 from
+a Front End with no Transport behind it). Refusals are not tracking events: Exchange writes
+them only in the receive connectors' protocol logs, so that is where the feed reads them.
+
+The prompt is the teacher's console while the class works: stop and start services, look at
+queues and the tracking log, move the clock, send, read a mailbox's last message hop by hop,
+and run the article's experiment for the whole class.
+"""
+from __future__ import annotations
+
+import cmd
+import shlex
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, TextIO
+
+from . import arguments
+from .errors import LabError
+from .headers import HeaderParseError, hops_table, parse_hops
+from .smtp.network import Endpoint
+from .topology import EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, TRANSPORT, Organization
+
+if TYPE_CHECKING:
+    from .lab import Lab
+
+#: The address every listener uses unless the teacher asks for another.
+LOOPBACK = "127.0.0.1"
+#: Exchange ports the Internet and mail clients reach (fact sheet §0.1): SMTP and submission.
+LEARNER_PORTS = (25, 587)
+#: Services whose port 25 and 587 face outside: Front End Transport, an Edge, a 2010 Hub as MX.
+OUTWARD_SERVICES = (FRONT_END_TRANSPORT, EDGE_TRANSPORT, HUB_TRANSPORT_2010)
+
+Listener = tuple[str, int]          # (server, Exchange port): one listening socket
+
+
+def _org(lab_or_org: "Lab | Organization") -> Organization:
+    return lab_or_org if isinstance(lab_or_org, Organization) else lab_or_org.org
+
+
+def listeners(lab_or_org: "Lab | Organization") -> list[Listener]:
+    """Every (server, Exchange port) that listens, in the documented order: servers as the
+    scenario lists them, ports from low to high."""
+    org = _org(lab_or_org)
+    return [(s.name, port) for s in org.servers
+            for port in sorted({c.port for c in org.connectors_of(s.name)})]
+
+
+def fixed_ports(lab_or_org: "Lab | Organization", base_port: int) -> dict[Listener, int]:
+    """`--base-port`: each listener's loopback port, base_port upwards in `listeners` order."""
+    found = listeners(lab_or_org)
+    last = base_port + len(found) - 1
+    if last > 65535:
+        raise LabError(f"--base-port {base_port} leaves no room for {len(found)} listeners: "
+                       f"choose a port from 1 to {65536 - len(found)}.")
+    return {listener: base_port + i for i, listener in enumerate(found)}
+
+
+def learner_listeners(lab_or_org: "Lab | Organization") -> list[Listener]:
+    """The listeners `--listen` opens to other machines: port 25 and 587 of the MX and of every
+    Front End Transport. Transport, Mailbox Transport and Outbound Proxy stay on loopback, as
+    their connectors take Exchange servers only."""
+    org = _org(lab_or_org)
+    return [(server, port) for server, port in listeners(org) if port in LEARNER_PORTS
+            and (server == org.mx or any(svc in org.server(server).services for svc in OUTWARD_SERVICES))]
+
+
+def front_door(lab_or_org: "Lab | Organization") -> Listener | None:
+    """Where learners telnet: the first Front End Transport's port 25, else the MX's."""
+    org = _org(lab_or_org)
+    fet = next((s.name for s in org.servers if FRONT_END_TRANSPORT in s.services), None)
+    if fet is not None:
+        return (fet, 25)
+    return (org.mx, 25) if org.mx else None
+
+
+# --- the socket settings of a served lab ---------------------------------------------------------
+
+def socket_settings(org: Organization, ports: dict[Listener, int], address: str,
+                    chosen: list[Listener]) -> tuple[Callable[[Endpoint], int], Callable[[Endpoint], tuple[str, ...]]]:
+    """`Lab(..., port_for=, hosts_for=)` for a classroom: the fixed ports asked for (0: the OS
+    chooses), and `address` besides loopback for the chosen listeners (the lab's own hops use
+    loopback, so it stays)."""
+    by_ip = {s.ip: s.name for s in org.servers}
+
+    def listener(endpoint: Endpoint) -> Listener:
+        return (by_ip.get(endpoint.ip, ""), endpoint.port)
+
+    def port_for(endpoint: Endpoint) -> int:
+        return ports.get(listener(endpoint), 0)
+
+    def hosts_for(endpoint: Endpoint) -> tuple[str, ...]:
+        if address == LOOPBACK or listener(endpoint) not in chosen:
+            return (LOOPBACK,)
+        return (address,) if address == "0.0.0.0" else (LOOPBACK, address)
+    return port_for, hosts_for
+
+
+def bound_ports(lab: "Lab") -> dict[Listener, int]:
+    """The loopback port each listener really got (from `lab.endpoints()`)."""
+    ports: dict[Listener, int] = {}
+    for row in lab.endpoints():
+        if row.LabAddress and ":" in row.LabAddress:
+            ports[(row.Server, int(row.ExchangeAddress.rpartition(":")[2]))] = int(row.LabAddress.rpartition(":")[2])
+    return ports
+
+
+# --- the feed ------------------------------------------------------------------------------------
+
+class Screen:
+    """The teacher's terminal, shared by the feed and the prompt: whole lines, never mixed,
+    and nothing after the last word (`close`)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def say(self, text: str) -> None:
+        self.write(text if text.endswith("\n") else text + "\n")
+        self.flush()
+
+    def write(self, text: str) -> None:           # what cmd.Cmd calls
+        with self._lock:
+            if not self._closed:
+                self.out.write(text)
+
+    def close(self, last_words: str) -> None:
+        """Say the last line; the prompt's thread, still reading, says nothing more."""
+        self.say(last_words)
+        with self._lock:
+            self._closed = True
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self.out.flush()
+
+
+class Feed:
+    """New tracking events and protocol log rows since the last call, as lines for the teacher.
+
+    It counts the items it took, not the length of the list afterwards: the lab's thread keeps
+    appending while lines are printed, and those must be printed next time (issue 13, D4)."""
+
+    def __init__(self, lab: "Lab", every_line: bool = False) -> None:
+        self.lab = lab
+        self.every_line = every_line
+        self._events = 0
+        self._rows = 0
+        self._last_command: dict[str, str] = {}
+
+    def lines(self) -> list[str]:
+        # HOOK(core): reads lab.tracking.events and the protocol log's rows from where it left
+        # off; the new core should offer both as "records since cursor N".
+        shown: list[str] = []
+        events = self.lab.tracking.events[self._events:]
+        self._events += len(events)
+        for e in events:
+            if e.EventId in ("DELIVER", "FAIL"):
+                shown.append(f"{e.Timestamp:%H:%M:%S} {e.EventId} {';'.join(e.Recipients)} <- {e.Sender or '<>'} "
+                             f"'{e.MessageSubject}' on {e.ServerHostname} {e.RecipientStatus}")
+        rows = self.lab.ctx.protocol_log.rows[self._rows:]
+        self._rows += len(rows)
+        outside = f"{self.lab.network.outside_client.ip}:"
+        for when, connector, session, _, _, remote, event, data, _ in rows:
+            if not str(remote).startswith(outside) or event not in "<>":
+                continue
+            if self.every_line:
+                shown.append(f"{connector} {session} {event} {data}")
+            if event == "<":
+                self._last_command[str(session)] = str(data)
+            elif str(data)[:1] in "45":
+                local = datetime.fromisoformat(str(when).replace("Z", "+00:00")).astimezone(self.lab.org.tz)
+                said = self._last_command.get(str(session), "(connecting)")
+                shown.append(f"{local:%H:%M:%S} REFUSED {connector} {remote.rpartition(':')[0]}: {said} -> {data}")
+        return shown
+
+
+def watch_connectors(lab: "Lab") -> None:
+    """Turn on Verbose protocol logging on every receive connector: where refusals are written."""
+    for c in lab.org.receive_connectors:
+        c.protocol_logging = "Verbose"
+
+
+# --- the prompt ------------------------------------------------------------------------------------
+
+TRACKING_COLUMNS = ["Timestamp", "ServerHostname", "EventId", "Sender", "Recipients", "MessageSubject"]
+UNITS = {"s": "seconds", "sec": "seconds", "second": "seconds", "seconds": "seconds",
+         "m": "minutes", "min": "minutes", "minute": "minutes", "minutes": "minutes",
+         "h": "hours", "hour": "hours", "hours": "hours", "d": "days", "day": "days", "days": "days"}
+
+
+class Prompt(cmd.Cmd):
+    """The teacher's prompt while the lab serves. Type `help` for the commands.
+
+    Built on the standard library's `cmd` module: it already parses a line into a command and
+    its argument, lists the commands and their docstrings for `help`, and reads from any stream,
+    so a test feeds it lines and a pipe drives `mailflowlab serve` with no terminal at all.
+    Every command calls the Lab's public API; a mistake gets one sentence, never a traceback."""
+
+    def __init__(self, lab: "Lab", screen: Screen, stdin: TextIO, *, interactive: bool,
+                 on_quit: Callable[[], None] = lambda: None) -> None:
+        super().__init__(stdin=stdin, stdout=screen)  # type: ignore[arg-type]
+        self.lab = lab
+        self.screen = screen
+        self.use_rawinput = False
+        self.prompt = "mailflowlab> " if interactive else ""
+        self.on_quit = on_quit
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def onecmd(self, line: str) -> bool:
+        try:
+            return super().onecmd(line)
+        except (LabError, HeaderParseError) as exc:
+            self.screen.say(str(exc))
+        except Exception as exc:                       # the lab's own trouble, said in one line
+            self.screen.say(f"The lab could not do that: {type(exc).__name__}: {exc}".splitlines()[0])
+        return False
+
+    def emptyline(self) -> bool:
+        return False                                   # (cmd would repeat the last command)
+
+    def default(self, line: str) -> bool:
+        if line == "EOF":
+            self.screen.say("The prompt is closed (end of input); the lab keeps serving until Ctrl-C.")
+            return True
+        self.screen.say(f"500 5.3.3 Unrecognized command '{line.split()[0]}'. Type help for the commands.")
+        return False
+
+    def _words(self, arg: str, usage: str, least: int) -> list[str]:
+        try:
+            words = shlex.split(arg)
+        except ValueError:
+            words = []
+        if len(words) < least:
+            raise LabError(f"Usage: {usage}")
+        return words
+
+    def _table(self, frame: Any, empty: str) -> None:
+        self.screen.say(str(frame) if len(frame) else empty)
+
+    # --- services ------------------------------------------------------------------------------
+    def do_services(self, arg: str) -> None:
+        """services: every transport service and whether it runs (Get-Service)."""
+        self._table(self.lab.services_table(), "This organization runs no transport service.")
+
+    def do_stop(self, arg: str) -> None:
+        """stop SERVER SERVICE: Stop-Service, e.g. stop MB1 Transport. Its listeners close."""
+        server, *service = self._words(arg, "stop SERVER SERVICE, e.g. stop MB1 Transport", 2)
+        self.lab.stop_service(server, " ".join(service))
+        self.screen.say(f"{' '.join(service)} on {server} stopped.")
+
+    def do_start(self, arg: str) -> None:
+        """start SERVER SERVICE: Start-Service, e.g. start MB1 Transport. Waiting mail moves on."""
+        server, *service = self._words(arg, "start SERVER SERVICE, e.g. start MB1 Transport", 2)
+        self.lab.start_service(server, " ".join(service))
+        self.screen.say(f"{' '.join(service)} on {server} started.")
+
+    def do_endpoints(self, arg: str) -> None:
+        """endpoints: every listener, its Exchange address and its port here."""
+        self._table(self.lab.endpoints(), "No listener.")
+
+    # --- mail -----------------------------------------------------------------------------------
+    def do_queues(self, arg: str) -> None:
+        """queues: Get-Queue on every server."""
+        self._table(self.lab.queues(), "No queue holds mail.")
+
+    def do_tracking(self, arg: str) -> None:
+        """tracking [N]: the last N (10) events of Get-MessageTrackingLog."""
+        words = self._words(arg, "tracking [N]", 0)
+        if words and not words[0].isdigit():
+            raise LabError(f"Usage: tracking [N], where N is a number of events, not '{words[0]}'.")
+        log = self.lab.tracking_log()
+        count = int(words[0]) if words else 10
+        self._table(log.select(*TRACKING_COLUMNS)[-count:] if count else log[:0], "No message has been tracked yet.")
+
+    def do_advance(self, arg: str) -> None:
+        """advance N [seconds|minutes|hours|days]: move virtual time (minutes unless told); due retries run."""
+        words = self._words(arg, "advance N [seconds|minutes|hours|days], e.g. advance 10 minutes", 1)
+        unit = UNITS.get(words[1].lower() if len(words) > 1 else "minutes")
+        if unit is None or len(words) > 2:
+            raise LabError(f"Usage: advance N [seconds|minutes|hours|days]; '{' '.join(words[1:])}' is not a unit.")
+        try:
+            amount = float(words[0])
+        except ValueError:
+            raise LabError(f"advance takes a number, like advance 10 minutes, not '{words[0]}'.") from None
+        arguments.duration(**{unit: amount})
+        now = self.lab.advance(**{unit: amount})
+        self.screen.say(f"The clock is now {now:%a %d %b %Y %H:%M:%S %z}.")
+
+    def do_send(self, arg: str) -> None:
+        """send FROM TO[,TO...] [SUBJECT]: send as Outlook does, e.g. send alice bob Hello."""
+        sender, to, *subject = self._words(arg, "send FROM TO [SUBJECT], e.g. send alice bob Hello", 2)
+        recipients = arguments.recipients([self._address(a) for a in to.split(",") if a])
+        sent = self.lab.send(arguments.address(self._address(sender), "sender"), recipients, subject=" ".join(subject))
+        self.screen.say(f"Sent {sent.message_id} from {sent.sender} to {', '.join(sent.recipients)}.")
+
+    def do_mailboxes(self, arg: str) -> None:
+        """mailboxes: every mailbox in the organization and how many messages its Inbox holds."""
+        for address in self.lab.mailboxes():
+            self.screen.say(f"{address}  {len(self.lab.mailbox(address).messages)} message(s)")
+
+    def do_last(self, arg: str) -> None:
+        """last MAILBOX: the last message in a mailbox and its hops, oldest first."""
+        address = self._address(self._words(arg, "last MAILBOX, e.g. last bob", 1)[0])
+        messages = self.lab.mailbox(address).messages
+        if not messages:
+            self.screen.say(f"{address} has no messages yet.")
+            return
+        msg = messages[-1]
+        self.screen.say(f"From: {msg['From']}\nSubject: {msg['Subject']}\nMessage-ID: {msg['Message-ID']}")
+        self.screen.say(str(hops_table(parse_hops(msg))))
+
+    def _address(self, name: str) -> str:
+        """`bob` -> `bob@<the organization's domain>`: less to type at the prompt."""
+        return name if "@" in name else f"{name}@{self.lab.org.domain}"
+
+    # --- the article's experiment -----------------------------------------------------------------
+    def do_experiment(self, arg: str) -> None:
+        """experiment [end]: stop Transport on every Mailbox server, so a learner who telnets to
+        the Front End hears 451 after the message's final '.'; `experiment end` starts it again."""
+        servers = [s.name for s in self.lab.org.servers if TRANSPORT in s.services]
+        if not servers:
+            raise LabError("This organization has no 2013 Transport service to stop; use exchange2013demo.")
+        if arg.strip() == "end":
+            for server in servers:
+                self.lab.start_service(server, TRANSPORT)
+            self.screen.say(f"Transport runs again on {', '.join(servers)}; mail that waited moves on.")
+            return
+        if arg.strip():
+            raise LabError("Usage: experiment, or experiment end.")
+        for server in servers:
+            self.lab.stop_service(server, TRANSPORT)
+        door = front_door(self.lab)
+        where = f"{LOOPBACK} {self.lab.endpoint(door[0], self._connector(door))[1]}" if door else "(no Front End)"
+        self.screen.say(
+            f"Transport is stopped on {', '.join(servers)}. Learners: telnet {where}, then type\n"
+            f"  EHLO learner\n  MAIL FROM:<you@fabrikam.com>\n  RCPT TO:<{self.lab.mailboxes()[0]}>\n"
+            "  DATA\n  Subject: test\n  (an empty line, a line of text)\n  .\n"
+            "Front End Transport accepts everything up to the final '.', then finds no Transport to proxy to:\n"
+            "  451 4.7.0 Temporary server error. Please try again later. PRX5\n"
+            "The message stays with the sender, who must retry. Type 'experiment end' to start Transport again.")
+
+    def _connector(self, listener: Listener) -> str:
+        server, port = listener
+        return next(c.name for c in self.lab.org.connectors_of(server) if c.port == port)
+
+    # --- leaving ------------------------------------------------------------------------------------
+    def do_quit(self, arg: str) -> bool:
+        """quit: stop the lab (as Ctrl-C does) and close every listener."""
+        self.on_quit()
+        return True
+
+    do_exit = do_quit
