@@ -7,7 +7,10 @@ A test that builds its own Lab takes `transport` and passes it on.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -36,3 +39,22 @@ def socket_lab() -> Iterator[Lab]:
 ALICE = "alice@exchange2013demo.com"
 BOB = "bob@exchange2013demo.com"
 CAROL = "carol@exchange2013demo.com"
+
+#: The article's organization is in Brisbane (+10:00); its clock starts on Tue, 4 Mar 2014 09:00:00.
+BRISBANE = timezone(timedelta(hours=10))
+
+
+def at(hms: str, day: int = 4) -> datetime:
+    """A time of the article's day (or another day of March 2014) in the organization's zone."""
+    h, m, s = (int(x) for x in hms.split(":"))
+    return datetime(2014, 3, day, h, m, s, tzinfo=BRISBANE)
+
+
+def values(table: Any, *columns: str) -> list[list[Any]]:
+    """The named columns of each row, row by row (what DataFrame[...].values.tolist() gave)."""
+    return [list(row) for row in zip(*(table[c] for c in columns))] if len(table) else []
+
+
+def records(table: Any) -> list[dict[str, Any]]:
+    """Each row as a dict of all its fields (what DataFrame.to_dict("records") gave)."""
+    return [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r) for r in table]
