@@ -128,7 +128,7 @@ def topology_diagram(lab: "Lab", path: list[tuple[str, str]] | None = None, *,
     whether it left for the Internet; without it the step's own server's database is used.
     """
     org = lab.org
-    running = {(r.Server, r.Service): r.Status == "Running" for r in lab.services_table().itertuples()}
+    running = {(r.Server, r.Service): r.Status == "Running" for r in lab.services_table()}
     graph = graphviz.Digraph("topology", graph_attr={"rankdir": "LR", "fontname": FONT, "compound": "true",
                                                      "nodesep": "0.3", "ranksep": "0.6"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
@@ -168,7 +168,7 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
     def delivered_to(server: str) -> list[str]:
         if log is not None and not log.empty:
             fqdn = org.server(server).fqdn
-            rows = log[(log["EventId"] == "DELIVER") & (log["ServerHostname"] == fqdn)]
+            rows = log.where(EventId="DELIVER", ServerHostname=fqdn)
             found = databases_of([r for cell in rows["Recipients"] for r in cell.split(";")])
             if found:
                 return found
@@ -176,9 +176,9 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
 
     first_server, first_service = path[0]
     from_outbox = first_service == MAILBOX_TRANSPORT_SUBMISSION or (
-        log is not None and not log.empty and log["Source"].iloc[0] == "STOREDRIVER")
+        log is not None and not log.empty and log[0].Source == "STOREDRIVER")
     if from_outbox:
-        sender_dbs = databases_of([log["Sender"].iloc[0]]) if log is not None and not log.empty else []
+        sender_dbs = databases_of([log[0].Sender]) if log is not None and not log.empty else []
         source_db = (sender_dbs or [d.name for d in org.databases if d.server == first_server] or [None])[0]
         graph.node(OUTLOOK, OUTLOOK, shape="box", style="rounded,filled", fillcolor="#ffffff")
         if source_db is not None:
@@ -206,9 +206,47 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
     if log is not None and not log.empty:
         # An Edge's `EdgeSync - Inbound to <Site>` (address space `--`) leads into the org.
         outbound = {c.name for c in org.send_connectors if "--" not in c.address_spaces}
-        if ((log["EventId"] == "SEND") & log["ConnectorId"].isin(outbound)).any():
+        if log.where(lambda r: r.EventId == "SEND" and r.ConnectorId in outbound):
             graph.node(INTERNET, INTERNET, shape="ellipse", style="filled", fillcolor="#ffffff")
             edges.append((previous, INTERNET, "SMTP"))
     for number, (src, dst, how) in enumerate(edges, start=1):
         graph.edge(src, dst, label=f"{number}. {how}", color=PATH_COLOUR, fontcolor=PATH_COLOUR,
                    penwidth="2.5")
+
+
+#: Events per row of the retry timeline.
+TIMELINE_ROW = 6
+
+#: Colours of event kinds on the timeline (6-digit hex, which Graphviz 2.43 draws right).
+EVENT_COLOURS = {"DEFER": "#ffe0b2", "FAIL": "#ffcdd2", "DSN": "#fff9c4", "DELIVER": "#c8e6c9",
+                 "SEND": "#e3f2fd", "RECEIVE": "#e3f2fd", "SUBMIT": "#e3f2fd"}
+
+
+def retry_timeline(lab: "Lab", message: "SentMessage | str") -> graphviz.Digraph:
+    """One message's tracking events in reading order, rows of `TIMELINE_ROW`, each event with
+    its time since the first, so the gaps between retries are visible at a glance."""
+    log = lab.tracking_log(message)
+    graph = graphviz.Digraph("retries", graph_attr={"rankdir": "TB", "fontname": FONT,
+                                                    "nodesep": "0.3", "ranksep": "0.3"},
+                             node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
+                                        "fontsize": "12", "width": "1.1"})
+    if log.empty:
+        graph.node("none", "no tracking events for this message")
+        return graph
+    first = log[0].Timestamp
+    events = list(log)
+    for start in range(0, len(events), TIMELINE_ROW):
+        with graph.subgraph(name=f"row{start // TIMELINE_ROW}") as row:
+            row.attr(rank="same")
+            for i, event in enumerate(events[start:start + TIMELINE_ROW], start):
+                minutes, seconds = divmod(int((event.Timestamp - first).total_seconds()), 60)
+                label = (f"{event.EventId}\\n+{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+                         f"\\n{event.ServerHostname.split('.')[0]}")
+                row.node(f"e{i}", label, fillcolor=EVENT_COLOURS.get(event.EventId, "#eeeeee"))
+    for i in range(1, len(events)):
+        if i % TIMELINE_ROW:
+            graph.edge(f"e{i - 1}", f"e{i}")
+        else:                       # a new row starts under the previous row's first event
+            graph.edge(f"e{i - TIMELINE_ROW}", f"e{i}", style="invis")
+            graph.edge(f"e{i - 1}", f"e{i}", constraint="false")
+    return graph
