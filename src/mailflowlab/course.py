@@ -3,7 +3,7 @@
     hop_table(parse_hops(message))     # the hops as a Table: From, By, With, Via, Time, Delay
     newest_hops(lab, BOB)              # the same for the newest message in a mailbox
     lab.tracking_log(msg).select(*TRACK_VIEW)
-    lab.queues().select(*QUEUE_VIEW)
+    print(queue_text(lab.queues()))    # Get-Queue, LastError in full below the grid
 """
 from __future__ import annotations
 
@@ -98,3 +98,12 @@ def format_list(record: object) -> str:
     names = [f.name for f in fields(record)]  # type: ignore[arg-type]
     width = max(map(len, names))
     return "\n".join(f"{n.ljust(width)} : {format_cell(getattr(record, n))}" for n in names)
+
+
+def queue_text(queues: Table, columns: tuple[str, ...] = QUEUE_VIEW) -> str:
+    """Queues as a text grid without LastError, then each queue's LastError in full on its own
+    line: long errors are the point of reading a queue, and in a grid they are cut or pad
+    every row to hundreds of characters."""
+    grid = queues.select(*[c for c in columns if c != "LastError"]).text()
+    errors = [f"{q.Identity} LastError: {q.LastError}" for q in queues if getattr(q, "LastError", "")]
+    return grid + ("\n\n" + "\n".join(errors) if errors and "LastError" in columns else "")
