@@ -177,7 +177,7 @@ def test_topology_diagram_ends_inbound_mail_in_the_2010_database_not_on_the_inte
 
 
 def test_coexistence_explorer_steps_through_phases_and_sends() -> None:
-    from mailflowlab.coexistence_explorer import CoexistenceExplorer
+    from mailflowlab.ui import CoexistenceExplorer
     explorer = CoexistenceExplorer()
     try:
         assert explorer.lab is not None and explorer.lab.org.mx == "EDGE2010"

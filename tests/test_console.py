@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from mailflowlab import Lab, LabError
-from mailflowlab.console import console_widget, smtp_session
+from mailflowlab.console import smtp_session
+from mailflowlab.ui import console_widget
 
 from .conftest import BOB
 
@@ -67,11 +68,10 @@ def test_console_mistakes_are_explained(lab: Lab) -> None:
 
 
 def test_the_widget_runs_a_session(lab: Lab) -> None:
-    box = console_widget(lab)
-    target, as_ip, text, run, out = box.children
-    target.value = FRONTEND
-    text.value = "EHLO fabrikam.com\nQUIT"
-    run.click()
-    assert len(out.outputs) == 1
-    assert out.outputs[0]["text"].splitlines()[-2:] == ["221 2.0.0 Service closing transmission channel",
+    panel = console_widget(lab)
+    panel.target.value = FRONTEND
+    panel.text.value = "EHLO fabrikam.com\nQUIT"
+    panel.run_button.click()
+    assert panel.message.value == ""
+    assert panel.transcript.value.splitlines()[-2:] == ["221 2.0.0 Service closing transmission channel",
                                                         "Connection closed by foreign host."]

@@ -119,7 +119,7 @@ def test_receive_connector_table_lists_the_edge_connector(edge2013: Lab) -> None
 
 
 def test_inbound_explorer_switches_topology_toggles_services_and_sends() -> None:
-    from mailflowlab.inbound_explorer import InboundExplorer
+    from mailflowlab.ui import InboundExplorer
     explorer = InboundExplorer()
     try:
         explorer.topology.value = "Exchange 2010 Edge (the article)"
@@ -133,6 +133,10 @@ def test_inbound_explorer_switches_topology_toggles_services_and_sends() -> None
         explorer.send_button.click()
         assert explorer.result.value.startswith("<b>Not delivered yet.</b>")
         assert "Connection refused by 172.16.0.10:25" in explorer.result.value
+        edge_toggle.value = True                     # issue 11 point 4: start it again, move the clock
+        buttons = {b.description: b for b in explorer.clock.children[0].children if hasattr(b, "click")}
+        buttons["+1 hour"].click()
+        assert explorer.result.value.startswith("<b>Delivered.</b>"), explorer.result.value
         first = explorer.lab
         explorer.topology.value = "Exchange 2013 SP1 Edge with EdgeSync"
         assert first._started is False and explorer.lab.org.mx == "EDGE2013"

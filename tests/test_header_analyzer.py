@@ -10,8 +10,9 @@ from mailflowlab import Lab, parse_hops, scenarios
 from mailflowlab import header_samples as samples
 from mailflowlab.header_analyzer import (DELIVERY, EDGE, FRONT_END, HUB_OR_EDGE_2010, NOT_EXCHANGE,
                                          STORE_DRIVER, SUBMISSION, TRANSPORT, exchange_version, explain,
-                                         header_analyzer, stamped_by)
+                                         stamped_by)
 from mailflowlab.headers import NO_RECEIVED
+from mailflowlab.ui import header_analyzer
 
 from .conftest import ALICE, BOB, CAROL
 
@@ -86,7 +87,7 @@ def test_a_2013_edge_in_front_of_mailbox_only_servers_reads_as_transport() -> No
 
 def test_the_panel_explains_pasted_headers_and_answers_garbage_in_words() -> None:
     panel = header_analyzer(samples.EDGE_2013.text)
-    box, button, result = panel.children
+    box, button, result, message = panel.children
     assert isinstance(box, widgets.Textarea) and "Edge Transport (inferred)" in result.value and "<svg" in result.value
     box.value = "hello, these are not headers"
     button.click()

@@ -15,7 +15,8 @@ import ipywidgets as widgets
 import pytest
 
 from mailflowlab import Lab, LabError
-from mailflowlab.queue_viewer import QueueViewer, retry_timeline
+from mailflowlab.diagrams import retry_timeline
+from mailflowlab.ui import QueueViewer
 from mailflowlab.smtp import replies
 
 from .conftest import ALICE, BOB, CAROL, at, records, values
@@ -236,8 +237,8 @@ def test_the_queue_viewer_shows_a_service_a_cell_stopped_as_stopped(lab: Lab) ->
 
 def test_the_queue_viewer_moves_time_and_stops_services_through_the_lab(lab: Lab) -> None:
     viewer = QueueViewer(lab)
-    buttons = [w for w in viewer.children[0].children if isinstance(w, widgets.Button)]
-    assert [b.description for b in buttons] == ["+1 min", "+10 min", "+1 hour", "+1 day"]
+    buttons = [w for w in viewer.clock.children[0].children if isinstance(w, widgets.Button)]
+    assert [b.description for b in buttons] == ["+1 min", "+10 min", "+1 hour", "+1 day", "Refresh"]
     viewer.toggles[("MB2", "Mailbox Transport Delivery")].value = False
     assert lab.service("MB2", "Mailbox Transport Delivery").running is False
     msg = lab.send(ALICE, BOB, subject="watched")

@@ -6,15 +6,17 @@ import socket
 import ipywidgets as widgets
 import pytest
 
-from mailflowlab import Lab
+from mailflowlab import Lab, scenarios
 from mailflowlab.diagrams import STOPPED_FILL
-from mailflowlab.widgets import mail_flow_panel, service_toggles
+from mailflowlab.ui import mail_flow_panel, service_toggles
+from mailflowlab.ui.panel import FRESH_TEXT
 
 from .conftest import ALICE, BOB, CAROL
 
 
 def find(root: widgets.Widget, cls: type | None = None, css: str | None = None) -> list[widgets.Widget]:
     """Every widget under `root` of a type and/or with a CSS class, in display order."""
+    root = getattr(root, "widget", root)          # a panel: look inside its container
     found = []
     if (cls is None or isinstance(root, cls)) and (css is None or css in root._dom_classes):
         found.append(root)
@@ -30,10 +32,10 @@ def toggle(root: widgets.Widget, description: str) -> widgets.ToggleButton:
 def test_one_toggle_per_service_and_clicking_stops_it_for_real(lab: Lab) -> None:
     box = service_toggles(lab)
     assert [t.description for t in find(box, css="mfl-service-toggle")] == [
-        f"{r.Server} · {r.Service}" for r in lab.services_table().itertuples()]
+        f"{r.Server} · {r.Service}" for r in lab.services_table()]
     host, port = lab.endpoint("MB2", "Default MB2")
     toggle(box, "MB2 · Transport").value = False
-    assert lab.services_table().set_index(["Server", "Service"]).loc[("MB2", "Transport"), "Status"] == "Stopped"
+    assert lab.services_table().where(Server="MB2", Service="Transport")[0].Status == "Stopped"
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, port), timeout=2)
     toggle(box, "MB2 · Transport").value = True
@@ -41,7 +43,7 @@ def test_one_toggle_per_service_and_clicking_stops_it_for_real(lab: Lab) -> None
         assert conn.recv(100).startswith(b"220 ")
 
 
-def panel_parts(panel: widgets.VBox) -> dict[str, widgets.Widget]:
+def panel_parts(panel: object) -> dict[str, widgets.Widget]:
     return {"to": find(panel, widgets.Combobox)[0], "subject": find(panel, widgets.Text)[-1],
             "from": find(panel, widgets.Dropdown)[0], "send": find(panel, css="mfl-send")[0],
             "status": find(panel, css="mfl-status")[0], "hops": find(panel, css="mfl-hops")[0],
@@ -59,7 +61,8 @@ def test_send_shows_status_hop_table_and_diagrams(lab: Lab) -> None:
     assert parts["hops"].value.count("<tr") == 4            # header row + three hops
     assert "via Mailbox Transport" not in parts["hops"].value  # the table has a Via column instead
     assert "Mailbox Transport</td>" in parts["hops"].value
-    assert parts["hop diagram"].value.startswith("<svg")
+    assert ">1 s</td>" in parts["hops"].value                   # Delay with its unit
+    assert "<svg" in parts["hop diagram"].value
     assert "5. RPC" in parts["topology"].value
 
 
@@ -77,11 +80,34 @@ def test_outbox_wait_and_redraw_on_toggle(lab: Lab) -> None:
 
 
 def test_bad_input_shows_a_red_message_not_a_traceback(lab: Lab) -> None:
-    parts = panel_parts(mail_flow_panel(lab))
+    panel = mail_flow_panel(lab)
+    parts = panel_parts(panel)
     parts["to"].value = "not-an-address"
     parts["send"].click()
-    assert parts["status"].value == ('<span style="color:#c92a2a"><b>Error:</b> \'not-an-address\' is not an '
+    assert panel.message.value == ('<span style="color:#c92a2a"><b>Error:</b> \'not-an-address\' is not an '
                                      'e-mail address (expected name@domain).</span>')
     parts["to"].value = "nobody@exchange2013demo.com"
     parts["send"].click()
     assert "NDR: 550 5.1.1 RESOLVER.ADR.RecipNotFound; not found." in parts["status"].value
+
+
+def test_a_panel_opened_fresh_says_to_run_its_cell_not_a_repr(lab: Lab) -> None:
+    panel = mail_flow_panel(lab)
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"] == FRESH_TEXT and "VBox" not in bundle["text/plain"]
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+
+
+def test_a_failing_callback_says_so_in_the_panel() -> None:
+    lab = Lab(scenarios.exchange2013demo()).start()
+    panel = mail_flow_panel(lab)
+    lab.close()                                  # whatever broke, the learner reads it in the panel
+    panel_parts(panel)["send"].click()
+    assert "Error:" in panel.message.value and "lab is not running" in panel.message.value
+
+
+def test_the_panel_refreshes_after_a_cell_stopped_a_service(lab: Lab) -> None:
+    panel = mail_flow_panel(lab)
+    lab.stop_service("MB1", "Transport")
+    panel.refresh()
+    assert toggle(panel, "MB1 · Transport").value is False

@@ -146,29 +146,3 @@ Subject: Hello from telnet
 Typed by hand.
 .
 QUIT"""
-
-
-def console_widget(lab: "Lab"):  # type: ignore[no-untyped-def]
-    """A telnet window: pick a receive connector, say who you connect as, type, press Run."""
-    import ipywidgets as w
-
-    from .lab import LabError
-
-    rows = lab.endpoints()
-    options = [(f"{r.Connector} ({r.Server}, {r['Exchange address']})", (r.Server, r.Connector))
-               for _, r in rows.iterrows()]
-    target = w.Dropdown(options=options, description="Connector", layout=w.Layout(width="560px"))
-    as_ip = w.Text(value=lab.network.outside_client.ip, description="From IP")
-    text = w.Textarea(value=DEFAULT_COMMANDS, layout=w.Layout(width="560px", height="190px"))
-    run = w.Button(description="Run session", button_style="primary")
-    out = w.Output()
-
-    def _run(_: object) -> None:
-        out.clear_output()
-        try:
-            server, connector = target.value
-            out.append_stdout(f"{smtp_session(lab, server, connector, text.value, as_ip=as_ip.value.strip() or None)}\n")
-        except LabError as exc:                           # a learner's mistake, shown in words
-            out.append_stdout(f"Error: {exc}\n")
-    run.on_click(_run)
-    return w.VBox([target, as_ip, text, run, out])

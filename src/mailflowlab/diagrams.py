@@ -211,3 +211,41 @@ def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str,
     for number, (src, dst, how) in enumerate(edges, start=1):
         graph.edge(src, dst, label=f"{number}. {how}", color=PATH_COLOUR, fontcolor=PATH_COLOUR,
                    penwidth="2.5")
+
+
+#: Events per row of the retry timeline.
+TIMELINE_ROW = 6
+
+#: Colours of event kinds on the timeline (6-digit hex, which Graphviz 2.43 draws right).
+EVENT_COLOURS = {"DEFER": "#ffe0b2", "FAIL": "#ffcdd2", "DSN": "#fff9c4", "DELIVER": "#c8e6c9",
+                 "SEND": "#e3f2fd", "RECEIVE": "#e3f2fd", "SUBMIT": "#e3f2fd"}
+
+
+def retry_timeline(lab: "Lab", message: "SentMessage | str") -> graphviz.Digraph:
+    """One message's tracking events in reading order, rows of `TIMELINE_ROW`, each event with
+    its time since the first, so the gaps between retries are visible at a glance."""
+    log = lab.tracking_log(message)
+    graph = graphviz.Digraph("retries", graph_attr={"rankdir": "TB", "fontname": FONT,
+                                                    "nodesep": "0.3", "ranksep": "0.3"},
+                             node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
+                                        "fontsize": "12", "width": "1.1"})
+    if log.empty:
+        graph.node("none", "no tracking events for this message")
+        return graph
+    first = log[0].Timestamp
+    events = list(log)
+    for start in range(0, len(events), TIMELINE_ROW):
+        with graph.subgraph(name=f"row{start // TIMELINE_ROW}") as row:
+            row.attr(rank="same")
+            for i, event in enumerate(events[start:start + TIMELINE_ROW], start):
+                minutes, seconds = divmod(int((event.Timestamp - first).total_seconds()), 60)
+                label = (f"{event.EventId}\\n+{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+                         f"\\n{event.ServerHostname.split('.')[0]}")
+                row.node(f"e{i}", label, fillcolor=EVENT_COLOURS.get(event.EventId, "#eeeeee"))
+    for i in range(1, len(events)):
+        if i % TIMELINE_ROW:
+            graph.edge(f"e{i - 1}", f"e{i}")
+        else:                       # a new row starts under the previous row's first event
+            graph.edge(f"e{i - TIMELINE_ROW}", f"e{i}", style="invis")
+            graph.edge(f"e{i - 1}", f"e{i}", constraint="false")
+    return graph

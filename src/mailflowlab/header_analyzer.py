@@ -2,7 +2,7 @@
 each one, which Exchange version and update, and how long the message waited before it.
 
     print(explain(parse_hops(pasted_text)).to_string(index=False))
-    header_analyzer()          # a panel: paste headers, press Analyze, see the table and diagram
+    mailflowlab.ui.header_analyzer()   # the panel: paste headers, press Analyze, see the table and diagram
 
 The rules are the fact sheet's (§3.1, §3.3): `with mapi` is Mailbox Transport Submission on
 2013 and the Hub's store driver on 2007/2010; `via Frontend Transport` is Front End Transport,
@@ -12,14 +12,12 @@ was written by a server that is not Exchange.
 """
 from __future__ import annotations
 
-import html
 import re
 
-import ipywidgets as widgets
 import pandas as pd
 
 from .diagrams import format_delay, hop_diagram
-from .headers import HeaderParseError, Hop, parse_hops
+from .headers import Hop
 
 #: Exchange 2013 builds by their third number (fact sheet §3.3, Microsoft's build-number page).
 EXCHANGE_2013_BUILDS = {
@@ -121,27 +119,3 @@ def explain(hops: list[Hop]) -> pd.DataFrame:
                      "Stamped by": stamped_by(hop, newer), "Version": exchange_version(hop.id),
                      "Delay": format_delay(hop.delay) if hop.delay is not None else ""})
     return pd.DataFrame(rows, columns=["Hop", "By", "Stamped by", "Version", "Delay"])
-
-
-def header_analyzer(text: str = "") -> widgets.VBox:
-    """Paste a message's headers (Outlook: File > Properties > Internet headers), press
-    Analyze: the hops explained, and the hop diagram. Pasted garbage gets a sentence, not a
-    traceback."""
-    from .widgets import svg_html
-    box = widgets.Textarea(value=text, placeholder="Received: from ... by ... with ...; <date>",
-                           layout=widgets.Layout(width="100%", height="180px"))
-    button = widgets.Button(description="Analyze", button_style="primary")
-    result = widgets.HTML()
-
-    def analyze(_: object = None) -> None:
-        try:
-            hops = parse_hops(box.value)
-        except HeaderParseError as exc:
-            result.value = f"<b>{html.escape(str(exc))}</b>"
-            return
-        result.value = (explain(hops).to_html(index=False, border=0)
-                        + svg_html(hop_diagram(hops)))
-    button.on_click(analyze)
-    if text:
-        analyze()
-    return widgets.VBox([box, button, result])

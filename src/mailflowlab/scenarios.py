@@ -127,6 +127,24 @@ def three_sites(bc_link_cost: int | None = None) -> Organization:
     )
 
 
+def two_sites() -> Organization:
+    """twosites.example: two AD sites, Sydney and Melbourne, one Exchange 2013 Mailbox server
+    each (SYD-MB1 with ann@, MEL-MB1 with ben@), and no site link between them to choose.
+
+    The smallest organization whose mail crosses servers by an ordinary delivery queue (not
+    to a mailbox delivery group): chapter 3 uses it to show a queue to another server
+    retrying six times five minutes apart, then every ten minutes.
+    """
+    d = "twosites.example"
+    return Organization(
+        name="Two sites", domain=d, sites=[Site("Sydney"), Site("Melbourne")],
+        servers=[Server("SYD-MB1", "10.1.0.11", d, site="Sydney"), Server("MEL-MB1", "10.2.0.11", d, site="Melbourne")],
+        databases=[MailboxDatabase("DB-SYD", "SYD-MB1"), MailboxDatabase("DB-MEL", "MEL-MB1")],
+        mailboxes=[Mailbox(f"ann@{d}", "Ann Lee", "DB-SYD"), Mailbox(f"ben@{d}", "Ben Ng", "DB-MEL")],
+        description=two_sites.__doc__ or "",
+    )
+
+
 #: The migration phases `coexistence()` can start in, from first to last.
 COEXISTENCE_PHASES = ("all on 2010", "2013 installed", "mailboxes moving", "all on 2013")
 

@@ -5,30 +5,20 @@ the least-cost path (blue) beside the route the message really took (red).
     explorer                              # shows the panel
 
 Everything goes through the public API (`set_site_link_cost`, `set_hub_site`, `send`,
-`path`, `queues`), so the panel shows what a cell would print.
+`path`), so the panel shows what a cell would print. `route_table` is in `mailflowlab.course`.
 """
 from __future__ import annotations
 
 import html
 
 import ipywidgets as widgets
-import pandas as pd
-from IPython.display import display
 
-from . import sites
-from .lab import Lab, LabError, SentMessage
-
-
-def route_table(lab: Lab, message: SentMessage) -> pd.DataFrame:
-    """One row per Transport service that held the message: its server, site and the site
-    the least-cost path would have visited at that step."""
-    rows = [{"Step": n, "Server": server, "Site": lab.org.server(server).site}
-            for n, (server, service) in enumerate(
-                [s for s in lab.path(message) if s[1] == "Transport"], start=1)]
-    return pd.DataFrame(rows, columns=["Step", "Server", "Site"])
+from .. import sites
+from ..lab import Lab, SentMessage
+from .panel import Panel, svg_html
 
 
-class SiteExplorer(widgets.VBox):
+class SiteExplorer(Panel):
     """A cost slider per IP site link, a hub-site switch per site, From/To, and Send."""
 
     def __init__(self, lab: Lab) -> None:
@@ -45,16 +35,18 @@ class SiteExplorer(widgets.VBox):
         self.recipient = widgets.Dropdown(options=mailboxes, value=mailboxes[-1], description="To")
         self.send_button = widgets.Button(description="Send", button_style="primary")
         self.result = widgets.HTML()
-        self.diagram = widgets.Output()
+        self.diagram = widgets.HTML()
         for name, slider in self.sliders.items():
-            slider.observe(lambda c, n=name: self.set_cost(n, c["new"]), "value")
+            slider.observe(self.guard(lambda c, n=name: self.set_cost(n, c["new"])), "value")
         for name, box in self.hubs.items():
-            box.observe(lambda c, n=name: self.set_hub(n, c["new"]), "value")
-        self.sender.observe(lambda _c: self.show_plan(), "value")
-        self.recipient.observe(lambda _c: self.show_plan(), "value")
-        self.send_button.on_click(lambda _b: self.send())
-        super().__init__([widgets.HBox(list(self.sliders.values())), widgets.HBox(list(self.hubs.values())),
-                          widgets.HBox([self.sender, self.recipient, self.send_button]),
+            box.observe(self.guard(lambda c, n=name: self.set_hub(n, c["new"])), "value")
+        self.sender.observe(self.guard(lambda _c: self.show_plan()), "value")
+        self.recipient.observe(self.guard(lambda _c: self.show_plan()), "value")
+        self.send_button.on_click(self.guard(lambda _b: self.send()))
+        wrap = widgets.Layout(flex_flow="row wrap")
+        super().__init__([widgets.Box(list(self.sliders.values()), layout=wrap),
+                          widgets.Box(list(self.hubs.values()), layout=wrap),
+                          widgets.Box([self.sender, self.recipient, self.send_button], layout=wrap),
                           self.result, self.diagram])
         self.show_plan()
 
@@ -81,16 +73,14 @@ class SiteExplorer(widgets.VBox):
         if route is not None:
             text += f" The message went {' → '.join(route)}."
         self.result.value = html.escape(text)
-        self.diagram.clear_output()
-        with self.diagram:
-            display(sites.site_diagram(self.lab.org, way.path, route))
+        self.diagram.value = svg_html(sites.site_diagram(self.lab.org, way.path, route),
+                                      "The AD sites: the least-cost path and the route taken")
 
-    def send(self) -> SentMessage | None:
+    def refresh(self) -> None:
+        self.show_plan()
+
+    def send(self) -> SentMessage:
         """Send one message and draw the sites it passed through."""
-        try:
-            sent = self.lab.send(self.sender.value, self.recipient.value, subject="Site explorer test")
-        except LabError as exc:
-            self.result.value = f"<b>Error:</b> {html.escape(str(exc))}"
-            return None
+        sent = self.lab.send(self.sender.value, self.recipient.value, subject="Site explorer test")
         self.show_plan(sites.site_of_steps(self.lab.org, self.lab.path(sent)))
         return sent

@@ -1,0 +1,108 @@
+"""What every panel shares: a container of widgets, a line for errors, and how it shows itself.
+
+A panel is not a widget: it *contains* one (`panel.widget`, a VBox) and shows it when a cell
+displays the panel. Opened fresh, before its cell has run, a notebook shows the panel's text
+form, which says so (`FRESH_TEXT`) instead of a widget's repr. A callback that fails shows
+what went wrong in the panel, in words, instead of only in the Log Console.
+"""
+from __future__ import annotations
+
+import html
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import graphviz
+import ipywidgets as widgets
+
+from ..lab import LabError
+from ..views import Table, format_cell
+
+#: What a notebook shows in a panel's place until its cell runs (a live panel needs a kernel).
+FRESH_TEXT = "▶ Run this cell to see the panel (it needs a running kernel: a live lab answers its buttons)."
+
+#: Columns whose values are numbers, shown right-aligned under a right-aligned header.
+NUMERIC = (int, float)
+
+
+class Panel:
+    """Widgets in a VBox, plus a message line for errors; `refresh()` redraws from the lab."""
+
+    def __init__(self, children: Sequence[widgets.Widget] = ()) -> None:
+        self.message = widgets.HTML()
+        self.message.add_class("mfl-message")
+        self.widget = widgets.VBox([*children, self.message])
+        self.widget.add_class("mfl-panel")
+
+    @property
+    def children(self) -> tuple[widgets.Widget, ...]:
+        """The panel's widgets, the message line last."""
+        return self.widget.children
+
+    def set_children(self, children: Sequence[widgets.Widget]) -> None:
+        self.widget.children = (*children, self.message)
+
+    def refresh(self) -> None:
+        """Read the lab again and redraw (panels that show lab state override this)."""
+
+    def guard(self, action: Callable[..., Any]) -> Callable[..., Any]:
+        """`action` as a callback whose failure is shown in the panel, in words."""
+        def run(*args: Any, **kwargs: Any) -> Any:
+            self.message.value = ""
+            try:
+                return action(*args, **kwargs)
+            except LabError as exc:
+                self.say_error(str(exc))
+            except Exception as exc:  # a bug or a closed lab: say it where the learner looks
+                traceback.print_exc()
+                self.say_error(f"The panel could not do that ({type(exc).__name__}: {exc}). "
+                               "Run the panel's cell again to start it afresh.")
+            return None
+        return run
+
+    def say_error(self, text: str) -> None:
+        self.message.value = f'<span style="color:#c92a2a"><b>Error:</b> {html.escape(text, quote=False)}</span>'
+
+    def close(self) -> None:
+        self.widget.close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = FRESH_TEXT
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {FRESH_TEXT}>"
+
+
+def svg_html(graph: graphviz.Digraph, description: str = "") -> str:
+    """A graph as inline SVG in a frame that scrolls sideways when the graph is wider than the
+    panel, so its text keeps its size (at least 10 px) instead of shrinking to fit."""
+    text = graph.pipe(format="svg").decode()
+    svg = text[text.index("<svg"):]
+    label = f' role="img" aria-label="{html.escape(description)}"' if description else ""
+    return f'<div class="mfl-diagram" style="overflow-x:auto; max-width:100%"{label}>{svg}</div>'
+
+
+def table_html(table: Table, columns: Sequence[str] | None = None) -> str:
+    """A Table as a compact HTML table for a panel: nothing cut, no mid-word wraps, numbers
+    right-aligned under right-aligned headers, text left-aligned under left-aligned headers,
+    long texts (LastError) wrapped at spaces within a readable width."""
+    shown = table.select(*columns) if columns else table
+    if shown.empty:
+        return "<i>(none)</i>"
+    numeric = {c: all(isinstance(v, NUMERIC) and not isinstance(v, bool) for v in shown[c] if v is not None)
+               for c in shown.columns}
+
+    def cell(tag: str, column: str, value: str) -> str:
+        align = "right" if numeric[column] else "left"
+        wide = "min-width:16em; max-width:32em; white-space:normal" if column in ("LastError", "RecipientStatus") \
+            else "white-space:nowrap"
+        return f'<{tag} style="text-align:{align}; {wide}; padding:2px 8px">{html.escape(value)}</{tag}>'
+
+    head = "".join(cell("th", c, c) for c in shown.columns)
+    body = "".join("<tr>" + "".join(cell("td", c, format_cell(v)) for c, v in zip(shown.columns, row)) + "</tr>"
+                   for row in zip(*(shown[c] for c in shown.columns)))
+    return (f'<div class="mfl-table-frame" style="overflow-x:auto; max-width:100%">'
+            f'<table class="mfl-table" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
