@@ -4,8 +4,9 @@
 #   usage: bash book/build.sh [PYTHON_BIN_DIR]      (default: .venv/bin)
 #
 # PYTHON_BIN_DIR is the bin/ folder of a Python environment that has `pip install -e .[book]`
-# (jupyter-book, ipykernel and mailflowlab). Chapters execute with that environment's Python.
-# Needs: Graphviz `dot` on PATH; npm only the first time (to vendor the widget JS).
+# (jupyter-book, ipykernel and mailflowlab) and `.[lite]` (JupyterLite, step 5).
+# Chapters execute with that environment's Python.
+# Needs: Graphviz `dot` on PATH; npm only the first time (to vendor the widget JS, Pyodide, viz.js).
 # Works offline apart from that npm step (and PyPI when setting up the environment).
 set -euo pipefail
 
@@ -73,6 +74,11 @@ echo "chapters: $n notebook(s) from notebooks/"
 # 4. Build. -W: any warning (a failing cell included) fails the build; --keep-going reports all.
 status=0
 "$bin/jupyter-book" build "$book" -W --keep-going || status=$?
+
+# 5. The in-browser lab (JupyterLite) into book/_build/html/lite/, which the chapters' "Run live
+#    in your browser" buttons open. Its own script: it times itself and prints the site's size.
+bash "$book/build_lite.sh" "$bin" || status=$?
+
 end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" -v rc="$status" 'BEGIN { printf "book built in %.1f s (exit %d)\n", e - s, rc }'
 exit "$status"
