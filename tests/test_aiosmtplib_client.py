@@ -22,7 +22,8 @@ def _message(to: str) -> EmailMessage:
     return msg
 
 
-def test_aiosmtplib_delivers_through_the_front_end(lab: Lab) -> None:
+def test_aiosmtplib_delivers_through_the_front_end(socket_lab: Lab) -> None:
+    lab = socket_lab
     host, port = lab.endpoint("CA1", "Default Frontend CA1")
     errors, reply = asyncio.run(aiosmtplib.send(_message(BOB), hostname=host, port=port,
                                                 local_hostname="app01.fabrikam.com", start_tls=False))
@@ -36,7 +37,8 @@ def test_aiosmtplib_delivers_through_the_front_end(lab: Lab) -> None:
         ("MB2.exchange2013demo.com", "MB2.exchange2013demo.com", "Mailbox Transport")]
 
 
-def test_aiosmtplib_sees_the_relay_refusal(lab: Lab) -> None:
+def test_aiosmtplib_sees_the_relay_refusal(socket_lab: Lab) -> None:
+    lab = socket_lab
     host, port = lab.endpoint("CA1", "Default Frontend CA1")
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as refused:
         asyncio.run(aiosmtplib.send(_message("someone@contoso.com"), hostname=host, port=port,
