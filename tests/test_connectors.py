@@ -11,7 +11,7 @@ import pytest
 from mailflowlab import Lab, LabError, parse_hops
 from mailflowlab.console import smtp_session
 
-from .conftest import BOB
+from .conftest import BOB, values
 
 DEFAULT_FRONTEND = ("CA1", "Default Frontend CA1")
 OUTSIDE = "kate@fabrikam.com"
@@ -26,8 +26,7 @@ def _session(lab: Lab, rcpt: str, *, as_ip: str | None = None) -> list[str]:
 
 def test_every_default_connector_of_every_server(lab: Lab) -> None:
     df = lab.receive_connectors()
-    rows = [tuple(r) for r in df[["Identity", "Service", "Bindings", "PermissionGroups", "RemoteIPRanges"]]
-            .itertuples(index=False)]
+    rows = [tuple(r) for r in values(df, "Identity", "Service", "Bindings", "PermissionGroups", "RemoteIPRanges")]
     everyone = "0.0.0.0-255.255.255.255"
     servers = "ExchangeLegacyServers, ExchangeServers, ExchangeUsers"
     assert rows == [
@@ -100,7 +99,8 @@ def _mail_file(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
-def test_swaks_from_outside_is_delivered_through_the_front_end(lab: Lab) -> None:
+def test_swaks_from_outside_is_delivered_through_the_front_end(socket_lab: Lab) -> None:
+    lab = socket_lab
     host, port = lab.endpoint(*DEFAULT_FRONTEND)
     run = subprocess.run(["swaks", "--server", host, "--port", str(port), "--helo", "laptop.fabrikam.com",
                           "--from", OUTSIDE, "--to", BOB, "--header", "Subject: swaks test"],
@@ -118,7 +118,8 @@ def test_swaks_from_outside_is_delivered_through_the_front_end(lab: Lab) -> None
 
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
-def test_swaks_relay_attempt_is_refused(lab: Lab) -> None:
+def test_swaks_relay_attempt_is_refused(socket_lab: Lab) -> None:
+    lab = socket_lab
     host, port = lab.endpoint(*DEFAULT_FRONTEND)
     run = subprocess.run(["swaks", "--server", host, "--port", str(port), "--from", BOB, "--to", OUTSIDE],
                          capture_output=True, text=True, timeout=60)
@@ -127,7 +128,8 @@ def test_swaks_relay_attempt_is_refused(lab: Lab) -> None:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_curl_from_outside_is_delivered(lab: Lab, tmp_path: Path) -> None:
+def test_curl_from_outside_is_delivered(socket_lab: Lab, tmp_path: Path) -> None:
+    lab = socket_lab
     host, port = lab.endpoint(*DEFAULT_FRONTEND)
     run = subprocess.run(["curl", "-sS", "--url", f"smtp://{host}:{port}", "--mail-from", OUTSIDE,
                           "--mail-rcpt", BOB, "--upload-file", str(_mail_file(tmp_path))],
@@ -155,5 +157,5 @@ def test_a_session_cut_off_before_the_final_dot_delivers_nothing(lab: Lab) -> No
                                               "DATA", "Subject: half a message", "", "and then the line dropped"])
     assert t.last_reply == "354 Start mail input; end with <CRLF>.<CRLF>"
     assert lab.mailbox(BOB).messages == []
-    assert int(lab.queues()["MessageCount"].sum()) == 0
+    assert sum(lab.queues()["MessageCount"]) == 0
     assert lab.tracking_log().empty
