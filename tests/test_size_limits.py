@@ -31,11 +31,11 @@ def _subjects(lab: Lab, address: str) -> list[str]:
 
 
 def _fail_status(lab: Lab) -> list[str]:
-    log = lab.tracking_log()
-    return list(log[log["EventId"] == "FAIL"]["RecipientStatus"])
+    return lab.tracking_log().where(EventId="FAIL")["RecipientStatus"]
 
 
-def test_the_organization_limit_wins_over_a_larger_connector_limit(lab: Lab) -> None:
+def test_the_organization_limit_wins_over_a_larger_connector_limit(socket_lab: Lab) -> None:
+    lab = socket_lab
     lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=200 * MB)
     _smtp_send(lab, 11 * MB, "Eleven")                 # the connector takes it: 250 at the dot
     assert _subjects(lab, BOB) == []
@@ -45,7 +45,8 @@ def test_the_organization_limit_wins_over_a_larger_connector_limit(lab: Lab) -> 
     assert _subjects(lab, BOB) == ["Eleven again"]
 
 
-def test_the_connector_limit_refuses_at_smtp_time(lab: Lab) -> None:
+def test_the_connector_limit_refuses_at_smtp_time(socket_lab: Lab) -> None:
+    lab = socket_lab
     """smtplib declares SIZE= on MAIL FROM (the EHLO offered SIZE), so the refusal comes there."""
     lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=1 * MB)
     with pytest.raises(smtplib.SMTPSenderRefused) as refused:
@@ -72,7 +73,8 @@ def test_set_transport_config_refuses_a_bad_size(lab: Lab, value: object) -> Non
         lab.set_transport_config(max_send_size=value)  # type: ignore[arg-type]
 
 
-def test_the_connector_limit_applies_to_a_session_opened_before_it_was_lowered(lab: Lab) -> None:
+def test_the_connector_limit_applies_to_a_session_opened_before_it_was_lowered(socket_lab: Lab) -> None:
+    lab = socket_lab
     """An outside server keeps its session open between messages; the limit in force decides."""
     host, port = lab.endpoint("CA1", "Default Frontend CA1")
     data = f"Subject: Late\r\n\r\n{('z' * 998 + chr(13) + chr(10)) * 2048}".encode()
