@@ -1,6 +1,8 @@
 """The telnet-like console: every command and reply, exactly as telnet shows them (§5.1, §5.2)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mailflowlab import Lab, LabError
@@ -61,7 +63,9 @@ def test_a_stopped_service_refuses_the_connection(lab: Lab) -> None:
 
 
 def test_console_mistakes_are_explained(lab: Lab) -> None:
-    with pytest.raises(LabError, match="CA1 has no receive connector named 'Default CA1'"):
+    with pytest.raises(LabError, match=re.escape(
+            "The operation couldn't be performed because object 'CA1\\Default CA1' couldn't be found. "
+            "Receive connectors on CA1: Default Frontend CA1, Outbound Proxy Frontend CA1, Client Frontend CA1.")):
         smtp_session(lab, "CA1", "Default CA1", ["EHLO x"])
     with pytest.raises(LabError, match="'10.0.0.999' is not an IP address"):
         smtp_session(lab, *FRONTEND, ["EHLO x"], as_ip="10.0.0.999")
