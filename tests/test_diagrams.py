@@ -41,7 +41,8 @@ def test_hop_diagram_has_one_node_per_host_and_numbered_edges(lab: Lab) -> None:
     text = svg(hop_diagram(parse_hops(lab.mailbox(CAROL).messages[-1])))
     assert [t for t in titles(text) if "&#45;" not in t] == ["hops", "h1", "h2"]
     assert "MB2.exchange2013demo.com" in text and "MB1.exchange2013demo.com" in text
-    assert edge_labels(text) == ["1. with mapi", "2. with Microsoft SMTP Server (TLS) +1 s",
+    # Submission and Transport stamp the same second (one session); Delivery one hop later.
+    assert edge_labels(text) == ["1. with mapi", "2. with Microsoft SMTP Server (TLS) +0 s",
                                  "3. with Microsoft SMTP Server (TLS) via Mailbox Transport +1 s"]
 
 
