@@ -45,7 +45,8 @@ def test_a_verbose_connector_logs_each_line_heard_and_said_but_not_the_message(l
     assert rows.index(("<", "DATA")) + 2 == next(i for i, (_, d) in enumerate(rows) if d.startswith("250 2.6.0"))
 
 
-def test_logon_answers_are_never_logged_and_tls_keeps_the_session(lab: Lab) -> None:
+def test_logon_answers_are_never_logged_and_tls_keeps_the_session(socket_lab: Lab) -> None:
+    lab = socket_lab
     lab.set_receive_connector("CA1", "Client Frontend CA1", protocol_logging="Verbose")
     with smtplib.SMTP(*lab.endpoint("CA1", "Client Frontend CA1"), local_hostname="OL2013", timeout=10) as client:
         client.starttls()
@@ -75,10 +76,10 @@ def test_the_log_file_text_has_exchanges_header_and_quoted_csv(lab: Lab) -> None
                         'Tue, 4 Mar 2014 09:00:00 +1000",')
 
 
-def test_two_labs_write_the_same_log() -> None:
+def test_two_labs_write_the_same_log(transport: str) -> None:
     texts = []
     for _ in range(2):
-        with Lab(scenarios.exchange2013demo()) as lab:
+        with Lab(scenarios.exchange2013demo(), transport=transport) as lab:
             lab.set_receive_connector(*FRONTEND, protocol_logging="Verbose")
             lab.set_receive_connector("MB2", "Default MB2", protocol_logging="Verbose")
             smtp_session(lab, *FRONTEND, RELAY_TRY)
