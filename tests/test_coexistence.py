@@ -11,6 +11,8 @@ import pytest
 from mailflowlab import Lab, scenarios
 from mailflowlab.headers import parse_hops
 
+from .conftest import values
+
 D = "@exchange2013demo.com"
 ALICE, BOB, CAROL, DAVE = (f"{u}{D}" for u in ("alice", "bob", "carol", "dave"))
 B2013, B2010 = "15.0.847.32", "14.3.123.4"
@@ -37,9 +39,9 @@ def test_2013_mailbox_to_2010_mailbox_goes_through_2013_transport_then_the_2010_
     assert hops(lab, DAVE) == [("MB2", "MB2", "15.00.0847.032", None), ("MB2", "MB2", B2013, None),
                                ("MB2", "HUB2010", B2010, None)]
     log = lab.tracking_log(msg)
-    send = log[(log["EventId"] == "SEND") & (log["ServerHostname"] == "MB2.exchange2013demo.com")]
-    assert send["ConnectorId"].tolist() == ["Intra-Organization SMTP Send Connector"]
-    assert log[log["EventId"] == "DELIVER"][["ServerHostname", "Source"]].values.tolist() == [
+    send = log.where(EventId="SEND", ServerHostname="MB2.exchange2013demo.com")
+    assert send["ConnectorId"] == ["Intra-Organization SMTP Send Connector"]
+    assert values(log.where(EventId="DELIVER"), "ServerHostname", "Source") == [
         ["HUB2010.exchange2013demo.com", "STOREDRIVER"]]
 
 
@@ -50,8 +52,8 @@ def test_2010_mailbox_to_2013_mailbox_goes_from_the_hub_to_2013_transport_on_por
     assert hops(lab, ALICE) == [("MBX2010", "HUB2010", "14.03.0123.004", None),
                                 ("HUB2010", "MB1", B2013, None),
                                 ("MB1", "MB2", B2013, "Mailbox Transport")]
-    received = lab.tracking_log(msg).query("EventId == 'RECEIVE' and Source == 'SMTP'")
-    assert received["ConnectorId"].tolist() == ["MB1\\Default MB1"]
+    received = lab.tracking_log(msg).where(EventId="RECEIVE", Source="SMTP")
+    assert received["ConnectorId"] == ["MB1\\Default MB1"]
 
 
 def test_2010_hub_to_a_multi_role_2013_server_meets_front_end_transport_first() -> None:
@@ -75,10 +77,10 @@ def test_2010_hub_down_queues_on_2013_for_the_version_14_delivery_group(lab: Lab
     lab.stop_service("HUB2010", "Hub Transport")
     msg = lab.send(ALICE, DAVE, subject="waits")
     q = lab.queues()
-    waiting = q[(q["MessageCount"] > 0) & (q["DeliveryType"] != "ShadowRedundancy")]
-    assert waiting[["Identity", "DeliveryType", "Status", "NextHopDomain"]].values.tolist() == [
+    waiting = q.where(lambda r: r.MessageCount > 0 and r.DeliveryType != "ShadowRedundancy")
+    assert values(waiting, "Identity", "DeliveryType", "Status", "NextHopDomain") == [
         ["MB2\\3", "SmtpRelayToMailboxDeliveryGroup", "Retry", f"Site:{SITE};Version:14"]]
-    assert waiting["LastError"].iloc[0].endswith("The last endpoint attempted was 10.0.0.20:25")
+    assert waiting["LastError"][0].endswith("The last endpoint attempted was 10.0.0.20:25")
     lab.start_service("HUB2010", "Hub Transport")
     lab.advance(minutes=4)
     assert lab.mailbox(DAVE).messages == []
