@@ -8,8 +8,10 @@ import pytest
 
 from mailflowlab import Lab, scenarios, sites
 from mailflowlab.headers import parse_hops
-from mailflowlab.lab import LabError
+from mailflowlab.errors import LabError
 from mailflowlab.topology import Mailbox, MailboxDatabase, Organization, Server, Site, SiteLink
+
+from .conftest import values
 
 USERA = "usera@exchange2013demo.com"
 USERB = "userb@exchange2013demo.com"
@@ -85,7 +87,7 @@ def test_direct_connection_from_b_to_c_skips_a(lab: Lab) -> None:
     msg = lab.send(USERB, USERC, subject="direct")
     assert servers_on_path(lab, msg) == ["MBXB", "MBXC"]
     assert by_hosts(lab, USERC) == ["MBXB", "MBXB", "MBXC", "MBXC"]
-    assert lab.tracking_log(msg).query("EventId == 'RECEIVE' and Source == 'SMTP'")["ServerHostname"].tolist() == [
+    assert lab.tracking_log(msg).where(EventId="RECEIVE", Source="SMTP")["ServerHostname"] == [
         "MBXB.exchange2013demo.com", "MBXC.exchange2013demo.com"]
 
 
@@ -123,10 +125,10 @@ def test_destination_down_queues_at_the_site_closest_to_it(lab: Lab) -> None:
     lab.stop_service("MBXC", "Transport")
     msg = lab.send(USERB, USERC, subject="C is down")
     q = lab.queues()
-    waiting = q[q["MessageCount"] > 0]
-    assert waiting[["Identity", "DeliveryType", "Status", "NextHopDomain"]].values.tolist() == [
+    waiting = q.where(lambda r: r.MessageCount > 0)
+    assert values(waiting, "Identity", "DeliveryType", "Status", "NextHopDomain") == [
         ["MBXA\\3", "SmtpRelayToRemoteActiveDirectorySite", "Retry", "C"]]
-    assert waiting["LastError"].iloc[0].endswith("The last endpoint attempted was 10.0.3.11:25")
+    assert waiting["LastError"][0].endswith("The last endpoint attempted was 10.0.3.11:25")
     assert lab.mailbox(USERC).messages == []
     lab.start_service("MBXC", "Transport")
     lab.advance(minutes=5)
@@ -142,9 +144,9 @@ def test_hub_site_down_queues_at_the_source(lab: Lab) -> None:
     lab.stop_service("MBXA", "Transport")
     lab.send(USERB, USERC, subject="A is down")
     q = lab.queues()
-    waiting = q[q["MessageCount"] > 0]
-    assert waiting[["Identity", "Status", "NextHopDomain"]].values.tolist() == [["MBXB\\3", "Retry", "A"]]
-    assert waiting["LastError"].iloc[0].endswith("10.0.1.11:25")
+    waiting = q.where(lambda r: r.MessageCount > 0)
+    assert values(waiting, "Identity", "Status", "NextHopDomain") == [["MBXB\\3", "Retry", "A"]]
+    assert waiting["LastError"][0].endswith("10.0.1.11:25")
     lab.start_service("MBXA", "Transport")
     lab.advance(minutes=5)
     assert by_hosts(lab, USERC) == ["MBXB", "MBXB", "MBXA", "MBXC", "MBXC"]
@@ -158,8 +160,10 @@ def test_site_settings_refuse_mistakes_in_exchange_words(lab: Lab) -> None:
     with pytest.raises(LabError, match="ExchangeCost must be a whole number from 1 to 99,999, not 0."):
         lab.set_site_link_cost("A-B", 0)
     lab.set_site_link_cost("a-b", 99_999)
-    assert lab.ad_site_links().values.tolist() == [["A-B", "A, B", 99_999], ["A-C", "A, C", 100]]
-    assert lab.ad_sites()["HubSiteEnabled"].tolist() == [False, False, False]
+    links = lab.ad_site_links()
+    assert links.columns == ("Name", "Sites", "Cost")
+    assert values(links, *links.columns) == [["A-B", "A, B", 99_999], ["A-C", "A, C", 100]]
+    assert lab.ad_sites()["HubSiteEnabled"] == [False, False, False]
 
 
 def test_site_diagram_highlights_the_path_and_the_route(lab: Lab) -> None:
