@@ -27,7 +27,7 @@ def test_closing_a_lab_leaves_nothing_behind() -> None:
             lab.send(ALICE, BOB)
             lab.stop_service("MB2", "Transport")
             lab.send(ALICE, BOB)
-            ports = [int(a.rsplit(":", 1)[1]) for a in lab.endpoints()["Lab address"]]
+            ports = [int(a.rsplit(":", 1)[1]) for a in lab.endpoints()["LabAddress"]]
     assert threading.active_count() == threads
     assert _fds() == fds
     for port in ports:
@@ -61,5 +61,6 @@ def test_every_listener_binds_loopback_only() -> None:
     with Lab(scenarios.exchange2013demo()) as lab:
         for svc in lab.services.values():
             for binding in svc.bindings:
-                assert binding._server is not None
-                assert {s.getsockname()[0] for s in binding._server.sockets} == {"127.0.0.1"}
+                server = lab.network._servers.get(binding.endpoint)     # the socket network's listener
+                assert server is not None
+                assert {s.getsockname()[0] for s in server.sockets} == {"127.0.0.1"}
