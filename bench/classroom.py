@@ -71,6 +71,7 @@ class Figures:
     hung: int = 0
     fds: tuple[int, int] = (0, 0)
     threads: tuple[int, int] = (0, 0)
+    after: str = "after close"                              # when the second fds/threads were counted
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -95,7 +96,8 @@ class Figures:
             f"accepted relays: {self.relays_accepted} of {self.relays_tried} anonymous attempts",
             f"wrong Received IP (an outside client stamped as a server): {wrong}",
             f"fuzz: {self.malformed} malformed reply lines, {self.hung} hung sessions",
-            f"fds: {self.fds[0]} before, {self.fds[1]} after; threads: {self.threads[0]} before, {self.threads[1]} after",
+            f"fds: {self.fds[0]} before, {self.fds[1]} {self.after}; "
+            f"threads: {self.threads[0]} before, {self.threads[1]} {self.after}",
         ])
 
 
@@ -302,12 +304,13 @@ def run_served(work: Callable[[tuple[int, int]], None], figures: Figures, stop_a
         while time.monotonic() < quiet_until and seen != len(screen):
             seen = len(screen)
             time.sleep(2.0)                                  # until the screen has been quiet for 2 s
+        figures.after = "after the load, the lab still serving"
         figures.fds = (before[0], _fds(proc.pid))
         figures.threads = (before[1], _threads(proc.pid))
         assert proc.stdin is not None
         proc.stdin.write("quit\n")
         proc.stdin.flush()
-        proc.wait(timeout=60)
+        figures.target += f", exit code {proc.wait(timeout=60)} after quit"
     finally:
         if proc.poll() is None:
             proc.kill()
