@@ -297,6 +297,7 @@ def run_served(work: Callable[[tuple[int, int]], None], figures: Figures, stop_a
     try:
         if not ready.wait(60):
             raise SystemExit("mailflowlab serve did not start: " + "".join(screen[-5:]))
+        time.sleep(1.0)                                      # the prompt's thread starts after that line
         before = (_fds(proc.pid), _threads(proc.pid))
         work((base, base + 1))                               # Default Frontend 25, Client Frontend 587
         quiet_until = min(stop_at, time.monotonic() + 60)

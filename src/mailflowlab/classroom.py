@@ -92,7 +92,8 @@ def front_door(lab_or_org: "Lab | Organization") -> Listener | None:
 # extra addresses per (server, Exchange port).
 
 def pin_ports(lab: "Lab", ports: dict[Listener, int]) -> None:
-    """Ask each listener to bind its fixed port (checked by `unpinned` after start)."""
+    """Ask each listener to bind its fixed port (compare `bound_ports` after start: a port in
+    use makes the listener fall back to any free one)."""
     for svc in lab.services.values():
         for b in svc.bindings:
             if (svc.server.name, b.port) in ports:

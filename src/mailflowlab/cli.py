@@ -153,9 +153,9 @@ def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
           f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
     interactive = sys.stdin is not None and sys.stdin.isatty()
     prompt = classroom.Prompt(lab, screen, sys.stdin, interactive=interactive, on_quit=stop.set, learner_host=host)
-    threading.Thread(target=prompt.cmdloop, name="mailflowlab prompt", daemon=True).start()
     print("Outside clients appear from", lab.network.outside_client.ip,
           "- type help for commands; quit or Ctrl-C stops.", flush=True)
+    threading.Thread(target=prompt.cmdloop, name="mailflowlab prompt", daemon=True).start()
     feed = classroom.Feed(lab, every_line=args.protocol_log)
     while not stop.wait(FEED_INTERVAL):
         for line in feed.lines():
