@@ -70,7 +70,7 @@ def test_any_paste_gives_hops_or_a_sentence_and_a_safe_diagram(text: str) -> Non
     _svg_is_inert(hop_diagram(hops).pipe(format="svg", encoding="utf-8"))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.sampled_from(NASTY), min_size=1, max_size=4))
 def test_the_widget_shows_pasted_markup_as_text(hosts: list[str]) -> None:
     text = "\n".join(f"Received: from {h} by {h}x with SMTP; {DATES[0]}" for h in hosts)
