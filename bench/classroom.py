@@ -71,6 +71,7 @@ class Figures:
     hung: int = 0
     fds: tuple[int, int] = (0, 0)
     threads: tuple[int, int] = (0, 0)
+    after: str = "after close"                              # when the second fds/threads were counted
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -95,7 +96,8 @@ class Figures:
             f"accepted relays: {self.relays_accepted} of {self.relays_tried} anonymous attempts",
             f"wrong Received IP (an outside client stamped as a server): {wrong}",
             f"fuzz: {self.malformed} malformed reply lines, {self.hung} hung sessions",
-            f"fds: {self.fds[0]} before, {self.fds[1]} after; threads: {self.threads[0]} before, {self.threads[1]} after",
+            f"fds: {self.fds[0]} before, {self.fds[1]} {self.after}; "
+            f"threads: {self.threads[0]} before, {self.threads[1]} {self.after}",
         ])
 
 
@@ -295,6 +297,7 @@ def run_served(work: Callable[[tuple[int, int]], None], figures: Figures, stop_a
     try:
         if not ready.wait(60):
             raise SystemExit("mailflowlab serve did not start: " + "".join(screen[-5:]))
+        time.sleep(1.0)                                      # the prompt's thread starts after that line
         before = (_fds(proc.pid), _threads(proc.pid))
         work((base, base + 1))                               # Default Frontend 25, Client Frontend 587
         quiet_until = min(stop_at, time.monotonic() + 60)
@@ -302,12 +305,13 @@ def run_served(work: Callable[[tuple[int, int]], None], figures: Figures, stop_a
         while time.monotonic() < quiet_until and seen != len(screen):
             seen = len(screen)
             time.sleep(2.0)                                  # until the screen has been quiet for 2 s
+        figures.after = "after the load, the lab still serving"
         figures.fds = (before[0], _fds(proc.pid))
         figures.threads = (before[1], _threads(proc.pid))
         assert proc.stdin is not None
         proc.stdin.write("quit\n")
         proc.stdin.flush()
-        proc.wait(timeout=60)
+        figures.target += f", exit code {proc.wait(timeout=60)} after quit"
     finally:
         if proc.poll() is None:
             proc.kill()

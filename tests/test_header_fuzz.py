@@ -19,7 +19,7 @@ NASTY = [
     "\\l", "{", "}", "->", "--", "];", "&amp;", "&#106;avascript:", "javascript:alert(1)",
     '<<table href="javascript:alert(1)"><tr><td>x</td></tr></table>>', "<img/src=x/onerror=alert(1)>",
     "<script>alert(1)</script>", "\x00", "\x1b[31m", "graph", "node", "\u202e", "ĉu.example", "[IPv6:::1]",
-    "(", ")", "((a)", "Received:", "from", "by", ";",
+    "(", ")", "((a)", "Received:", "from", "by", ";", "1" * 5000 + ".0", "15." + "9" * 5000,
 ]
 DATES = [
     "Tue, 4 Mar 2014 10:00:00 +1000", "Tue, 4 Mar 99999999999999999999 10:00:00 +0000",
@@ -53,8 +53,9 @@ def _svg_is_inert(svg: str) -> None:
         assert element.tag.rpartition("}")[2] in SVG_ELEMENTS, element.tag
         if element.tag.endswith("}a"):
             assert set(element.attrib) == {XLINK_TITLE}, element.attrib
-        for value in element.attrib.values():
-            assert not value.strip().lower().startswith("javascript:")
+        for name in element.attrib:                # no link, no source, no event handler
+            local = name.rpartition("}")[2].lower()
+            assert "href" not in local and local != "src" and not local.startswith("on"), name
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -69,7 +70,7 @@ def test_any_paste_gives_hops_or_a_sentence_and_a_safe_diagram(text: str) -> Non
     _svg_is_inert(hop_diagram(hops).pipe(format="svg", encoding="utf-8"))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.sampled_from(NASTY), min_size=1, max_size=4))
 def test_the_widget_shows_pasted_markup_as_text(hosts: list[str]) -> None:
     text = "\n".join(f"Received: from {h} by {h}x with SMTP; {DATES[0]}" for h in hosts)
@@ -92,3 +93,5 @@ def test_the_issue_s_tracebacks_are_gone() -> None:
         hops = parse_hops(f"Received: from {host} by mx with SMTP; Tue, 4 Mar 2014 10:00:00 +0000")
         _svg_is_inert(hop_diagram(hops).pipe(format="svg", encoding="utf-8"))
     assert parse_hops("Received: from a by b; Tue, 4 Mar 99999999999999999999 10:00:00 +0000")[0].time is None
+    digits = parse_hops("Received: from a by b with Microsoft SMTP Server id " + "1" * 5000 + ".0; x")
+    assert list(explain(digits)["Stamped by"]) == ["not Exchange"]

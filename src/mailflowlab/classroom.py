@@ -213,10 +213,11 @@ class Prompt(cmd.Cmd):
     Every command calls the Lab's public API; a mistake gets one sentence, never a traceback."""
 
     def __init__(self, lab: "Lab", screen: Screen, stdin: TextIO, *, interactive: bool,
-                 on_quit: Callable[[], None] = lambda: None) -> None:
+                 on_quit: Callable[[], None] = lambda: None, learner_host: str = LOOPBACK) -> None:
         super().__init__(stdin=stdin, stdout=screen)  # type: ignore[arg-type]
         self.lab = lab
         self.screen = screen
+        self.learner_host = learner_host          # the address learners telnet to
         self.use_rawinput = False
         self.prompt = "mailflowlab> " if interactive else ""
         self.on_quit = on_quit
@@ -346,7 +347,7 @@ class Prompt(cmd.Cmd):
         for server in servers:
             self.lab.stop_service(server, TRANSPORT)
         door = front_door(self.lab)
-        where = f"{LOOPBACK} {self.lab.endpoint(door[0], self._connector(door))[1]}" if door else "(no Front End)"
+        where = f"{self.learner_host} {self.lab.endpoint(door[0], self._connector(door))[1]}" if door else "(no Front End)"
         self.screen.say(
             f"Transport is stopped on {', '.join(servers)}. Learners: telnet {where}, then type\n"
             f"  EHLO learner\n  MAIL FROM:<you@fabrikam.com>\n  RCPT TO:<{self.lab.mailboxes()[0]}>\n"

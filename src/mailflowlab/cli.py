@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import signal
+import socket
 import sys
 import threading
 
@@ -146,15 +147,17 @@ def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
     if address != classroom.LOOPBACK:
         print(f"WARNING: port 25 and 587 of the Front End and the MX are open on {address}, beyond this "
               "machine; relay stays closed, but anyone who reaches this address can send mail into the lab.")
+    # Learners on this machine use loopback; on others, the address asked for (or, for every
+    # interface, this machine's name).
+    host = {classroom.LOOPBACK: classroom.LOOPBACK, "0.0.0.0": socket.gethostname()}.get(address, address)
     door = classroom.front_door(lab)
     if door is not None:
-        host = classroom.LOOPBACK if address in (classroom.LOOPBACK, "0.0.0.0") else address
         print(f"Learners: telnet {host} {classroom.bound_ports(lab)[door]}")
     user = org.mailboxes[0].address
     print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
           f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    prompt = classroom.Prompt(lab, screen, sys.stdin, interactive=interactive, on_quit=stop.set)
+    prompt = classroom.Prompt(lab, screen, sys.stdin, interactive=interactive, on_quit=stop.set, learner_host=host)
     print("Outside clients appear from", lab.network.outside_client.ip,
           "- type help for commands; quit or Ctrl-C stops.", flush=True)
     threading.Thread(target=prompt.cmdloop, name="mailflowlab prompt", daemon=True).start()

@@ -42,7 +42,9 @@ DELIVERY = "Mailbox Transport Delivery"
 HUB_OR_EDGE_2010 = "Hub Transport or Edge Transport"
 NOT_EXCHANGE = "not Exchange"
 
-_BUILD = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+#: A build's numbers are short (15.00.1497.042); a longer run of digits is no build, and
+#: Python refuses to turn 4,300 digits into an int.
+_BUILD = re.compile(r"^(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?")
 
 
 def build_numbers(build_id: str | None) -> tuple[int, int, int | None] | None:
