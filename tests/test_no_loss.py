@@ -10,6 +10,7 @@ running again, each accepted message is in each recipient's Inbox exactly once.
 from __future__ import annotations
 
 import random
+import re
 import smtplib
 import time
 from collections import Counter
@@ -112,7 +113,7 @@ def test_every_accepted_message_arrives_exactly_once_whatever_is_stopped() -> No
         assert lab.internet.queue().empty                         # no outside sender still retrying
         assert not any(lab.internet.mailbox(f"user{n}@gmail.com").messages for n in range(MESSAGES))
         queued = lab.queue_messages()
-        assert not queued["Subject"].str.match(r"(inside|internet|outside) \d+$").any()
+        assert not any(re.match(r"(inside|internet|outside) \d+$", s) for s in queued["Subject"])
         # The run did meet every kind of failure it is meant to survive.
         assert set(seen) == {"refused", "451 4.7.0 Temporary server error. Please try again later. PRX5"}
         events = Counter(lab.tracking_log()["EventId"])
