@@ -64,10 +64,10 @@ def test_nothing_is_left_after_close(figures) -> None:  # type: ignore[no-untype
     assert figures.threads[1] == figures.threads[0]
 
 
-@pytest.mark.xfail(strict=True, reason="D1: caller guessed from port; fixed by the core redesign")
 def test_a_full_classroom_lets_no_relay_through() -> None:
-    """At the size where port guessing shows (50 clients x 20 messages, about 15 s here; 20 x 5
-    does not show it): in 9 of 9 runs 2 to 29 of 1,000 anonymous relay attempts were accepted
-    and 4 to 14 outside messages were stamped with a server's 10.0.0.x instead of 203.0.113.50."""
+    """D1, at the size where port guessing showed (50 clients x 20 messages; 20 x 5 did not):
+    when the caller was guessed from its port, 9 of 9 runs accepted 2 to 29 of 1,000 anonymous
+    relay attempts and stamped 4 to 14 outside messages with a server's 10.0.0.x instead of
+    203.0.113.50. The caller now travels with the connection: none of either."""
     run = _bench().run(clients=50, messages=20, fuzz=0, deadline=60)
     assert (run.relays_accepted, run.wrong_received_ip) == (0, 0)

@@ -41,7 +41,7 @@ def test_serve_prints_listeners_delivers_mail_and_stops_cleanly() -> None:
     try:
         lines = _read_until(proc, "Ctrl-C")
         assert lines[0] == "Exchange 2013 demo with an Exchange 2013 Edge: exchange2013demo.com, MX -> EDGE2013"
-        assert lines[1].split() == ["Server", "Service", "Connector", "Exchange", "address", "Lab", "address"]
+        assert lines[1].split() == ["Server", "Service", "Connector", "ExchangeAddress", "LabAddress"]
         assert any("Default internal receive connector EDGE2013" in ln and "172.16.0.11:25" in ln for ln in lines)
         port = _port(lines, "Default internal receive connector EDGE2013")
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:

@@ -28,7 +28,7 @@ import threading
 from . import arguments, classroom, scenarios
 from .errors import LabError
 from .lab import Lab
-from .smtp.network import Peer
+from .smtp.network import Peer, PortInUse
 from .topology import Organization
 from .topology import LAB_PASSWORD
 
@@ -121,15 +121,10 @@ def serve(args: argparse.Namespace) -> int:
     classroom.watch_connectors(lab)
     try:
         lab.start()
-    except OSError:
+    except PortInUse as exc:
         flag = "--port" if args.base_port is None else "--base-port"
-        return _fail(f"a port you asked for on 127.0.0.1 is in use; pick another or leave {flag} out")
+        return _fail(f"port {exc.port} on 127.0.0.1 is in use; pick another or leave {flag} out")
     try:
-        got = classroom.bound_ports(lab)
-        taken = [port for listener, port in wanted.items() if got.get(listener) != port]
-        if taken:
-            flag = "--port" if args.base_port is None else "--base-port"
-            return _fail(f"port {taken[0]} on 127.0.0.1 is in use; pick another or leave {flag} out")
         return _run(lab, args, address)
     finally:
         lab.close()

@@ -64,6 +64,14 @@ class ConnectFailed(ConnectionError):
         self.endpoint = endpoint
 
 
+class PortInUse(OSError):
+    """A fixed port a teacher asked for is taken by another program."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(f"port {port} on {host} is in use")
+        self.port = port
+
+
 class ServerSession(Protocol):
     """What a listener's protocol offers the network: a place to put the caller."""
     caller: Peer | None
@@ -138,8 +146,8 @@ class SocketNetwork(Network):
         try:
             server = await loop.create_server(protocol, hosts, wanted)
         except OSError:
-            if self.port_for is not None and wanted:
-                raise                          # a fixed port in use: the teacher must know
+            if self.port_for is not None and wanted:   # a fixed port in use: the teacher must know
+                raise PortInUse(hosts[0], wanted) from None
             server = await loop.create_server(protocol, hosts, 0)
         self._servers[endpoint] = server
         self._ports[endpoint] = server.sockets[0].getsockname()[1]
