@@ -6,6 +6,9 @@
    cannot beat 1/3 of one hop by much; the target is a median ratio of at least 0.30.
 2. Lab start+stop time divided by starting and stopping the same number of bare aiosmtpd
    listeners on one loop. Target: at most 2.
+3. The same lab in memory (no sockets, no thread) against the socket lab, same messages:
+   throughput ratio, target at least 50. And the scheduler's passes per delivered message
+   (alice -> bob is three hops; target at most hops + 2 = 5).
 
 Rounds are interleaved (baseline, lab, baseline, lab, ...) so machine noise hits both alike.
 Usage: python bench/internal_flow.py [--rounds N] [--messages M]
@@ -21,7 +24,7 @@ import time
 from aiosmtpd.smtp import SMTP
 
 from mailflowlab import Lab, scenarios
-from mailflowlab.runtime import Runtime
+from mailflowlab.runtime import LoopThread, Runtime
 
 ALICE, BOB = "alice@exchange2013demo.com", "bob@exchange2013demo.com"
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: bench\r\n\r\nhello\r\n"
@@ -51,14 +54,16 @@ def bare_rate(runtime: Runtime, n: int) -> float:
     return n / elapsed
 
 
-def lab_rate(n: int) -> float:
-    with Lab(scenarios.exchange2013demo()) as lab:
+def lab_rate(n: int, transport: str = "sockets") -> tuple[float, float]:
+    """Messages per second through a lab, and the scheduler's passes per delivered message."""
+    with Lab(scenarios.exchange2013demo(), transport=transport) as lab:
+        passes = lab.scheduler.passes
         t = time.perf_counter()
         for i in range(n):
             lab.send(ALICE, BOB, subject=f"bench {i}")
         elapsed = time.perf_counter() - t
         assert len(lab.mailbox(BOB).messages) == n
-    return n / elapsed
+        return n / elapsed, (lab.scheduler.passes - passes) / n
 
 
 def lab_start_stop() -> tuple[float, int]:
@@ -71,8 +76,7 @@ def lab_start_stop() -> tuple[float, int]:
 
 def bare_start_stop(listeners: int) -> float:
     t = time.perf_counter()
-    runtime = Runtime("bench")
-    runtime.start()
+    runtime = LoopThread("bench")
 
     async def _cycle() -> None:
         loop = asyncio.get_running_loop()
@@ -82,7 +86,7 @@ def bare_start_stop(listeners: int) -> float:
             s.close()
             await s.wait_closed()
     runtime.call(_cycle())
-    runtime.stop()
+    runtime.close()
     return time.perf_counter() - t
 
 
@@ -91,23 +95,29 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--messages", type=int, default=200)
     args = ap.parse_args()
-    runtime = Runtime("baseline")
-    runtime.start()
-    ratios, start_ratios = [], []
-    lab_rate(10), bare_rate(runtime, 10)                   # warm up imports and caches
+    runtime = LoopThread("baseline")
+    ratios, start_ratios, memory_ratios, passes = [], [], [], []
+    lab_rate(10), lab_rate(10, "memory"), bare_rate(runtime, 10)      # warm up imports and caches
     for r in range(args.rounds):
         base = bare_rate(runtime, args.messages)
-        mine = lab_rate(args.messages)
+        mine, per_message = lab_rate(args.messages)
+        memory, _ = lab_rate(args.messages, "memory")
         ratios.append(mine / base)
+        memory_ratios.append(memory / mine)
+        passes.append(per_message)
         lab_t, listeners = lab_start_stop()
         bare_t = bare_start_stop(listeners)
         start_ratios.append(lab_t / bare_t)
         print(f"round {r + 1}: bare {base:7.1f} msg/s, lab {mine:7.1f} msg/s, ratio {ratios[-1]:.3f}; "
+              f"memory lab {memory:8.1f} msg/s, memory/sockets {memory_ratios[-1]:.1f}; "
               f"start+stop lab {lab_t * 1000:.1f} ms vs {listeners} bare listeners {bare_t * 1000:.1f} ms, "
               f"ratio {start_ratios[-1]:.2f}")
-    runtime.stop()
+    runtime.close()
     print(f"internal flow / bare single hop, median ratio: {statistics.median(ratios):.3f} (target >= 0.30)")
     print(f"lab start+stop / bare listeners, median ratio: {statistics.median(start_ratios):.2f} (target <= 2)")
+    print(f"memory lab / socket lab, median ratio: {statistics.median(memory_ratios):.1f} (target >= 50)")
+    print(f"scheduler passes per delivered message: {statistics.median(passes):.2f} "
+          f"(alice -> bob has 3 hops; target <= 5)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ from .headers import Hop, parse_hops
 from .views import Table, format_cell
 
 if TYPE_CHECKING:
-    from .lab import Lab, SentMessage
+    from .lab import Lab
+    from .records import SentMessage
 
 #: The tracking-log columns the chapters print (Get-MessageTrackingLog | ft ...).
 TRACK_VIEW = ("Timestamp", "ServerHostname", "Source", "EventId", "ConnectorId", "Recipients")

@@ -20,6 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .console import smtp_session
+from .headers import parse_hops
+
 #: What a stub sets its answer to until the learner writes one.
 MISSING = ...
 
@@ -123,7 +126,6 @@ def _(answer: str) -> bool:
           "Create a receive connector on CA1 whose remote_ip_ranges is just the printer's IP, with "
           "anonymous_relay=True.")
 def _(lab: Any) -> bool:
-    from .console import smtp_session
     printer = ["EHLO mfp01", "MAIL FROM:<mfp01@exchange2013demo.com>", "RCPT TO:<accounts@contoso.com>", "QUIT"]
     reply = lambda ip: smtp_session(lab, "CA1", "Default Frontend CA1", printer, as_ip=ip).replies[-2]  # noqa: E731
     return reply("10.0.0.70") == "250 2.1.5 Recipient OK" and reply("203.0.113.50") == "550 5.7.1 Unable to relay"
@@ -147,7 +149,6 @@ def _(lab: Any) -> bool:
           "Use smtplib.SMTP(*lab.endpoint('CA1', 'Client Frontend CA1'), local_hostname='carol-phone'), then "
           "starttls(), login('carol', 'Passw0rd') and sendmail(CAROL, [BOB], ...) with 'Subject: Exercise 4'.")
 def _(lab: Any) -> bool:
-    from .headers import parse_hops
     got = [m for m in lab.mailbox(BOB).messages if m["Subject"] == "Exercise 4"]
     if not got:
         return False

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
 
 from .diagrams import format_delay, hop_diagram
 from .headers import Hop
+from .views import Table
 
 #: Exchange 2013 builds by their third number (fact sheet §3.3, Microsoft's build-number page).
 EXCHANGE_2013_BUILDS = {
@@ -112,12 +112,12 @@ def _same_domain(host: str | None, other: str | None) -> bool:
     return bool(domain(host)) and domain(host) == domain(other)
 
 
-def explain(hops: list[Hop]) -> pd.DataFrame:
+def explain(hops: list[Hop]) -> Table[dict[str, object]]:
     """One row per hop, oldest first: the server that wrote it, the service, the version, the wait."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for i, hop in enumerate(hops):
         newer = hops[i + 1] if i + 1 < len(hops) else None
         rows.append({"Hop": hop.number, "By": hop.by_host or hop.by_ip or "",
                      "Stamped by": stamped_by(hop, newer), "Version": exchange_version(hop.id),
                      "Delay": format_delay(hop.delay) if hop.delay is not None else ""})
-    return pd.DataFrame(rows, columns=["Hop", "By", "Stamped by", "Version", "Delay"])
+    return Table(rows, ["Hop", "By", "Stamped by", "Version", "Delay"])

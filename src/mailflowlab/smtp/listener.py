@@ -34,6 +34,10 @@ from .network import Endpoint, Network, Peer
 # with no handler Python would print them under a notebook cell. The replies already say it.
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
 
+#: The longest line the tap keeps whole (SMTP's own limit is 512 octets; aiosmtpd refuses
+#: longer command lines itself).
+TAP_LINE_LIMIT = 64 * 1024
+
 #: Real seconds a stopping listener waits for a message being received before it cuts it off.
 STOP_GRACE = 10.0
 
@@ -97,9 +101,9 @@ class ExchangeSMTP(SMTP):
 
     def data_received(self, data: bytes) -> None:
         """Pass each command line to the handler's tap before aiosmtpd reads it."""
-        self._pending += data
-        while b"\n" in self._pending:
-            line, _, self._pending = self._pending.partition(b"\n")
+        lines = (self._pending + data).split(b"\n")
+        self._pending = lines.pop()[:TAP_LINE_LIMIT]     # an unfinished line waits for its end
+        for line in lines:
             self._tap(line + b"\n")
         super().data_received(data)
 

@@ -6,6 +6,7 @@ learner on telnet sees what they would see against the real thing.
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 
@@ -96,8 +97,10 @@ _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@functools.lru_cache(maxsize=512)
 def exchange_wording(line: str) -> str:
-    """Exchange's words for a reply aiosmtpd wrote itself; other lines pass unchanged."""
+    """Exchange's words for a reply aiosmtpd wrote itself; other lines pass unchanged.
+    (Cached: the same few replies are said again and again.)"""
     for pattern, replacement in _AIOSMTPD_TO_EXCHANGE:
         if pattern.search(line):
             return replacement
