@@ -28,7 +28,7 @@ from typing import Any
 
 import graphviz
 
-from . import connectors, console, sites
+from . import arguments, connectors, console, sites
 from .clock import EPOCH, VirtualClock
 from .diagrams import topology_diagram
 from .errors import LabError
@@ -84,9 +84,7 @@ class Lab:
                  transport: str | None = None, host: str = "127.0.0.1",
                  port_for: Callable[[Endpoint], int] | None = None,
                  hosts_for: Callable[[Endpoint], tuple[str, ...]] | None = None) -> None:
-        if not isinstance(org, Organization):
-            raise LabError(f"Lab needs an organization, not {org!r}: "
-                           "try Lab(scenarios.exchange2013demo()).")
+        org = arguments.organization(org)
         self.transport = transport or default_transport()
         if self.transport not in TRANSPORTS:
             raise LabError(f"transport must be 'sockets' or 'memory', not {transport!r}.")
@@ -174,13 +172,7 @@ class Lab:
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
         """Move virtual time forward, running every retry that falls due on the way."""
-        try:
-            delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-        except (TypeError, ValueError, OverflowError):
-            raise LabError("Give advance() a number of days, hours, minutes or seconds, "
-                           "e.g. lab.advance(minutes=10).") from None
-        if delta < timedelta(0):
-            raise LabError("Virtual time only moves forward: give a positive duration.")
+        delta = arguments.duration(days=days, hours=hours, minutes=minutes, seconds=seconds)
         self._call(self.scheduler.advance(delta))
         return self.clock.now()
 
@@ -192,16 +184,9 @@ class Lab:
         """Send as Outlook does: save the message to the sender's Outbox; Mailbox Transport
         Submission (or a 2010 Hub's store driver) picks it up from there."""
         self._require_running()
-        folders = self._folders(sender)
-        rcpts = [recipients] if isinstance(recipients, str) else list(recipients)
-        if not rcpts:
-            raise LabError("Add at least one recipient.")
-        for r in rcpts:
-            if not isinstance(r, str) or "@" not in r or r.startswith("@") or r.endswith("@"):
-                raise LabError(f"'{r}' is not an e-mail address (expected name@domain).")
-        if not isinstance(subject, str) or not isinstance(body, str):
-            raise LabError("The subject and the body are text: give them as strings.")
-        rcpts = list(dict.fromkeys(rcpts))                 # Outlook resolves a name once
+        folders = self._folders(arguments.address(sender, "sender"))
+        rcpts = list(dict.fromkeys(arguments.recipients(recipients)))   # Outlook resolves a name once
+        subject, body = arguments.text(subject, "subject"), arguments.text(body, "body")
         mailbox = self.org.mailbox(sender)
         assert mailbox is not None                         # _folders found it
         mbx_server = self.org.mailbox_server(mailbox)
@@ -237,8 +222,7 @@ class Lab:
     def service(self, server: str, service: str) -> Service:
         """Find a service by server and name ('Transport' or 'MSExchangeTransport')."""
         srv = self._server(server)
-        if not isinstance(service, str):
-            raise LabError(f"Name the service as text, e.g. 'Transport', not {service!r}.")
+        service = arguments.name(service, "service")
         name = WINDOWS_SERVICE_NAMES.get(service, service)
         for (s, n), svc in self.services.items():
             if s == srv.name and n.lower() == name.lower():
@@ -266,7 +250,8 @@ class Lab:
 
     def endpoint(self, server: str, connector: str) -> tuple[str, int]:
         """("127.0.0.1", port) of a receive connector, for telnet, swaks or smtplib."""
-        c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
+        c = connectors.find_receive_connector(self.org, self._server(server).name,
+                                              arguments.name(connector, "receive connector"))
         srv = self.org.server(c.server)
         address = self.network.address(Endpoint(srv.ip, c.port))
         if address is None:
@@ -477,15 +462,14 @@ class Lab:
 
     # --- helpers ----------------------------------------------------------------------
     def _server(self, name: str) -> Server:
-        if not isinstance(name, str):
-            raise LabError(f"Name the server as text, e.g. 'MB1', not {name!r}.")
+        name = arguments.name(name, "server")
         try:
             return self.org.server(name)
         except KeyError as exc:
             raise LabError(exc.args[0]) from None
 
     def _folders(self, address: str) -> MailboxFolders:
-        mbx = self.org.mailbox(address) if isinstance(address, str) else None
+        mbx = self.org.mailbox(arguments.address(address, "mailbox"))
         if mbx is None:
             known = ", ".join(self.mailboxes())
             raise LabError(f"There is no mailbox '{address}' in {self.org.domain}. Mailboxes: {known}.")

@@ -26,6 +26,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from .. import arguments
 from ..errors import LabError
 from ..message import WIRE, prepend, to_bytes
 from ..records import OutgoingRow, SentMessage
@@ -191,12 +192,9 @@ class Internet:
         is delivered, refused (a bounce is in the sender's outside mailbox) or queued for retry."""
         if not self.running:
             raise LabError("The lab is not running: use `with Lab(...) as lab:` or call lab.start().")
-        rcpts = [recipients] if isinstance(recipients, str) else list(recipients)
-        for address in [sender, *rcpts]:
-            if "@" not in address or address.startswith("@") or address.endswith("@"):
-                raise LabError(f"'{address}' is not an e-mail address (expected name@domain).")
-        if not rcpts:
-            raise LabError("Add at least one recipient.")
+        sender = arguments.address(sender, "sender")
+        rcpts = list(dict.fromkeys(arguments.recipients(recipients)))
+        subject, body = arguments.text(subject, "subject"), arguments.text(body, "body")
         out = sender_for(sender.rpartition("@")[2])
         now = self.ctx.clock.now()
         msg = EmailMessage(policy=WIRE)
