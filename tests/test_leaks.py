@@ -18,12 +18,12 @@ def _fds() -> int:
 
 
 def test_closing_a_lab_leaves_nothing_behind() -> None:
-    with Lab(scenarios.exchange2013demo()) as warm:       # import-time and first-use costs
+    with Lab(scenarios.exchange2013demo(), transport="sockets") as warm:       # import-time and first-use costs
         warm.send(ALICE, BOB)
     threads, fds = threading.active_count(), _fds()
     ports = []
     for _ in range(3):
-        with Lab(scenarios.exchange2013demo()) as lab:
+        with Lab(scenarios.exchange2013demo(), transport="sockets") as lab:
             lab.send(ALICE, BOB)
             lab.stop_service("MB2", "Transport")
             lab.send(ALICE, BOB)
@@ -43,11 +43,11 @@ def test_tls_sessions_leave_nothing_behind() -> None:
         client.login("alice", "Passw0rd")
         return client
 
-    with Lab(scenarios.exchange2013demo()) as warm:       # the certificate is made once per process
+    with Lab(scenarios.exchange2013demo(), transport="sockets") as warm:       # the certificate is made once per process
         session(warm).quit()
     threads, fds = threading.active_count(), _fds()
     for _ in range(3):
-        with Lab(scenarios.exchange2013demo()) as lab:
+        with Lab(scenarios.exchange2013demo(), transport="sockets") as lab:
             finished = session(lab)
             finished.sendmail(ALICE, [BOB], b"Subject: over TLS\r\n\r\nhi\r\n")
             finished.quit()
@@ -58,9 +58,24 @@ def test_tls_sessions_leave_nothing_behind() -> None:
 
 
 def test_every_listener_binds_loopback_only() -> None:
-    with Lab(scenarios.exchange2013demo()) as lab:
+    with Lab(scenarios.exchange2013demo(), transport="sockets") as lab:
         for svc in lab.services.values():
             for binding in svc.bindings:
                 server = lab.network._servers.get(binding.endpoint)     # the socket network's listener
                 assert server is not None
                 assert {s.getsockname()[0] for s in server.sockets} == {"127.0.0.1"}
+
+
+def test_a_memory_lab_starts_no_thread_and_leaves_nothing_behind() -> None:
+    with Lab(scenarios.exchange2013demo(), transport="memory") as warm:
+        warm.send(ALICE, BOB)
+    threads, fds = threading.active_count(), _fds()
+    for _ in range(3):
+        with Lab(scenarios.exchange2013demo(), transport="memory") as lab:
+            assert threading.active_count() == threads, "memory mode runs in the caller's thread"
+            lab.send(ALICE, BOB)
+            lab.stop_service("MB2", "Transport")
+            lab.send(ALICE, BOB)
+            assert set(lab.endpoints()["LabAddress"]) == {"(in memory)"}
+    assert threading.active_count() == threads
+    assert _fds() == fds
