@@ -141,7 +141,7 @@ def test_port_25_offers_starttls_but_no_logon_before_it(socket_lab: Lab) -> None
 
 
 def test_exchange_2010_client_connector_takes_a_logged_on_client() -> None:
-    with Lab(scenarios.exchange2010demo()) as lab2010:
+    with Lab(scenarios.exchange2010demo(), transport="sockets") as lab2010:
         server = lab2010.org.servers[0].name
         with smtplib.SMTP(*lab2010.endpoint(server, f"Client {server}"), local_hostname="OL2010", timeout=10) as client:
             client.starttls()
@@ -186,7 +186,7 @@ def test_curl_submits_with_starttls_and_a_password(socket_lab: Lab, tmp_path: Pa
 
 
 def test_a_tls_session_left_open_is_dropped_when_the_lab_closes() -> None:
-    lab = Lab(scenarios.exchange2013demo()).start()
+    lab = Lab(scenarios.exchange2013demo(), transport="sockets").start()
     client = _client(lab)
     client.starttls()
     client.login("alice", "Passw0rd")
