@@ -120,7 +120,7 @@ def test_internet_mail_without_an_edge_enters_on_either_side(entry: str, alice_p
 
 def test_anonymous_smtp_to_the_2010_hub_needs_anonymous_on_its_default_connector() -> None:
     for edge, accepted in ((True, False), (False, True)):
-        with Lab(scenarios.coexistence(edge=edge)) as lab:
+        with Lab(scenarios.coexistence(edge=edge), transport="sockets") as lab:
             with smtplib.SMTP(*lab.endpoint("HUB2010", "Default HUB2010")) as client:
                 client.ehlo("scanner.example.net")
                 if accepted:
