@@ -55,7 +55,7 @@ def test_every_accepted_message_arrives_exactly_once_whatever_is_stopped() -> No
     expected: Counter[tuple[str, str]] = Counter()     # (Message-ID, recipient) -> 1
     pending: dict[int, list[str]] = {}                 # outside messages the sender must retry
     seen: Counter[str] = Counter()                     # every refusal an outside sender saw
-    with Lab(scenarios.exchange2013demo()) as lab:
+    with Lab(scenarios.exchange2013demo(), transport="sockets") as lab:
         address = lab.endpoint("CA1", "Default Frontend CA1")
         stopped: set[tuple[str, str]] = set()
         for n in range(MESSAGES):
