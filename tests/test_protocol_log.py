@@ -76,16 +76,24 @@ def test_the_log_file_text_has_exchanges_header_and_quoted_csv(lab: Lab) -> None
                         'Tue, 4 Mar 2014 09:00:00 +1000",')
 
 
+def _logged_run(transport: str) -> str:
+    with Lab(scenarios.exchange2013demo(), transport=transport) as lab:
+        lab.set_receive_connector(*FRONTEND, protocol_logging="Verbose")
+        lab.set_receive_connector("MB2", "Default MB2", protocol_logging="Verbose")
+        smtp_session(lab, *FRONTEND, RELAY_TRY)
+        lab.internet.send("someone@gmail.com", BOB, subject="logged")
+        return lab.protocol_log_file()
+
+
 def test_two_labs_write_the_same_log(transport: str) -> None:
-    texts = []
-    for _ in range(2):
-        with Lab(scenarios.exchange2013demo(), transport=transport) as lab:
-            lab.set_receive_connector(*FRONTEND, protocol_logging="Verbose")
-            lab.set_receive_connector("MB2", "Default MB2", protocol_logging="Verbose")
-            smtp_session(lab, *FRONTEND, RELAY_TRY)
-            lab.internet.send("someone@gmail.com", BOB, subject="logged")
-            texts.append(lab.protocol_log_file())
+    texts = [_logged_run(transport), _logged_run(transport)]
     assert texts[0] == texts[1] and "MB2\\Default MB2" in texts[0]
+
+
+def test_sockets_and_memory_write_the_same_log() -> None:
+    over_sockets = _logged_run("sockets")
+    assert "MB2\\Default MB2" in over_sockets
+    assert over_sockets == _logged_run("memory")
 
 
 def test_bad_settings_and_names_get_clear_errors(lab: Lab) -> None:
