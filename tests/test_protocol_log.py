@@ -90,10 +90,6 @@ def test_two_labs_write_the_same_log(transport: str) -> None:
     assert texts[0] == texts[1] and "MB2\\Default MB2" in texts[0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src: over sockets Scheduler.wake() runs the delivery hop in the background while the Front "
-    "End session is still open, so its '250 ... Queued mail', QUIT and 221 are logged at 09:00:01; "
-    "in memory (no background run) they are logged at 09:00:00. Mail itself is identical."))
 def test_sockets_and_memory_write_the_same_log() -> None:
     over_sockets = _logged_run("sockets")
     assert "MB2\\Default MB2" in over_sockets

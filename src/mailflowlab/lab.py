@@ -163,7 +163,7 @@ class Lab:
         except LabError:
             coro.close()
             raise
-        return runtime.call(coro)
+        return runtime.call(self.scheduler.during_call(coro))
 
     # --- moving mail and time ----------------------------------------------------------
     def settle(self) -> None:
@@ -490,7 +490,7 @@ class _Driver:
         return self.runtime
 
     def settle(self) -> None:
-        self.require().call(self.scheduler.run())
+        self.require().call(self.scheduler.during_call(self.scheduler.run()))
 
 
 # --- coroutines the Lab runs; module functions, so no runtime object holds the Lab itself ---------

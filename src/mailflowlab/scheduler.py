@@ -23,6 +23,7 @@ import heapq
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from .clock import VirtualClock
 
@@ -31,6 +32,7 @@ from .clock import VirtualClock
 HOP_LATENCY = timedelta(seconds=1)
 
 Work = Callable[[], Awaitable[None]]
+T = TypeVar("T")
 
 
 @dataclass(order=True)
@@ -60,6 +62,7 @@ class Scheduler:
         #: runs it in the background. In memory nothing arrives outside a lab call.
         self.background = False
         self._runner: asyncio.Task[None] | None = None
+        self._calls = 0
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -111,9 +114,21 @@ class Scheduler:
                 await entry.work()
 
     def wake(self) -> None:
-        """Mail arrived from a real client outside any lab call: run what it set going."""
-        if self.background and (self._runner is None or self._runner.done()):
+        """Mail arrived from a real client outside any lab call: run what it set going. During a
+        lab call nothing starts in the background (the call settles the lab itself), so a
+        session the lab runs (the console) sees the same clock over sockets as in memory."""
+        if self.background and not self._calls and (self._runner is None or self._runner.done()):
             self._runner = asyncio.get_running_loop().create_task(self.run())
+
+    async def during_call(self, coro: Awaitable[T]) -> T:
+        """Run one lab call; work that arrived meanwhile and is still in flight runs after it."""
+        self._calls += 1
+        try:
+            return await coro
+        finally:
+            self._calls -= 1
+            if self._in_flight:
+                self.wake()
 
     async def advance(self, delta: timedelta) -> None:
         """Run everything due in the next `delta`, then set the clock to its end."""
