@@ -20,6 +20,7 @@ the message itself.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ class ReceiveSession:
         self._log: SessionLog | None = None
         self._banner: str | None = None
         self._logging = False
+        self._wake: asyncio.TimerHandle | None = None
 
     def info(self, smtp: ExchangeSMTP) -> SessionInfo:
         """Who is calling and on which connector, decided once per session (the caller comes
@@ -128,6 +130,9 @@ class ReceiveSession:
     def heard(self, smtp: ExchangeSMTP, line: str) -> None:
         """The log starts at the first line heard (the caller is surely known by then), with
         the banner in its place."""
+        if self._wake is not None:              # the client goes on: mail moves when it stops
+            self._wake.cancel()
+            self._wake = None
         if not self._logging:
             self._logging = True
             self._log = self.binding.session_log(self.info(smtp))
@@ -145,6 +150,19 @@ class ReceiveSession:
     def lost(self, smtp: ExchangeSMTP) -> None:
         if self._log is not None:
             self._log.disconnected()
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        if smtp.caller is None:
+            self.binding.ctx.scheduler.wake()
+
+    def accepted(self, smtp: ExchangeSMTP) -> None:
+        """A real client outside the lab handed over a message: the mail it set going moves
+        when the client quits, or has been quiet for IDLE_WAKE, never between two of its
+        commands, so a script's second message meets the same clock as its first."""
+        if smtp.caller is None:
+            loop = asyncio.get_running_loop()
+            self._wake = loop.call_later(IDLE_WAKE, self.binding.ctx.scheduler.wake)
 
     # --- STARTTLS and AUTH ---------------------------------------------------------------------
     async def may_start_tls(self, smtp: ExchangeSMTP) -> bool:
@@ -246,8 +264,16 @@ class ReceiveSession:
             # The listener's own limit is the largest of the connectors sharing its port, set
             # when the session opened; the connector that serves this caller decides, as it is now.
             return replies.TOO_BIG
-        return await self.binding.receiver.receive(info, envelope.mail_from or "",
-                                                   list(envelope.rcpt_tos), content)
+        reply = await self.binding.receiver.receive(info, envelope.mail_from or "",
+                                                    list(envelope.rcpt_tos), content)
+        if reply.startswith("2"):
+            self.accepted(server)
+        return reply
+
+
+#: Real seconds a client outside the lab may stay quiet after a message before the lab moves
+#: the mail on without waiting for its QUIT (a learner at a telnet prompt).
+IDLE_WAKE = 0.5
 
 
 class ReceiveBinding:

@@ -141,7 +141,6 @@ class Transport(Service):
                               recipients=recipients, subject=msg.subject, message_id=msg.message_id,
                               connector=f"{self.server.name}\\{connector}", status="250 2.6.0")
         self.categorize_soon()
-        self.ctx.scheduler.wake()
         return replies.queued(msg.message_id, msg.internal_id, self.server.fqdn)
 
     def enqueue(self, content: bytes, mail_from: str, recipients: list[str], source: str,
