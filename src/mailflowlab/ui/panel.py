@@ -15,6 +15,7 @@ from typing import Any
 import graphviz
 import ipywidgets as widgets
 
+from ..diagrams import diagram_html
 from ..lab import LabError
 from ..views import Table, format_cell
 
@@ -75,13 +76,10 @@ class Panel:
         return f"<{type(self).__name__}: {FRESH_TEXT}>"
 
 
-def svg_html(graph: graphviz.Digraph, description: str = "") -> str:
-    """A graph as inline SVG in a frame that scrolls sideways when the graph is wider than the
-    panel, so its text keeps its size (at least 10 px) instead of shrinking to fit."""
-    text = graph.pipe(format="svg").decode()
-    svg = text[text.index("<svg"):]
-    label = f' role="img" aria-label="{html.escape(description)}"' if description else ""
-    return f'<div class="mfl-diagram" style="overflow-x:auto; max-width:100%"{label}>{svg}</div>'
+def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") -> str:
+    """A graph for an HTML widget: an image at its own size (its text stays 10 px or more) with
+    alt text, in a frame that scrolls sideways when the graph is wider than the panel."""
+    return diagram_html(graph.pipe(format="svg").decode(), getattr(graph, "description", "") or description)
 
 
 def table_html(table: Table, columns: Sequence[str] | None = None) -> str:
