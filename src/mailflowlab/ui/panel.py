@@ -34,6 +34,7 @@ class Panel:
         self.message.add_class("mfl-message")
         self.widget = widgets.VBox([*children, self.message])
         self.widget.add_class("mfl-panel")
+        fit(self.widget)
 
     @property
     def children(self) -> tuple[widgets.Widget, ...]:
@@ -42,6 +43,7 @@ class Panel:
 
     def set_children(self, children: Sequence[widgets.Widget]) -> None:
         self.widget.children = (*children, self.message)
+        fit(self.widget)
 
     def refresh(self) -> None:
         """Read the lab again and redraw (panels that show lab state override this)."""
@@ -74,6 +76,17 @@ class Panel:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {FRESH_TEXT}>"
+
+
+def fit(widget: widgets.Widget) -> None:
+    """Keep a panel as wide as the page, not as wide as its widest diagram: boxes and HTML
+    widgets may shrink below their content (a wide diagram or table then scrolls in its own
+    frame), so rows wrap and text fields stay on a phone's screen."""
+    if isinstance(widget, (widgets.Box, widgets.HTML)):
+        widget.layout.min_width = "0"
+        widget.layout.max_width = "100%"
+    for child in getattr(widget, "children", ()):
+        fit(child)
 
 
 def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") -> str:
