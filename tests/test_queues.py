@@ -253,6 +253,6 @@ def test_the_queue_viewer_moves_time_and_stops_services_through_the_lab(lab: Lab
     buttons[1].click()
     assert [str(m["Message-ID"]) for m in lab.mailbox(BOB).messages] == [msg.message_id]
     assert "MB2\\3" not in viewer.queue_table.value
-    timeline = retry_timeline(lab, msg).source
+    timeline = retry_timeline(lab.tracking_log(msg)).source
     assert [line.split("label=")[1].split("\\n")[:2] for line in timeline.splitlines()
             if "DEFER" in line] == [['"DEFER', "+0:00:01"], ['"DEFER', "+0:05:01"], ['"DEFER', "+0:10:01"]]

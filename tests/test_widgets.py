@@ -1,6 +1,8 @@
 """The mail flow panel, driven as a learner drives it, against a real lab."""
 from __future__ import annotations
 
+import base64
+import re
 import socket
 
 import ipywidgets as widgets
@@ -23,6 +25,11 @@ def find(root: widgets.Widget, cls: type | None = None, css: str | None = None) 
     for child in getattr(root, "children", ()):
         found += find(child, cls, css)
     return found
+
+
+def svg_of(html: str) -> str:
+    """The SVG inside a panel's diagram (an <img> with a data: URL, alt text and a scroll frame)."""
+    return base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)).decode()
 
 
 def toggle(root: widgets.Widget, description: str) -> widgets.ToggleButton:
@@ -62,8 +69,10 @@ def test_send_shows_status_hop_table_and_diagrams(lab: Lab) -> None:
     assert "via Mailbox Transport" not in parts["hops"].value  # the table has a Via column instead
     assert "Mailbox Transport</td>" in parts["hops"].value
     assert ">1 s</td>" in parts["hops"].value                   # Delay with its unit
-    assert "<svg" in parts["hop diagram"].value
-    assert "5. RPC" in parts["topology"].value
+    assert svg_of(parts["hop diagram"].value).startswith("<svg")
+    assert 'alt="Hop diagram of 3 Received headers' in parts["hop diagram"].value
+    assert "5. RPC" in svg_of(parts["topology"].value)
+    assert "max-width:none" in parts["topology"].value and "overflow-x:auto" in parts["topology"].value
 
 
 def test_outbox_wait_and_redraw_on_toggle(lab: Lab) -> None:
@@ -71,7 +80,7 @@ def test_outbox_wait_and_redraw_on_toggle(lab: Lab) -> None:
     parts = panel_parts(panel)
     toggle(panel, "MB1 · Transport").value = False
     toggle(panel, "MB2 · Transport").value = False
-    assert f'<title>MB2/Transport</title>\n<path fill="{STOPPED_FILL}"' in parts["topology"].value
+    assert f'<title>MB2/Transport</title>\n<path fill="{STOPPED_FILL}"' in svg_of(parts["topology"].value)
     parts["to"].value = BOB
     parts["send"].click()
     assert "Waiting in alice@exchange2013demo.com's Outbox" in parts["status"].value

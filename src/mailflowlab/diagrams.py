@@ -12,9 +12,11 @@ Colours are 6-digit hex or names: Debian's Graphviz 2.43 draws `#eef` black.
 """
 from __future__ import annotations
 
+import base64
+import html
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import graphviz
 
@@ -43,6 +45,52 @@ OUTLOOK = "Outlook"
 INTERNET = "Internet"
 
 
+#: Paths with more hosts than this are drawn top to bottom, so they fit a page's width.
+HORIZONTAL_HOSTS = 3
+
+
+class Described:
+    """A Graphviz graph that says in words what it shows (`description`), and shows itself in
+    a notebook or a book page as an image whose alt text is that description, at its own size
+    in a frame that scrolls sideways when the page is narrower: its text stays readable
+    (labels are 10-12 pt, about 13-16 px) instead of being shrunk to the column."""
+
+    description: str = ""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, str]:
+        svg = self.pipe(format="svg").decode()  # type: ignore[attr-defined]
+        bundle = {"image/svg+xml": svg, "text/html": diagram_html(svg, self.description),
+                  "text/plain": self.description or "a diagram"}
+        return {k: v for k, v in bundle.items()
+                if (include is None or k in include) and (exclude is None or k not in exclude)}
+
+
+class Diagram(Described, graphviz.Digraph):
+    """A directed Graphviz graph with a description (see `Described`)."""
+
+    def __init__(self, *args: Any, description: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.description = description
+
+
+class UndirectedDiagram(Described, graphviz.Graph):
+    """An undirected Graphviz graph with a description (see `Described`)."""
+
+    def __init__(self, *args: Any, description: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.description = description
+
+
+def diagram_html(svg: str, description: str) -> str:
+    """The SVG as an <img> with alt text, at its own size, in a frame that scrolls sideways."""
+    svg = svg[svg.index("<svg"):]
+    data = base64.b64encode(svg.encode()).decode()
+    alt = html.escape(description or "a diagram")
+    return (f'<div class="mfl-diagram" style="overflow-x:auto; max-width:100%">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}" title="{alt}" '
+            f'style="max-width:none; height:auto"></div>')
+
+
 def format_delay(delay: timedelta) -> str:
     """`+1 s`, `+10 min`, `+2 h 5 min`, `+1 d 3 h`: the time a message spent before a hop."""
     seconds = int(delay.total_seconds())
@@ -62,7 +110,7 @@ def format_delay(delay: timedelta) -> str:
 
 def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
     """One node per host (name and IP), one numbered edge per hop: 'with', 'via' and delay."""
-    graph = graphviz.Digraph("hops", graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.6"},
+    graph = Diagram("hops", graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.6"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "#e3f2fd",
                                         "fontname": FONT, "fontsize": "11"},
                              edge_attr={"fontname": FONT, "fontsize": "10", "color": PATH_COLOUR,
@@ -78,6 +126,7 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
         return seen[key]
 
     previous: str | None = None
+    steps: list[str] = []
     for hop in hops:
         # A header with no `from` (Gmail's `by 10.68.139.34 with SMTP id ...`) continues from
         # the host of the hop before it, so an outside sender's own hops form one chain.
@@ -91,6 +140,14 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
         if hop.delay is not None:
             parts.append(format_delay(hop.delay))
         graph.edge(src, dst, label=dot_label(*parts))
+        sender = f"from {hop.from_host or hop.from_ip} " if has_from else ""
+        steps.append(f"{hop.number}. {sender}to {hop.by_host or hop.by_ip} {parts[0].split('. ', 1)[1]}"
+                     + (f" via {hop.via}" if hop.via else "")
+                     + (f", {format_delay(hop.delay)} after the hop before" if hop.delay is not None else ""))
+    if len(seen) > HORIZONTAL_HOSTS:
+        graph.attr(rankdir="TB")          # a long path reads down the page, at full size
+    graph.description = (f"Hop diagram of {len(hops)} Received headers, oldest first: " + "; ".join(steps) + "."
+                         if hops else "Hop diagram: no Received headers.")
     return graph
 
 
@@ -132,7 +189,7 @@ def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
     to, and whether it left for the Internet; without them the step's own server's database is used.
     """
     running = {(r.Server, r.Service): r.running for r in services}
-    graph = graphviz.Digraph("topology", graph_attr={"rankdir": "LR", "fontname": FONT, "compound": "true",
+    graph = Diagram("topology", graph_attr={"rankdir": "TB", "fontname": FONT, "compound": "true",
                                                      "nodesep": "0.3", "ranksep": "0.6"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
                                         "fontsize": "10"},
@@ -152,13 +209,26 @@ def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
                     users = [m.address.split("@")[0] for m in org.mailboxes if m.database == db.name]
                     frame.node(_db_id(db.name), "\n".join([db.name, *users]), shape="cylinder",
                                style="filled", fillcolor=DATABASE_FILL)
+    stopped = [f"{server} {service}" for (server, service), up in running.items() if not up]
+    graph.description = (f"The organization {org.domain}: "
+                         + "; ".join(f"{srv.name} ({', '.join(ROLE_NAMES.get(r, r) for r in srv.roles)}, {srv.ip})"
+                                     f" runs {', '.join(srv.services) or 'no transport service'}" for srv in org.servers)
+                         + (f". Stopped: {', '.join(stopped)}" if stopped else ". Every service runs"))
     if path:
-        _draw_path(org, graph, path, list(events or []))
+        edges = _draw_path(org, graph, path, list(events or []))
+        graph.description += ". The message's path: " + "; ".join(
+            f"{n}. {_words(src)} to {_words(dst)} by {how}" for n, (src, dst, how) in enumerate(edges, start=1))
+    graph.description += "."
     return graph
 
 
+def _words(node_id: str) -> str:
+    """A node id of the topology diagram as words: 'MB2/Transport' -> 'MB2 Transport'."""
+    return node_id.replace("db/", "database ").replace("/", " ")
+
+
 def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str, str]],
-               log: list[TrackingEvent]) -> None:
+               log: list[TrackingEvent]) -> list[tuple[str, str, str]]:
     """Thick numbered arrows: where the message came from, each step, where it came to rest."""
     edges: list[tuple[str, str, str]] = []
 
@@ -211,6 +281,7 @@ def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str,
     for number, (src, dst, how) in enumerate(edges, start=1):
         graph.edge(src, dst, label=f"{number}. {how}", color=PATH_COLOUR, fontcolor=PATH_COLOUR,
                    penwidth="2.5")
+    return edges
 
 
 #: Events per row of the retry timeline.
@@ -221,19 +292,19 @@ EVENT_COLOURS = {"DEFER": "#ffe0b2", "FAIL": "#ffcdd2", "DSN": "#fff9c4", "DELIV
                  "SEND": "#e3f2fd", "RECEIVE": "#e3f2fd", "SUBMIT": "#e3f2fd"}
 
 
-def retry_timeline(lab: "Lab", message: "SentMessage | str") -> graphviz.Digraph:
-    """One message's tracking events in reading order, rows of `TIMELINE_ROW`, each event with
-    its time since the first, so the gaps between retries are visible at a glance."""
-    log = lab.tracking_log(message)
-    graph = graphviz.Digraph("retries", graph_attr={"rankdir": "TB", "fontname": FONT,
+def retry_timeline(events: Sequence[TrackingEvent]) -> graphviz.Digraph:
+    """One message's tracking events (`lab.tracking_log(msg)`) in reading order, rows of
+    `TIMELINE_ROW`, each with its time since the first, so the gaps between retries show."""
+    log = list(events)
+    graph = Diagram("retries", graph_attr={"rankdir": "TB", "fontname": FONT,
                                                     "nodesep": "0.3", "ranksep": "0.3"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
                                         "fontsize": "12", "width": "1.1"})
-    if log.empty:
+    if not log:
         graph.node("none", "no tracking events for this message")
         return graph
     first = log[0].Timestamp
-    events = list(log)
+    events = log
     for start in range(0, len(events), TIMELINE_ROW):
         with graph.subgraph(name=f"row{start // TIMELINE_ROW}") as row:
             row.attr(rank="same")
@@ -242,6 +313,9 @@ def retry_timeline(lab: "Lab", message: "SentMessage | str") -> graphviz.Digraph
                 label = (f"{event.EventId}\\n+{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
                          f"\\n{event.ServerHostname.split('.')[0]}")
                 row.node(f"e{i}", label, fillcolor=EVENT_COLOURS.get(event.EventId, "#eeeeee"))
+    graph.description = ("Tracking events of one message in time order, with the time since the first: "
+                         + "; ".join(f"{e.EventId} at +{e.Timestamp - first} on {e.ServerHostname.split('.')[0]}"
+                                     for e in events) + ".")
     for i in range(1, len(events)):
         if i % TIMELINE_ROW:
             graph.edge(f"e{i - 1}", f"e{i}")

@@ -112,7 +112,7 @@ def _(n_hops: int) -> bool:
     return n_hops == 3
 
 
-# --- Chapter 2: external mail flow ----------------------------------------------------------
+# --- Chapters 2 and 3: external mail flow; clients, devices and relay ---------------------
 @exercise("external.1",
           "Front End Transport on CA1 stamps `via Frontend Transport` when it proxies an Internet session to "
           "Transport.",
@@ -121,7 +121,7 @@ def _(answer: str) -> bool:
     return str(answer).strip() == "Front End Transport"
 
 
-@exercise("external.2",
+@exercise("clients.1",
           "Only 10.0.0.70 matches the new connector's RemoteIPRanges, and it grants relay to anonymous senders.",
           "Create a receive connector on CA1 whose remote_ip_ranges is just the printer's IP, with "
           "anonymous_relay=True.")
@@ -131,7 +131,7 @@ def _(lab: Any) -> bool:
     return reply("10.0.0.70") == "250 2.1.5 Recipient OK" and reply("203.0.113.50") == "550 5.7.1 Unable to relay"
 
 
-@exercise("external.3",
+@exercise("external.2",
           "A more specific address space (fabrikam.com) wins over *, and the message left from MB1's Transport "
           "service.",
           "Use lab.new_send_connector('To Fabrikam', address_spaces=['fabrikam.com'], source_servers=['MB1']) "
@@ -143,7 +143,7 @@ def _(lab: Any) -> bool:
             and mine["SourceTransportServers"] == ["MB1"])
 
 
-@exercise("external.4",
+@exercise("clients.2",
           "Port 587 took the phone's session after STARTTLS and AUTH LOGIN; Front End Transport passed it to "
           "Client Proxy on MB2, bob's server, without a header, so the first hop names the phone.",
           "Use smtplib.SMTP(*lab.endpoint('CA1', 'Client Frontend CA1'), local_hostname='carol-phone'), then "
@@ -157,7 +157,28 @@ def _(lab: Any) -> bool:
             and all(h.via != "Frontend Transport" for h in hops))
 
 
-# --- Chapter 3: queues ----------------------------------------------------------------------
+@exercise("external.3",
+          "Front End Transport keeps nothing: with it stopped nobody answers the MX's port 25, so the sending "
+          "server keeps the message and tries again later.",
+          "Stop CA1's Front End Transport, send from Gmail, then look at lab.internet.queue() and lab.queues().")
+def _(lab: Any, holder: str) -> bool:
+    return holder == "outside sender" and "Exercise 3" in lab.internet.queue()["Subject"]
+
+
+@exercise("clients.3",
+          "One connector whose RemoteIPRanges is the whole subnet: every scanner in 10.0.5.0/24 may relay, "
+          "nobody else.",
+          "RemoteIPRanges takes CIDR notation: lab.new_receive_connector('CA1', 'Relay for print room', "
+          "remote_ip_ranges=['10.0.5.0/24'], anonymous_relay=True).")
+def _(lab: Any) -> bool:
+    from .console import smtp_session
+    scan = ["EHLO scanner", "MAIL FROM:<scanner@exchange2013demo.com>", "RCPT TO:<lee@contoso.com>", "QUIT"]
+    reply = lambda ip: smtp_session(lab, "CA1", "Default Frontend CA1", scan, as_ip=ip).replies[-2]  # noqa: E731
+    return (reply("10.0.5.23") == reply("10.0.5.200") == "250 2.1.5 Recipient OK"
+            and reply("10.0.6.23") == "550 5.7.1 Unable to relay")
+
+
+# --- Chapter 4: queues ----------------------------------------------------------------------
 @exercise("queues.1",
           "Transport on MB2 keeps the message; Mailbox Transport Delivery on MB1 is the next hop, on port 475.",
           "Mail for Carol (database DB01 on MB1) leaves MB2's Transport for MB1's Mailbox Transport Delivery.")
@@ -187,7 +208,7 @@ def _(lab: Any, attempt: Any) -> bool:
     return "PRX5" in str(attempt) and len(_stopped(lab)) == 2
 
 
-# --- Chapter 4: Edge ------------------------------------------------------------------------
+# --- Chapter 5: Edge ------------------------------------------------------------------------
 @exercise("edge.1",
           "The Recipient Filter agent looks the address up in the recipients EdgeSync copied, and refuses it at "
           "RCPT.",
@@ -211,7 +232,7 @@ def _(exchange_hops: int) -> bool:
     return exchange_hops == 4
 
 
-# --- Chapter 5: coexistence -----------------------------------------------------------------
+# --- Chapter 6: coexistence -----------------------------------------------------------------
 @exercise("coexistence.1",
           "The last SMTP hop is 2013 Transport -> the 2010 Hub, which stamps 14.3.123.4; its store driver adds "
           "no header.",
@@ -237,7 +258,7 @@ def _(answer3: list[str]) -> bool:
     return list(answer3) == ["EDGE2010", "MB1", "HUB2010"]
 
 
-# --- Chapter 6: routing ---------------------------------------------------------------------
+# --- Chapter 7: routing ---------------------------------------------------------------------
 @exercise("routing.1",
           "A is a hub site on the least-cost path C -> A -> B, so MBXC relays to MBXA, which relays to MBXB.",
           "Call lab.set_hub_site('A', True) before sending, then list the Transport servers with "
@@ -263,8 +284,8 @@ def _(answer3: str) -> bool:
     return answer3 == "MBXA"
 
 
-# --- Chapter 7: troubleshooting -------------------------------------------------------------
-@exercise("troubleshooting.1",
+# --- Chapters 8 and 9: troubleshooting ------------------------------------------------------
+@exercise("recipients.1",
           "Both organization limits had to rise above 12 MB; the receive connectors (35 and 36 MB) already "
           "allowed it.",
           "Look at Set-TransportConfig: which two limits apply when both sender and recipient are in the "
@@ -274,7 +295,7 @@ def _(lab: Any) -> bool:
     return "Exercise 1" in _subjects(lab, BOB) and str(frontend.MaxMessageSize).startswith("36 MB")
 
 
-@exercise("troubleshooting.2",
+@exercise("recipients.2",
           "The Recipient Filter refused only nobody@; a client that goes on to DATA delivers to everyone else.",
           "Name all three recipients, keep going after the 550 and end the message with a lone '.'.")
 def _(edge: Any, attempt: Any) -> bool:
@@ -282,7 +303,7 @@ def _(edge: Any, attempt: Any) -> bool:
     return got == [BOB, CAROL] and "550 5.1.1 User unknown" in attempt.replies
 
 
-@exercise("troubleshooting.3",
+@exercise("logs.1",
           "Only mailboxes on MB1's databases: Transport on MB2 still reaches MB2's own Delivery on 475.",
           "Which server hosts each mailbox's database? Only one Delivery service moved.")
 def _(lab475: Any, cut_off: list[str]) -> bool:
@@ -292,7 +313,7 @@ def _(lab475: Any, cut_off: list[str]) -> bool:
     return sorted(cut_off) == sorted(set(lab475.mailboxes()) - arrived)
 
 
-@exercise("troubleshooting.4",
+@exercise("logs.2",
           "Two refusals: `RCPT TO:<ALICE>` is not an address at all (501 5.5.4 Invalid arguments), and "
           "fabrikam.com is not an accepted domain, so an anonymous copier may not relay there (550 5.7.1 Unable "
           "to relay).",
@@ -302,7 +323,24 @@ def _(refused: list[str]) -> bool:
     return list(refused) == ["<ALICE>", "<partner@fabrikam.com>"]
 
 
-# --- Chapter 8: reading headers -------------------------------------------------------------
+@exercise("recipients.3",
+          "The connector's MaxMessageSize (5 MB) fires first, in the session: 552 5.3.4 after the final dot, and "
+          "the sending server writes the bounce; the organization's 10 MB never comes into play.",
+          "Read the bounce the Gmail sender got: lab.internet.mailbox('someone@gmail.com').messages[-1].")
+def _(code: str) -> bool:
+    return str(code).strip() == "552 5.3.4"
+
+
+@exercise("logs.3",
+          "The relay connector's session gets SMTPAcceptAnyRecipient, the right Anonymous lacks on Default "
+          "Frontend: that is what lets it relay.",
+          "Log the new connector too (protocol_logging='Verbose'), run the scanner's session, and read the row "
+          "whose context is 'Set Session Permissions'.")
+def _(permissions: str) -> bool:
+    return "SMTPAcceptAnyRecipient" in str(permissions).split()
+
+
+# --- Chapter 10: reading headers -------------------------------------------------------------
 @exercise("headers.1",
           "The first Exchange hop after Google's is the server that took the message from the Internet: the Edge. "
           "Its header looks like Transport's; its place in the chain gives it away.",

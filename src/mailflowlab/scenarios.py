@@ -132,7 +132,7 @@ def two_sites() -> Organization:
     each (SYD-MB1 with ann@, MEL-MB1 with ben@), and no site link between them to choose.
 
     The smallest organization whose mail crosses servers by an ordinary delivery queue (not
-    to a mailbox delivery group): chapter 3 uses it to show a queue to another server
+    to a mailbox delivery group): chapter 4 uses it to show a queue to another server
     retrying six times five minutes apart, then every ten minutes.
     """
     d = "twosites.example"

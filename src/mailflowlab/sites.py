@@ -102,7 +102,8 @@ def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str]
     """AD sites and IP site links with their costs. `path` (the least-cost path) is drawn
     thick blue; `route` (the sites a message really visited) as red arrows. Hub sites are
     filled yellow."""
-    g = graphviz.Graph("sites", format="svg")
+    from .diagrams import UndirectedDiagram
+    g = UndirectedDiagram("sites", format="svg")
     g.attr(rankdir="LR", fontname="Helvetica", label=title, labelloc="t")
     g.attr("node", shape="ellipse", fontname="Helvetica", style="filled", fillcolor="white")
     g.attr("edge", fontname="Helvetica")
@@ -122,4 +123,10 @@ def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str]
     for n, (a, b) in enumerate(zip(route or [], (route or [])[1:]), start=1):
         g.edge(a, b, f"SMTP hop {n}", dir="forward", color=ROUTE_COLOUR, fontcolor=ROUTE_COLOUR,
                style="dashed", penwidth="2", constraint="false")
+    links = "; ".join(f"{link.name} cost {link.cost}" for link in org.site_links)
+    hubs = [s.name for s in org.sites if s.hub_site]
+    g.description = (f"AD sites {', '.join(s.name for s in org.sites)} joined by IP site links ({links})"
+                     + (f"; hub sites: {', '.join(hubs)}" if hubs else "; no hub site")
+                     + (f". Least-cost path, thick blue: {' to '.join(path)}" if path else "")
+                     + (f". Route the message took, red dashed: {' to '.join(route)}" if route else "") + ".")
     return g

@@ -3,9 +3,9 @@
     from mailflowlab.ui import mail_flow_panel, QueueViewer, InboundExplorer
     mail_flow_panel(lab)         # toggles, a send form, where the message went
     QueueViewer(lab)             # Get-Queue / Get-Message, the clock, service toggles
-    InboundExplorer()            # chapters 2 and 4: Internet mail through each perimeter
-    CoexistenceExplorer()        # chapter 5: the 2010 -> 2013 migration
-    SiteExplorer(lab)            # chapter 6: site link costs and hub sites
+    InboundExplorer()            # chapters 2 and 5: Internet mail through each perimeter
+    CoexistenceExplorer()        # chapter 6: the 2010 -> 2013 migration
+    SiteExplorer(lab)            # chapter 7: site link costs and hub sites
     console_widget(lab)          # a telnet window
     header_analyzer(text)        # paste headers, read the hops
 

@@ -1,4 +1,4 @@
-"""A panel for chapter 5: step through the 2010 -> 2013 migration, choose where Internet mail
+"""A panel for chapter 6: step through the 2010 -> 2013 migration, choose where Internet mail
 enters, stop and start services, move the clock, and send between versions or from the
 Internet.
 

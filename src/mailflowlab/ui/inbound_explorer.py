@@ -1,4 +1,4 @@
-"""A panel for chapters 2 and 4: pick a topology, stop and start its services, send from the
+"""A panel for chapters 2 and 5: pick a topology, stop and start its services, send from the
 Internet, move the virtual clock, and see the hops the message collected (its own sender's
 hops included) or the queues it waits in.
 

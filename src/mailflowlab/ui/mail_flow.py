@@ -48,7 +48,7 @@ def toggle_buttons(lab: Lab, services: list[tuple[str, str]] | None = None,
     buttons: dict[tuple[str, str], widgets.ToggleButton] = {}
     for server, service in services or list(running):
         toggle = widgets.ToggleButton(value=running[(server, service)], description=f"{server} · {service}",
-                                      layout=widgets.Layout(width="auto", min_width="240px"))
+                                      layout=widgets.Layout(width="auto", flex="0 0 auto"))
         toggle.add_class("mfl-service-toggle")
         _paint(toggle)
 
@@ -138,12 +138,12 @@ class MailFlowPanel(Panel):
         self.lab = lab
         addresses = lab.mailboxes()
         self.sender = widgets.Dropdown(options=addresses, value=addresses[0], description="From",
-                                       layout=widgets.Layout(width="auto", max_width="360px"))
+                                       layout=widgets.Layout(width="100%", max_width="360px"))
         self.recipient = widgets.Combobox(options=addresses, value=addresses[1 % len(addresses)],
                                           description="To", ensure_option=False, placeholder="name@domain",
-                                          layout=widgets.Layout(width="auto", max_width="360px"))
+                                          layout=widgets.Layout(width="100%", max_width="360px"))
         self.subject = widgets.Text(value="Hello", description="Subject",
-                                    layout=widgets.Layout(width="auto", max_width="360px"))
+                                    layout=widgets.Layout(width="100%", max_width="360px"))
         self.send_button = widgets.Button(description="Send", button_style="primary", icon="paper-plane")
         self.send_button.add_class("mfl-send")
         self.status = widgets.HTML()

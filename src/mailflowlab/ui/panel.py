@@ -15,6 +15,7 @@ from typing import Any
 import graphviz
 import ipywidgets as widgets
 
+from ..diagrams import diagram_html
 from ..lab import LabError
 from ..views import Table, format_cell
 
@@ -33,6 +34,7 @@ class Panel:
         self.message.add_class("mfl-message")
         self.widget = widgets.VBox([*children, self.message])
         self.widget.add_class("mfl-panel")
+        fit(self.widget)
 
     @property
     def children(self) -> tuple[widgets.Widget, ...]:
@@ -41,6 +43,7 @@ class Panel:
 
     def set_children(self, children: Sequence[widgets.Widget]) -> None:
         self.widget.children = (*children, self.message)
+        fit(self.widget)
 
     def refresh(self) -> None:
         """Read the lab again and redraw (panels that show lab state override this)."""
@@ -75,13 +78,21 @@ class Panel:
         return f"<{type(self).__name__}: {FRESH_TEXT}>"
 
 
-def svg_html(graph: graphviz.Digraph, description: str = "") -> str:
-    """A graph as inline SVG in a frame that scrolls sideways when the graph is wider than the
-    panel, so its text keeps its size (at least 10 px) instead of shrinking to fit."""
-    text = graph.pipe(format="svg").decode()
-    svg = text[text.index("<svg"):]
-    label = f' role="img" aria-label="{html.escape(description)}"' if description else ""
-    return f'<div class="mfl-diagram" style="overflow-x:auto; max-width:100%"{label}>{svg}</div>'
+def fit(widget: widgets.Widget) -> None:
+    """Keep a panel as wide as the page, not as wide as its widest diagram: boxes and HTML
+    widgets may shrink below their content (a wide diagram or table then scrolls in its own
+    frame), so rows wrap and text fields stay on a phone's screen."""
+    if isinstance(widget, (widgets.Box, widgets.HTML)):
+        widget.layout.min_width = "0"
+        widget.layout.max_width = "100%"
+    for child in getattr(widget, "children", ()):
+        fit(child)
+
+
+def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") -> str:
+    """A graph for an HTML widget: an image at its own size (its text stays 10 px or more) with
+    alt text, in a frame that scrolls sideways when the graph is wider than the panel."""
+    return diagram_html(graph.pipe(format="svg").decode(), getattr(graph, "description", "") or description)
 
 
 def table_html(table: Table, columns: Sequence[str] | None = None) -> str:

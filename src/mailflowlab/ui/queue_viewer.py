@@ -39,12 +39,12 @@ class Clock(Panel):
         buttons = []
         for label, delta in STEPS.items():
             button = widgets.Button(description=label, tooltip=f"lab.advance({delta})",
-                                    layout=widgets.Layout(width="auto", min_width="72px"))
+                                    layout=widgets.Layout(width="auto", flex="0 0 auto"))
             button.add_class("mfl-time-step")
             button.on_click(self.guard(lambda _b, delta=delta: self.advance(**delta)))
             buttons.append(button)
         refresh = widgets.Button(description="Refresh", icon="refresh", tooltip="Read the lab again",
-                                 layout=widgets.Layout(width="auto", min_width="90px"))
+                                 layout=widgets.Layout(width="auto", flex="0 0 auto"))
         refresh.add_class("mfl-refresh")
         refresh.on_click(self.guard(lambda _b: self._changed()))
         super().__init__([widgets.Box([self.time, *buttons, refresh],

@@ -1,4 +1,4 @@
-"""A panel for chapter 6: change site link costs and hub sites, send between sites, and see
+"""A panel for chapter 7: change site link costs and hub sites, send between sites, and see
 the least-cost path (blue) beside the route the message really took (red).
 
     explorer = SiteExplorer(lab)          # a lab of scenarios.three_sites(...)
