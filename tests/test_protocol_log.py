@@ -27,9 +27,9 @@ def test_a_verbose_connector_logs_each_line_heard_and_said_but_not_the_message(l
     lab.set_receive_connector(*FRONTEND, protocol_logging="Verbose")
     smtp_session(lab, *FRONTEND, RELAY_TRY, as_ip="10.0.0.50")
     log = lab.protocol_log(*FRONTEND)
-    assert list(log["sequence-number"]) == list(range(len(log)))
-    assert set(log["session-id"]) == {"08D0F5A2C3B40000"}
-    assert set(log["local-endpoint"]) == {"10.0.0.10:25"} and set(log["remote-endpoint"]) == {"10.0.0.50:49152"}
+    assert list(log["sequence_number"]) == list(range(len(log)))
+    assert set(log["session_id"]) == {"08D0F5A2C3B40000"}
+    assert set(log["local_endpoint"]) == {"10.0.0.10:25"} and set(log["remote_endpoint"]) == {"10.0.0.50:49152"}
     rows = [(e, d) for e, d in zip(log["event"], log["data"])]
     assert rows[:5] == [
         ("+", ""),
@@ -54,7 +54,7 @@ def test_logon_answers_are_never_logged_and_tls_keeps_the_session(socket_lab: La
         client.sendmail(ALICE, [BOB], b"Subject: logged\r\n\r\nhi\r\n")
     lab.settle()
     log = lab.protocol_log("CA1", "Client Frontend CA1")
-    assert len(set(log["session-id"])) == 1
+    assert len(set(log["session_id"])) == 1
     data = list(log["data"])
     assert "STARTTLS" in data and "220 2.0.0 SMTP server ready" in data and "AUTH LOGIN" in data
     assert "235 2.7.0 Authentication successful" in data

@@ -176,7 +176,9 @@ class Feed:
         rows = self.lab.ctx.protocol_log.rows[self._rows:]
         self._rows += len(rows)
         outside = f"{self.lab.network.outside_client.ip}:"
-        for when, connector, session, _, _, remote, event, data, _ in rows:
+        for row in rows:
+            when, connector, session, remote = row.date_time, row.connector_id, row.session_id, row.remote_endpoint
+            event, data = row.event, row.data
             if not str(remote).startswith(outside) or event not in "<>":
                 continue
             if self.every_line:

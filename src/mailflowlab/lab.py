@@ -35,7 +35,7 @@ from .errors import LabError
 from .headers import format_date
 from .ids import IdSource
 from .message import WIRE, to_bytes
-from .protocol_log import ProtocolLog
+from .protocol_log import ProtocolLog, ProtocolLogRow
 from .queues import MessageRow, Queue, QueueRow, RetryPolicy, message_table, queue_table
 from .routing import resolve_mx
 from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
@@ -430,7 +430,7 @@ class Lab:
         mid = message.message_id if isinstance(message, SentMessage) else message
         return self.tracking.table(mid)
 
-    def protocol_log(self, server: str | None = None, connector: str | None = None) -> Table[dict[str, object]]:
+    def protocol_log(self, server: str | None = None, connector: str | None = None) -> Table[ProtocolLogRow]:
         """The SMTP Receive protocol log of every connector set to Verbose, or of one
         (`lab.protocol_log("CA1", "Default Frontend CA1")`): one row per line heard or said."""
         return self.ctx.protocol_log.table(self._connector_id(server, connector))

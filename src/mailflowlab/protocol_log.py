@@ -24,6 +24,24 @@ from .topology import ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCH
 
 FIELDS = ["date-time", "connector-id", "session-id", "sequence-number", "local-endpoint",
           "remote-endpoint", "event", "data", "context"]
+
+
+@dataclass(frozen=True)
+class ProtocolLogRow:
+    """One row of the log: Exchange's fields, with `_` where the file writes `-`."""
+    date_time: str                # as the file writes it: 2014-03-04T00:00:01.000Z (UTC)
+    connector_id: str             # SERVER\Connector name
+    session_id: str
+    sequence_number: int
+    local_endpoint: str
+    remote_endpoint: str
+    event: str                    # + - < > *
+    data: str
+    context: str
+
+    def fields(self) -> list[object]:
+        """The row as the file's nine fields, in order."""
+        return [getattr(self, f.replace("-", "_")) for f in FIELDS]
 HEADER = ("#Software: Microsoft Exchange Server", "#Version: 15.0.0.0", "#Log-type: SMTP Receive Protocol Log")
 LEVELS = ("None", "Verbose")
 
@@ -65,8 +83,8 @@ class SessionLog:
     pending: list[str] = field(default_factory=list)
 
     def _row(self, event: str, data: str = "", context: str = "") -> None:
-        self.log.rows.append([self.log.timestamp(), self.connector_id, self.session_id, self.sequence,
-                              self.local, self.remote, event, data, context])
+        self.log.rows.append(ProtocolLogRow(self.log.timestamp(), self.connector_id, self.session_id,
+                                            self.sequence, self.local, self.remote, event, data, context))
         self.sequence += 1
 
     def connected(self, session_permissions: str) -> None:
@@ -101,7 +119,7 @@ class ProtocolLog:
 
     def __init__(self, now: Callable[[], datetime]) -> None:
         self.now = now
-        self.rows: list[list[object]] = []
+        self.rows: list[ProtocolLogRow] = []
         self._sessions = 0
 
     def timestamp(self) -> str:
@@ -114,16 +132,16 @@ class ProtocolLog:
         return SessionLog(self, connector_id, f"{self.FIRST_SESSION + n:016X}", local,
                           f"{remote_ip}:{self.FIRST_PORT + n}")
 
-    def table(self, connector_id: str | None = None) -> Table[dict[str, object]]:
+    def table(self, connector_id: str | None = None) -> Table[ProtocolLogRow]:
         """The rows, oldest first, of every connector or of one (`SERVER\\Connector name`)."""
-        rows = [dict(zip(FIELDS, r)) for r in list(self.rows)]   # a copy: the lab's thread may append
+        rows = list(self.rows)                # a copy: the lab's thread may be appending
         if connector_id is not None:
-            rows = [r for r in rows if str(r["connector-id"]).lower() == connector_id.lower()]
-        return Table(rows, FIELDS)
+            rows = [r for r in rows if r.connector_id.lower() == connector_id.lower()]
+        return Table(rows, [f.replace("-", "_") for f in FIELDS])
 
     def text(self, connector_id: str | None = None) -> str:
         """The log as Exchange writes the file: the # header lines, then CSV rows."""
         out = io.StringIO()
         out.write("\n".join(HEADER) + f"\n#Date: {self.timestamp()}\n#Fields: {','.join(FIELDS)}\n")
-        csv.writer(out, lineterminator="\n").writerows([r[f] for f in FIELDS] for r in self.table(connector_id))
+        csv.writer(out, lineterminator="\n").writerows(r.fields() for r in self.table(connector_id))
         return out.getvalue()
