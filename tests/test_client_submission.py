@@ -208,7 +208,7 @@ def test_set_receive_connector_auth_mechanism_changes_what_ehlo_offers(socket_la
         client.ehlo()
         assert not client.has_extn("auth") and not client.has_extn("starttls")
     [row] = lab.receive_connectors("CA1").where(Identity="CA1\\Client Frontend CA1")
-    assert row["AuthMechanism"] == "None"
+    assert row.AuthMechanism == "None"
     with pytest.raises(LabError, match="BasicAuthRequireTLS needs BasicAuth and TLS"):
         lab.set_receive_connector("CA1", "Client Frontend CA1", auth_mechanism=["BasicAuthRequireTLS"])
     with pytest.raises(LabError, match="'Kerberos' is not an authentication mechanism"):

@@ -143,7 +143,7 @@ def test_inbound_explorer_switches_topology_toggles_services_and_sends() -> None
         assert explorer.result.value.startswith("<b>Delivered.</b>"), explorer.result.value
         first = explorer.lab
         explorer.topology.value = "Exchange 2013 SP1 Edge with EdgeSync"
-        assert first._started is False and explorer.lab.org.mx == "EDGE2013"
+        assert first.runtime is None and explorer.lab.org.mx == "EDGE2013"
     finally:
         explorer.close()
     assert explorer.lab is None

@@ -36,7 +36,8 @@ def toggle(root: widgets.Widget, description: str) -> widgets.ToggleButton:
     return next(t for t in find(root, css="mfl-service-toggle") if t.description == description)
 
 
-def test_one_toggle_per_service_and_clicking_stops_it_for_real(lab: Lab) -> None:
+def test_one_toggle_per_service_and_clicking_stops_it_for_real(socket_lab: Lab) -> None:
+    lab = socket_lab                                    # a real client checks the port
     box = service_toggles(lab)
     assert [t.description for t in find(box, css="mfl-service-toggle")] == [
         f"{r.Server} · {r.Service}" for r in lab.services_table()]
@@ -93,8 +94,8 @@ def test_bad_input_shows_a_red_message_not_a_traceback(lab: Lab) -> None:
     parts = panel_parts(panel)
     parts["to"].value = "not-an-address"
     parts["send"].click()
-    assert panel.message.value == ('<span style="color:#c92a2a"><b>Error:</b> \'not-an-address\' is not an '
-                                     'e-mail address (expected name@domain).</span>')
+    assert panel.message.value == ('<span style="color:#c92a2a"><b>Error:</b> 5.1.3 Invalid recipient address: '
+                                     '\'not-an-address\' is not an e-mail address (expected name@domain).</span>')
     parts["to"].value = "nobody@exchange2013demo.com"
     parts["send"].click()
     assert "NDR: 550 5.1.1 RESOLVER.ADR.RecipNotFound; not found." in parts["status"].value

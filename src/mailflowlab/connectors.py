@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .errors import LabError
 from .protocol_log import LEVELS
@@ -21,6 +22,32 @@ PERMISSION_GROUPS = (ANONYMOUS, EXCHANGE_USERS, EXCHANGE_SERVERS, EXCHANGE_LEGAC
 #: Get-ReceiveConnector's TransportRole for each service's connectors.
 TRANSPORT_ROLES = {FRONT_END_TRANSPORT: "FrontendTransport", TRANSPORT: "HubTransport",
                    HUB_TRANSPORT_2010: "HubTransport", EDGE_TRANSPORT: "HubTransport"}
+
+@dataclass(frozen=True)
+class ReceiveConnectorRow:
+    """One row of Get-ReceiveConnector."""
+    Identity: str
+    Enabled: bool
+    TransportRole: str
+    Service: str
+    Bindings: str
+    RemoteIPRanges: str
+    PermissionGroups: str
+    AuthMechanism: str
+    MaxMessageSize: str
+    ProtocolLoggingLevel: str
+
+
+@dataclass(frozen=True)
+class SendConnectorRow:
+    """One row of Get-SendConnector."""
+    Identity: str
+    AddressSpaces: str
+    SourceTransportServers: str
+    SmartHosts: str
+    FrontendProxyEnabled: bool
+    Cost: int
+
 
 RECEIVE_COLUMNS = ["Identity", "Enabled", "TransportRole", "Service", "Bindings", "RemoteIPRanges",
                    "PermissionGroups", "AuthMechanism", "MaxMessageSize", "ProtocolLoggingLevel"]
@@ -37,20 +64,17 @@ def _size(n: int) -> str:
     return f"{mb:g} MB ({n:,} bytes)"
 
 
-def receive_connector_table(org: Organization, server: str | None = None) -> Table[dict[str, object]]:
+def receive_connector_table(org: Organization, server: str | None = None) -> Table[ReceiveConnectorRow]:
     """Get-ReceiveConnector: every receive connector, or those of one server."""
     name = org.server(server).name if server else None
-    rows: list[dict[str, object]] = []
+    rows: list[ReceiveConnectorRow] = []
     for c in org.receive_connectors:
         if name is not None and c.server != name:
             continue
-        rows.append({"Identity": f"{c.server}\\{c.name}", "Enabled": c.enabled,
-                     "TransportRole": TRANSPORT_ROLES.get(c.service, "MailboxDelivery"),
-                     "Service": c.service, "Bindings": f"0.0.0.0:{c.port}",
-                     "RemoteIPRanges": ", ".join(c.remote_ip_ranges),
-                     "PermissionGroups": ", ".join(c.permission_groups) or "None",
-                     "AuthMechanism": ", ".join(c.auth_mechanisms) or "None", "MaxMessageSize": _size(c.max_message_size),
-                     "ProtocolLoggingLevel": c.protocol_logging})
+        rows.append(ReceiveConnectorRow(
+            f"{c.server}\\{c.name}", c.enabled, TRANSPORT_ROLES.get(c.service, "MailboxDelivery"), c.service,
+            f"0.0.0.0:{c.port}", ", ".join(c.remote_ip_ranges), ", ".join(c.permission_groups) or "None",
+            ", ".join(c.auth_mechanisms) or "None", _size(c.max_message_size), c.protocol_logging))
     return Table(rows, RECEIVE_COLUMNS)
 
 
@@ -162,12 +186,11 @@ def new_receive_connector(org: Organization, server: str, name: str, *, remote_i
     return c
 
 
-def send_connector_table(org: Organization) -> Table[dict[str, object]]:
+def send_connector_table(org: Organization) -> Table[SendConnectorRow]:
     """Get-SendConnector."""
-    rows = [{"Identity": c.name, "AddressSpaces": ", ".join(f"SMTP:{a};{c.cost}" for a in c.address_spaces),
-             "SourceTransportServers": ", ".join(c.source_servers),
-             "SmartHosts": ", ".join(c.smart_hosts) or "", "FrontendProxyEnabled": c.frontend_proxy,
-             "Cost": c.cost} for c in org.send_connectors]
+    rows = [SendConnectorRow(c.name, ", ".join(f"SMTP:{a};{c.cost}" for a in c.address_spaces),
+                             ", ".join(c.source_servers), ", ".join(c.smart_hosts) or "", c.frontend_proxy,
+                             c.cost) for c in org.send_connectors]
     return Table(rows, SEND_COLUMNS)
 
 

@@ -295,7 +295,7 @@ class Lab:
         return transcript
 
     # --- connectors (connectors.py) -------------------------------------------------------
-    def receive_connectors(self, server: str | None = None) -> Table[dict[str, object]]:
+    def receive_connectors(self, server: str | None = None) -> Table[connectors.ReceiveConnectorRow]:
         """Get-ReceiveConnector: name, service, port, permission groups, remote IP ranges."""
         return connectors.receive_connector_table(self.org, self._server(server).name if server else None)
 
@@ -314,7 +314,7 @@ class Lab:
         if svc.running and self.runtime is not None:
             self._call(svc.start())
 
-    def send_connectors(self) -> Table[dict[str, object]]:
+    def send_connectors(self) -> Table[connectors.SendConnectorRow]:
         """Get-SendConnector."""
         return connectors.send_connector_table(self.org)
 

@@ -119,7 +119,7 @@ def status_of(lab: Lab, sent: SentMessage) -> tuple[str, str]:
     log = lab.tracking_log(sent)
     delivered = log.where(EventId="DELIVER")
     if delivered:
-        where = ", ".join(dict.fromkeys(r for cell in delivered["Recipients"] for r in cell.split(";")))
+        where = ", ".join(dict.fromkeys(r for recipients in delivered["Recipients"] for r in recipients))
         return "#2b8a3e", f"Delivered to {where}."
     failed = log.where(EventId="FAIL")
     if failed:
