@@ -1,6 +1,7 @@
 # Mail Flow Lab: the two commands a newcomer needs.
 #   make course   set up, then open the course in JupyterLab
-#   make test     set up, then run every check (unit, sockets, notebooks, book, browser)
+#   make test     set up, then run every check (lint, types, unit, sockets, notebooks both
+#                 ways, book, browser)
 # Setup installs Debian packages when they are missing (as root, or with sudo) and a
 # virtual environment in .venv with the package and its extras.
 
@@ -36,9 +37,14 @@ course: setup
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00-welcome.ipynb
 
 # The book is built first so its build time is printed; the browser checks then read it.
+# Then the library's lint and types, every test with the lab over sockets, and the chapters
+# again with the lab in memory (as in a browser): their checked outputs must be identical.
 test: setup
 	bash book/build.sh $(BIN)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	MFL_BOOK_BUILT=1 $(BIN)/pytest
+	MFL_TRANSPORT=memory $(BIN)/pytest notebooks
 
 book: setup
 	bash book/build.sh $(BIN)
