@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import graphviz
 
+from . import browser
 from .headers import Hop
 from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, MAILBOX_TRANSPORT_DELIVERY,
                        MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT, Server)
@@ -212,3 +213,7 @@ def _draw_path(lab: "Lab", graph: graphviz.Digraph, path: list[tuple[str, str]],
     for number, (src, dst, how) in enumerate(edges, start=1):
         graph.edge(src, dst, label=f"{number}. {how}", color=PATH_COLOUR, fontcolor=PATH_COLOUR,
                    penwidth="2.5")
+
+
+# In a browser (JupyterLite) there is no `dot`: graphviz objects render with WebAssembly there.
+browser.install()
