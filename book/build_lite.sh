@@ -72,8 +72,11 @@ ls "$src"/pypi/mailflowlab-*.whl >/dev/null
 "$bin/python" "$book/lite_lock.py" "$src/static/pyodide/pyodide-lock.json" "$src/static/pyodide" \
   "$src/pypi" "$src/static/pyodide/pyodide-lock.json"
 
-# The very notebooks JupyterLab opens (and any files beside them).
-cp -R "$root/notebooks/." "$src/files/"
+# The very notebooks JupyterLab opens (and any files beside them), in a notebooks/ folder as in
+# the repository: the book's buttons open lite/lab/index.html?path=notebooks/X.ipynb, and the
+# kernel's working folder is notebooks/, as in JupyterLab.
+mkdir -p "$src/files/notebooks"
+cp -R "$root/notebooks/." "$src/files/notebooks/"
 find "$src/files" -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 cat > "$src/jupyter-lite.json" <<'EOF'
@@ -99,6 +102,6 @@ tar xzf "$cache/npm/viz-js-viz-$VIZ.tgz" -O package/dist/viz-global.js > "$out/s
 
 end=$(date +%s.%N)
 size=$(du -sm "$out" | cut -f1)
-n=$(find "$src/files" -maxdepth 1 -name '*.ipynb' | wc -l)
+n=$(find "$src/files/notebooks" -maxdepth 1 -name '*.ipynb' | wc -l)
 awk -v s="$start" -v e="$end" -v mb="$size" -v n="$n" \
   'BEGIN { printf "lite site built in %.1f s: %d MB, %d notebook(s), book/_build/html/lite/\n", e - s, mb, n }'

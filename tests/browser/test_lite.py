@@ -252,12 +252,12 @@ def test_lite_lab_imports_mailflowlab_and_draws_a_hop_diagram_offline(lite_page)
 
 
 def test_lite_lab_serves_every_chapter(lite_site):
-    contents = json.loads((LITE / "api" / "contents" / "all.json").read_text())
+    contents = json.loads((LITE / "api" / "contents" / "notebooks" / "all.json").read_text())
     names = {c["name"] for c in contents["content"]}
     chapters = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
     assert chapters and chapters <= names, sorted(chapters - names)
     for name in chapters:  # the very files JupyterLab opens
-        assert (LITE / "files" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes(), name
+        assert (LITE / "files" / "notebooks" / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes(), name
     settings = json.loads((LITE / "jupyter-lite.json").read_text())["jupyter-config-data"]
     kernel = settings["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     assert kernel["disablePyPIFallback"] is True
