@@ -64,8 +64,11 @@ tar xzf "$cache/npm/pyodide-$PYODIDE.tgz" -C "$src/static/pyodide" --strip-compo
   package/pyodide.js package/pyodide-lock.json
 cp "$cache"/kernel-wheels/*.whl "$src/static/pyodide/"
 cp "$cache"/lab-wheels/*.whl "$src/pypi/"
-# Our own wheel, from this checkout (no build isolation: offline, with the environment's setuptools).
-"$bin/pip" wheel -q --no-deps --no-build-isolation -w "$src/pypi" "$root" 2>&1 \
+# Our own wheel, from this checkout: with the environment's setuptools when it has one (offline,
+# fast), else in pip's isolated build environment (venvs of Python 3.12+ come without setuptools).
+isolation=--no-build-isolation
+"$bin/python" -c "import setuptools" 2>/dev/null || isolation=""
+"$bin/pip" wheel -q --no-deps $isolation -w "$src/pypi" "$root" 2>&1 \
   | { grep -Ev 'is ignored|BuildBackendWarning|warnings.warn|^$' || true; }
 rm -rf "$root/build"   # setuptools' scratch folder
 ls "$src"/pypi/mailflowlab-*.whl >/dev/null
@@ -93,7 +96,7 @@ cat > "$src/jupyter-lite.json" <<'EOF'
 EOF
 
 (cd "$src" && "$bin/jupyter" lite build --lite-dir "$src" --contents "$src/files" \
-   --output-dir "$out" --apps lab --apps notebooks 2>&1 | grep -Ei 'error|warn' || true)
+   --output-dir "$out" --apps lab --apps notebooks 2>&1 | grep -Ei 'error|warn' | grep -v libarchive || true)
 [ -s "$out/jupyter-lite.json" ] || { echo "build_lite.sh: jupyter lite build produced no site" >&2; exit 1; }
 
 # Graphviz compiled to WebAssembly, for mailflowlab.browser (loaded by the kernel's worker).
