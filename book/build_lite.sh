@@ -96,7 +96,7 @@ cat > "$src/jupyter-lite.json" <<'EOF'
 EOF
 
 (cd "$src" && "$bin/jupyter" lite build --lite-dir "$src" --contents "$src/files" \
-   --output-dir "$out" --apps lab --apps notebooks 2>&1 | grep -Ei 'error|warn' | grep -v libarchive || true)
+   --output-dir "$out" --apps lab --apps notebooks --no-sourcemaps --no-unused-shared-packages 2>&1 | grep -Ei 'error|warn' | grep -v libarchive || true)
 [ -s "$out/jupyter-lite.json" ] || { echo "build_lite.sh: jupyter lite build produced no site" >&2; exit 1; }
 
 # Graphviz compiled to WebAssembly, for mailflowlab.browser (loaded by the kernel's worker).

@@ -11,8 +11,10 @@ Two things differ there, and only here:
 
    Loading the WebAssembly is asynchronous and Python cells are not, so loading starts when
    mailflowlab is imported, and the Pyodide kernel is asked to wait for it before it runs the
-   next cell (an async cell transform, the hook the kernel itself uses for `%pip`). A diagram
-   drawn in the very cell that first imports mailflowlab gets a one-line placeholder picture.
+   next cell (an async cell transform, the hook the kernel itself uses for `%pip`). In the very
+   cell that first imports mailflowlab, a diagram waits for the engine where the browser has
+   JSPI (`pyodide.ffi.run_sync`: Chrome, Edge, Firefox); in Safari it is a one-line placeholder
+   picture that asks to run the cell again.
 
 2. **What a browser cannot do**: `unavailable(feature)` gives the one sentence to show instead of
    a traceback (no listening sockets for telnet or swaks, no `mailflowlab serve`, no real TLS).
@@ -71,17 +73,42 @@ def _site_root(href: str) -> str:
     return href.rsplit("/", 1)[0] + "/"
 
 
-async def _load() -> None:
-    global _viz, _failed
-    try:
+_promise = None    # the JS promise of that instance
+
+
+def _begin():
+    """Start fetching and compiling viz.js in the kernel's worker; its promise."""
+    global _promise
+    if _promise is None:
         from js import location  # the worker's location
         from pyodide.code import run_js
 
         url = _site_root(str(location.href)) + VIZ_PATH
-        promise = run_js("(async (url) => { await import(url); return await globalThis.Viz.instance(); })")(url)
-        _viz = await promise
+        _promise = run_js("(async (url) => { await import(url); return await globalThis.Viz.instance(); })")(url)
+    return _promise
+
+
+async def _load() -> None:
+    global _viz, _failed
+    try:
+        _viz = await _begin()
     except Exception as exc:  # noqa: BLE001 - reported once, in the placeholder picture
         _failed = f"{type(exc).__name__}: {exc}"
+
+
+def _wait_here() -> None:
+    """In the very cell that imported mailflowlab: block on the engine where the browser can
+    (JSPI: Chrome, Edge, Firefox); elsewhere (Safari) the caller draws a placeholder."""
+    global _viz, _failed
+    try:
+        from pyodide.ffi import can_run_sync, run_sync
+    except ImportError:
+        return
+    if can_run_sync():
+        try:
+            _viz = run_sync(_begin())
+        except Exception as exc:  # noqa: BLE001
+            _failed = f"{type(exc).__name__}: {exc}"
 
 
 def start() -> None:
@@ -121,6 +148,8 @@ def _placeholder(reason: str) -> str:
 
 def render_svg(source: str, engine: str = "dot") -> str:
     """DOT source -> SVG text, with Graphviz compiled to WebAssembly (browser only)."""
+    if _viz is None and _failed is None:
+        _wait_here()
     if _viz is None:
         if _failed:
             return _placeholder(f"Graphviz (WebAssembly) did not load: {_failed}")

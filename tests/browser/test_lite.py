@@ -286,6 +286,74 @@ def test_book_button_opens_the_chapter_in_the_lite_lab(chromium_browser, served)
 
 CHAPTER = "01-internal-mail-flow.ipynb"
 
+WIDGET_CELL = '''
+import ipywidgets as w
+from mailflowlab import header_samples, hop_diagram, parse_hops
+from mailflowlab.widgets import svg_html
+def draw(sample):
+    return svg_html(hop_diagram(parse_hops(sample.text)))
+toggle = w.ToggleButton(description="Edge sample", value=False)
+picture = w.HTML(draw(header_samples.INBOUND_2013))
+picture.add_class("probe-diagram")
+toggle.observe(lambda change: setattr(picture, "value", draw(
+    header_samples.EDGE_2013 if change["new"] else header_samples.INBOUND_2013)), "value")
+w.VBox([toggle, picture])
+'''
+
+
+def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser, served):
+    """A panel the way the course builds them (a toggle; a diagram drawn with graph.pipe into an
+    HTML widget): in a notebook of the Lite lab, pressing the toggle redraws the diagram, drawn
+    by Graphviz compiled to WebAssembly. Proves the widget front end and the renderer in the
+    browser before memory mode lands; chapter 1's own panel is checked by the test below."""
+    from playwright.sync_api import expect
+
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 1400})
+    requests: list[str] = []
+    context.on("request", lambda req: requests.append(req.url))
+    context.route("**/lite/jupyter-lite.json", LitePage._expose_app)
+    try:
+        page = context.new_page()
+        page.goto(served + "lite/lab/index.html", timeout=120_000)
+        page.wait_for_function("() => window.jupyterapp", timeout=120_000)
+        page.evaluate("""async () => {
+            const app = window.jupyterapp;
+            await app.restored;
+            await app.serviceManager.kernelspecs.ready;
+            await app.commands.execute('notebook:create-new', {kernelName: 'python'});
+        }""")
+        idle = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
+        expect(idle).to_be_visible(timeout=180_000)
+        cells = ([] if MEMORY_MODE_LANDED else [STAND_INS]) + [WIDGET_CELL]
+        for i, code in enumerate(cells):
+            page.evaluate("""(code) => {
+                const nb = window.jupyterapp.shell.currentWidget.content;
+                nb.activeCell.model.sharedModel.setSource(code);
+            }""", code)
+            page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell-and-insert-below')")
+            expect(idle).to_be_visible(timeout=120_000)
+        picture = page.locator(".probe-diagram")
+        try:
+            expect(picture.locator("svg g.node").first).to_be_visible(timeout=60_000)
+        except AssertionError:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "lite-widget-probe-failed.png"))
+            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+            raise AssertionError(f"no diagram in the panel; outputs: {outputs}") from None
+        before = picture.inner_text()
+        assert "E2013-1-E.e.local" in before, before
+        page.locator(".widget-toggle-button", has_text="Edge sample").click()
+        expect(picture).not_to_have_text(before, timeout=30_000)
+        expect(picture.locator("svg g.node").first).to_be_visible()
+        assert picture.inner_text() != before
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "lite-widget-probe.png"))
+        foreign = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
+                          and urlparse(u).hostname != "127.0.0.1"})
+        assert not foreign, f"requests left 127.0.0.1: {foreign}"
+    finally:
+        context.close()
+
 
 @pytest.mark.skipif(not MEMORY_MODE_LANDED, reason=MEMORY_MODE_REASON)
 @pytest.mark.parametrize("chapter", [CHAPTER, "03-message-queues.ipynb"])
