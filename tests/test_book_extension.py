@@ -36,7 +36,7 @@ def test_bar_and_snapshot_note(with_hub):
     lite = "../lite/lab/index.html?path=notebooks/01-x.ipynb"
     assert body.index("</h1>") < body.index("mfl-live-bar") < body.index("<p>text")
     assert f'class="mfl-live-button" href="{lite}"' in body
-    assert body.index(SNAPSHOT) < body.index("mfl-snapshot-note")
+    assert body.index("mfl-snapshot-note") < body.index(SNAPSHOT)   # right above the panel
     note = body[body.index("mfl-snapshot-note"):]
     assert "A picture of a panel." in note and lite in note and BINDER in note
     assert (HUB.replace("&", "&amp;") in note) is with_hub

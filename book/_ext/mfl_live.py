@@ -70,7 +70,9 @@ def add_live_links(app, pagename, templatename, context, doctree):
     note = ('<div class="mfl-snapshot-note" role="note"><strong>A picture of a panel.</strong> It shows '
             'the panel as the lab drew it when this page was built; its buttons do nothing here. '
             f'Make it live: {_anchors(links)}.</div>')
-    body = WIDGET_VIEW.sub(lambda m: m.group(1) + note, body)
+    # Before the snapshot: the widget JS draws the panel just before its script tag, so the note
+    # sits right above the panel, where the reader meets it before pressing anything.
+    body = WIDGET_VIEW.sub(lambda m: note + m.group(1), body)
     context["body"] = body
 
 

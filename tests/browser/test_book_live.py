@@ -84,5 +84,8 @@ def test_chapter_says_how_to_run_it_live(open_page, book_html, chapter):  # noqa
     for i in range(notes.count()):
         note = notes.nth(i)
         assert note.is_visible() and "picture" in note.inner_text()
+        # right above the panel it speaks of
+        assert note.evaluate("n => !!n.nextElementSibling && /widget/.test(n.nextElementSibling.className)"), \
+            f"{chapter}: note {i} is not right above a rendered widget"
         assert note.locator("a.mfl-live-lite").get_attribute("href") == button.get_attribute("href")
         assert note.locator("a.mfl-live-binder").get_attribute("href") == binder
