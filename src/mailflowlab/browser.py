@@ -63,6 +63,7 @@ def unavailable(feature: str) -> str:
 
 _viz = None        # the @viz-js/viz instance once loaded (a JsProxy)
 _loading = None    # the asyncio task loading it
+_promise = None    # the JS promise of that instance
 _failed: str | None = None
 
 
@@ -71,9 +72,6 @@ def _site_root(href: str) -> str:
     if "/extensions/" in href:
         return href.split("/extensions/")[0] + "/"
     return href.rsplit("/", 1)[0] + "/"
-
-
-_promise = None    # the JS promise of that instance
 
 
 def _begin():
