@@ -64,16 +64,22 @@ tar xzf "$cache/npm/pyodide-$PYODIDE.tgz" -C "$src/static/pyodide" --strip-compo
   package/pyodide.js package/pyodide-lock.json
 cp "$cache"/kernel-wheels/*.whl "$src/static/pyodide/"
 cp "$cache"/lab-wheels/*.whl "$src/pypi/"
-# Our own wheel, from this checkout (no build isolation: offline, with the environment's setuptools).
-"$bin/pip" wheel -q --no-deps --no-build-isolation -w "$src/pypi" "$root" 2>&1 \
+# Our own wheel, from this checkout: with the environment's setuptools when it has one (offline,
+# fast), else in pip's isolated build environment (venvs of Python 3.12+ come without setuptools).
+isolation=--no-build-isolation
+"$bin/python" -c "import setuptools" 2>/dev/null || isolation=""
+"$bin/pip" wheel -q --no-deps $isolation -w "$src/pypi" "$root" 2>&1 \
   | { grep -Ev 'is ignored|BuildBackendWarning|warnings.warn|^$' || true; }
 rm -rf "$root/build"   # setuptools' scratch folder
 ls "$src"/pypi/mailflowlab-*.whl >/dev/null
 "$bin/python" "$book/lite_lock.py" "$src/static/pyodide/pyodide-lock.json" "$src/static/pyodide" \
   "$src/pypi" "$src/static/pyodide/pyodide-lock.json"
 
-# The very notebooks JupyterLab opens (and any files beside them).
-cp -R "$root/notebooks/." "$src/files/"
+# The very notebooks JupyterLab opens (and any files beside them), in a notebooks/ folder as in
+# the repository: the book's buttons open lite/lab/index.html?path=notebooks/X.ipynb, and the
+# kernel's working folder is notebooks/, as in JupyterLab.
+mkdir -p "$src/files/notebooks"
+cp -R "$root/notebooks/." "$src/files/notebooks/"
 find "$src/files" -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 cat > "$src/jupyter-lite.json" <<'EOF'
@@ -90,7 +96,7 @@ cat > "$src/jupyter-lite.json" <<'EOF'
 EOF
 
 (cd "$src" && "$bin/jupyter" lite build --lite-dir "$src" --contents "$src/files" \
-   --output-dir "$out" --apps lab --apps notebooks 2>&1 | grep -Ei 'error|warn' || true)
+   --output-dir "$out" --apps lab --apps notebooks --no-sourcemaps --no-unused-shared-packages 2>&1 | grep -Ei 'error|warn' | grep -v libarchive || true)
 [ -s "$out/jupyter-lite.json" ] || { echo "build_lite.sh: jupyter lite build produced no site" >&2; exit 1; }
 
 # Graphviz compiled to WebAssembly, for mailflowlab.browser (loaded by the kernel's worker).
@@ -99,6 +105,6 @@ tar xzf "$cache/npm/viz-js-viz-$VIZ.tgz" -O package/dist/viz-global.js > "$out/s
 
 end=$(date +%s.%N)
 size=$(du -sm "$out" | cut -f1)
-n=$(find "$src/files" -maxdepth 1 -name '*.ipynb' | wc -l)
+n=$(find "$src/files/notebooks" -maxdepth 1 -name '*.ipynb' | wc -l)
 awk -v s="$start" -v e="$end" -v mb="$size" -v n="$n" \
   'BEGIN { printf "lite site built in %.1f s: %d MB, %d notebook(s), book/_build/html/lite/\n", e - s, mb, n }'

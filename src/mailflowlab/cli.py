@@ -25,7 +25,7 @@ import socket
 import sys
 import threading
 
-from . import arguments, classroom, scenarios
+from . import browser, arguments, classroom, scenarios
 from .errors import LabError
 from .lab import Lab
 from .smtp.network import Peer, PortInUse
@@ -167,6 +167,8 @@ def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if browser.IN_BROWSER:
+        return _fail(browser.unavailable("serve"))
     args = _parser().parse_args(argv)
     try:
         return serve(args)

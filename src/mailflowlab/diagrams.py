@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
+from . import browser
 from .dot import dot_label
 from .headers import Hop
 from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, MAILBOX_TRANSPORT_DELIVERY,
@@ -323,3 +324,7 @@ def retry_timeline(events: Sequence[TrackingEvent]) -> graphviz.Digraph:
             graph.edge(f"e{i - TIMELINE_ROW}", f"e{i}", style="invis")
             graph.edge(f"e{i - 1}", f"e{i}", constraint="false")
     return graph
+
+
+# In a browser (JupyterLite) there is no `dot`: graphviz objects render with WebAssembly there.
+browser.install()

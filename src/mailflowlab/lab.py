@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-import sys
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -28,7 +27,7 @@ from typing import Any
 
 import graphviz
 
-from . import arguments, connectors, console, sites
+from . import arguments, browser, connectors, console, sites
 from .clock import EPOCH, VirtualClock
 from .diagrams import topology_diagram
 from .errors import LabError
@@ -71,7 +70,7 @@ TRANSPORTS = ("sockets", "memory")
 
 def default_transport() -> str:
     """Memory in a browser (no sockets, no threads there); else MFL_TRANSPORT or sockets."""
-    if sys.platform == "emscripten":
+    if browser.IN_BROWSER:
         return "memory"
     chosen = os.environ.get("MFL_TRANSPORT", "sockets")
     return chosen if chosen in TRANSPORTS else "sockets"
@@ -88,9 +87,8 @@ class Lab:
         self.transport = transport or default_transport()
         if self.transport not in TRANSPORTS:
             raise LabError(f"transport must be 'sockets' or 'memory', not {transport!r}.")
-        if self.transport == "sockets" and sys.platform == "emscripten":
-            raise LabError("A browser has no sockets: the lab runs in memory here "
-                           "(Lab(..., transport='memory')).")
+        if self.transport == "sockets" and browser.IN_BROWSER:
+            raise LabError(browser.unavailable("sockets"))
         self.org = org
         self.clock = VirtualClock((start or EPOCH).astimezone(org.tz))
         self.scheduler = Scheduler(self.clock)
@@ -255,10 +253,11 @@ class Lab:
         srv = self.org.server(c.server)
         address = self.network.address(Endpoint(srv.ip, c.port))
         if address is None:
+            if browser.IN_BROWSER:
+                raise LabError(browser.unavailable("endpoint"))
             if self.network.kind == "memory":
-                raise LabError("This lab runs in memory (as it must in a browser): it has no port "
-                               "for telnet, swaks or smtplib. Use smtp_session() here, or the "
-                               "socket lab on your own machine.")
+                raise LabError("This lab runs in memory: it has no port for telnet, swaks or smtplib. "
+                               "Use smtp_session() here, or Lab(..., transport='sockets').")
             raise LabError(f"{c.name} has not been started yet.")
         return address
 
