@@ -25,7 +25,7 @@ import socket
 import sys
 import threading
 
-from . import browser, arguments, classroom, scenarios
+from . import arguments, browser, classroom, scenarios
 from .errors import LabError
 from .lab import Lab
 from .smtp.network import Peer, PortInUse
