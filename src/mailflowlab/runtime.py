@@ -17,7 +17,7 @@ import concurrent.futures
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -120,6 +120,30 @@ class MemoryLoop(asyncio.BaseEventLoop):
         """Nothing to wake: the loop never blocks."""
 
 
+_swap_current_task: Callable[[Any, Any], Any] | None = getattr(asyncio.tasks, "_swap_current_task", None)
+
+
+def _step_aside() -> tuple[asyncio.AbstractEventLoop | None, Any]:
+    """The caller may already be inside a running loop and task (a notebook kernel's cell;
+    Pyodide's WebLoop): take both off this thread for one call, so the lab's own loop can run.
+    asyncio's private `_set_running_loop` and (Python 3.12+) `_swap_current_task` are used here
+    and nowhere else; Python 3.14 keeps the current task per thread, so both are needed."""
+    outer = asyncio.events._get_running_loop()
+    outer_task = None
+    if outer is not None and _swap_current_task is not None:
+        outer_task = _swap_current_task(outer, None)
+    asyncio.events._set_running_loop(None)
+    return outer, outer_task
+
+
+def _step_back(saved: tuple[asyncio.AbstractEventLoop | None, Any]) -> None:
+    """Put back the caller's running loop and task (see `_step_aside`)."""
+    outer, outer_task = saved
+    asyncio.events._set_running_loop(outer)
+    if outer is not None and _swap_current_task is not None:
+        _swap_current_task(outer, outer_task)
+
+
 class Inline(Runtime):
     """Each call runs the private loop to completion in the calling thread."""
 
@@ -127,11 +151,7 @@ class Inline(Runtime):
         self.loop = MemoryLoop()
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = CALL_TIMEOUT) -> T:
-        # The caller may already be inside a running loop (a notebook's kernel, Pyodide's
-        # WebLoop): step aside from it for this call, and put it back after. This is asyncio's
-        # private `_set_running_loop`, used here and nowhere else.
-        outer = asyncio.events._get_running_loop()
-        asyncio.events._set_running_loop(None)
+        outer = _step_aside()
         task = self.loop.create_task(coro)
         try:
             return self.loop.run_until_complete(task)
@@ -140,7 +160,7 @@ class Inline(Runtime):
             self.loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
             raise
         finally:
-            asyncio.events._set_running_loop(outer)
+            _step_back(outer)
 
     def close(self) -> None:
         if self.loop.is_closed():
