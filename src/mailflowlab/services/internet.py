@@ -294,5 +294,5 @@ class Internet:
         report["To"] = item.mail_from
         report["Subject"] = "Delivery Status Notification (Failure)"
         report["Date"] = _google_date(now)
-        report.set_content("\r\n".join(lines) + "\r\n")
+        report.set_content("\n".join(lines) + "\n")
         self.mailbox(item.mail_from).inbox.append(to_bytes(report))
