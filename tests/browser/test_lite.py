@@ -431,15 +431,19 @@ def _panel_reroutes(page, cells, idle) -> None:
     toggle = panel.locator(".mfl-service-toggle", has_text=re.compile(rf"^\s*{re.escape(STOPPED)}\s*$"))
     send.click()
     expect(status).to_have_text(f"Delivered to bob@{DOMAIN}.", timeout=30_000)
+    expect(hops.locator("tbody tr")).to_have_count(3)
     before_rows, before_svg = _hop_rows(hops), _svg(picture.locator("img"))
-    assert "<svg" in before_svg and [r["By"].split()[0] for r in before_rows] == [f"MB2.{DOMAIN}"] * 3
+    assert "<svg" in before_svg and [r["By"].split()[0] for r in before_rows] == [f"MB2.{DOMAIN}"] * 3, before_rows
     toggle.click()
     expect(toggle).not_to_have_class(re.compile(r"\bmod-active\b"))
     shown = hops.inner_text()
     send.click()
     expect(hops).not_to_have_text(shown, timeout=30_000)
+    expect(status).to_have_text(f"Delivered to bob@{DOMAIN}.")
+    expect(hops.locator("tbody tr")).to_have_count(3)
+    expect(hops).to_contain_text(f"MB1.{DOMAIN}")         # the new table is all there
     after_rows = _hop_rows(hops)
-    assert [r["By"].split()[0] for r in after_rows] == [f"MB2.{DOMAIN}", f"MB1.{DOMAIN}", f"MB2.{DOMAIN}"]
+    assert [r["By"].split()[0] for r in after_rows] == [f"MB2.{DOMAIN}", f"MB1.{DOMAIN}", f"MB2.{DOMAIN}"], after_rows
     after_svg = _svg(picture.locator("img"))
     assert after_svg != before_svg and "MB1" in after_svg                          # the diagram changed
     assert _node_fill(topology, STOPPED_NODE) == GREY
