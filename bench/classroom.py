@@ -34,10 +34,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 #: The only host this script ever connects to.
 LOOPBACK = "127.0.0.1"

@@ -52,7 +52,7 @@ def at(hms: str, day: int = 4) -> datetime:
 
 def values(table: Any, *columns: str) -> list[list[Any]]:
     """The named columns of each row, row by row (what DataFrame[...].values.tolist() gave)."""
-    return [list(row) for row in zip(*(table[c] for c in columns))] if len(table) else []
+    return [list(row) for row in zip(*(table[c] for c in columns), strict=True)] if len(table) else []
 
 
 def records(table: Any) -> list[dict[str, Any]]:

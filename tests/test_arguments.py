@@ -3,8 +3,9 @@ Python exception (issue 13, D12): a table of bad inputs against the validators o
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

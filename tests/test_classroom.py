@@ -11,8 +11,16 @@ from types import SimpleNamespace
 import pytest
 
 from mailflowlab import Lab, scenarios
-from mailflowlab.classroom import (Feed, Prompt, Screen, fixed_ports, front_door, learner_listeners, listeners,
-                                   watch_connectors)
+from mailflowlab.classroom import (
+    Feed,
+    Prompt,
+    Screen,
+    fixed_ports,
+    front_door,
+    learner_listeners,
+    listeners,
+    watch_connectors,
+)
 from mailflowlab.tracking import TrackingEvent
 
 from .conftest import ALICE, BOB

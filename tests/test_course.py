@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
-from mailflowlab import Lab, parse_hops, scenarios
-from mailflowlab.course import hop_table, newest_hops, queue_text
+from mailflowlab import Lab, parse_hops
+from mailflowlab.course import newest_hops, queue_text
 from mailflowlab.diagrams import diagram_html, hop_diagram
 from mailflowlab.exercises import EXERCISES, MISSING, check, verdict
 

@@ -53,7 +53,7 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
     nb = nbformat.read(path, as_version=4)
     found = exercises(nb)
     assert len(found) >= 3, f"{path.name}: {len(found)} exercises"
-    for stub, check, solution in found:
+    for stub, check, _solution in found:
         assert "write your answer here" in nb.cells[stub].source
         assert CHECK_ID.search(nb.cells[check].source).group(1) in EXERCISES
         assert "hide-input" not in tags(nb.cells[stub]), "a hidden solution would run under Run All"

@@ -8,9 +8,19 @@ import pytest
 
 from mailflowlab import Lab, parse_hops, scenarios
 from mailflowlab import header_samples as samples
-from mailflowlab.header_analyzer import (DELIVERY, EDGE, FRONT_END, HUB_OR_EDGE_2010, NOT_EXCHANGE,
-                                         STORE_DRIVER, SUBMISSION, TRANSPORT, exchange_version, explain,
-                                         stamped_by)
+from mailflowlab.header_analyzer import (
+    DELIVERY,
+    EDGE,
+    FRONT_END,
+    HUB_OR_EDGE_2010,
+    NOT_EXCHANGE,
+    STORE_DRIVER,
+    SUBMISSION,
+    TRANSPORT,
+    exchange_version,
+    explain,
+    stamped_by,
+)
 from mailflowlab.headers import NO_RECEIVED
 from mailflowlab.ui import header_analyzer
 

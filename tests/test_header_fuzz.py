@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from mailflowlab import hop_diagram, parse_hops
 from mailflowlab.dot import MAX_LINE, dot_label
 from mailflowlab.header_analyzer import explain
-from mailflowlab.ui.header_analyzer import header_analyzer
 from mailflowlab.headers import HeaderParseError
+from mailflowlab.ui.header_analyzer import header_analyzer
 
 #: What broke the analyzer, or could smuggle markup into its diagram.
 NASTY = [

@@ -6,14 +6,22 @@ Postfix blocks in the shapes those servers write.
 from __future__ import annotations
 
 import email
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.policy import default as default_policy
 
 import pytest
 
 from mailflowlab import header_samples as samples
-from mailflowlab.headers import (HeaderParseError, Hop, format_date, format_mapi_received,
-                                 format_smtp_received, hops_table, long_build, parse_hops)
+from mailflowlab.headers import (
+    HeaderParseError,
+    Hop,
+    format_date,
+    format_mapi_received,
+    format_smtp_received,
+    hops_table,
+    long_build,
+    parse_hops,
+)
 
 BRISBANE = timezone(timedelta(hours=10))
 TOKYO = timezone(timedelta(hours=9))
@@ -114,7 +122,7 @@ def test_sample_a_ipv6_cu21_with_a_zone_id_and_other_headers_below() -> None:
         ("exch.exch.com", v6, "exch.exch.com", v6, "Microsoft SMTP Server (TLS)", "15.0.1395.4", None),
         ("exch.exch.com", v6, "exch.exch.com", v6, "Microsoft SMTP Server (TLS)", "15.0.1395.4",
          "Mailbox Transport")]
-    assert hops[2].time == datetime(2020, 11, 10, 11, 52, 21, tzinfo=timezone.utc)
+    assert hops[2].time == datetime(2020, 11, 10, 11, 52, 21, tzinfo=UTC)
     assert [h.delay for h in hops] == [None, timedelta(0), timedelta(minutes=5, seconds=46)]
 
 
@@ -249,7 +257,7 @@ Received: from [192.168.1.20] (unknown [IPv6:2001:db8::25])
     assert route(hops) == [
         ("192.168.1.20", "2001:db8::25", "mail.example.org", None, "ESMTPSA", "9F3E2A1", None),
         ("mail.example.org", "192.0.2.1", "mx.example.com", None, "ESMTPS", "4Abc123", None)]
-    assert hops[1].time == datetime(2014, 3, 4, 0, 0, 31, tzinfo=timezone.utc)
+    assert hops[1].time == datetime(2014, 3, 4, 0, 0, 31, tzinfo=UTC)
     assert hops[1].delay == timedelta(seconds=1)
 
 
@@ -257,7 +265,7 @@ def test_a_header_with_no_clauses_keeps_its_time() -> None:
     hops = parse_hops(["from mail.example.org (192.0.2.1) by mx.example.com with SMTP; Tue, 4 Mar 2014 00:00:05 +0000",
                        "(qmail 1234 invoked by uid 89); 4 Mar 2014 00:00:00 -0000"])
     assert route(hops)[0] == (None, None, None, None, None, None, None)
-    assert hops[0].time == datetime(2014, 3, 4, 0, 0, tzinfo=timezone.utc)
+    assert hops[0].time == datetime(2014, 3, 4, 0, 0, tzinfo=UTC)
     assert hops[1].delay == timedelta(seconds=5)
 
 
@@ -267,7 +275,7 @@ def test_unknown_dates_give_no_delay() -> None:
                        "from z by a with SMTP"])
     assert [(h.from_host, h.time, h.delay) for h in hops] == [
         ("z", None, None), ("a", None, None),
-        ("b", datetime(2014, 3, 4, 0, 0, 5, tzinfo=timezone.utc), None)]
+        ("b", datetime(2014, 3, 4, 0, 0, 5, tzinfo=UTC), None)]
 
 
 # --- what a learner pastes or passes ---------------------------------------------------------

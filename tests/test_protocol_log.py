@@ -30,7 +30,7 @@ def test_a_verbose_connector_logs_each_line_heard_and_said_but_not_the_message(l
     assert list(log["sequence_number"]) == list(range(len(log)))
     assert set(log["session_id"]) == {"08D0F5A2C3B40000"}
     assert set(log["local_endpoint"]) == {"10.0.0.10:25"} and set(log["remote_endpoint"]) == {"10.0.0.50:49152"}
-    rows = [(e, d) for e, d in zip(log["event"], log["data"])]
+    rows = [(e, d) for e, d in zip(log["event"], log["data"], strict=True)]
     assert rows[:5] == [
         ("+", ""),
         ("*", "SMTPSubmit SMTPAcceptAnySender SMTPAcceptAuthoritativeDomainSender AcceptRoutingHeaders"),

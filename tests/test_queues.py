@@ -16,8 +16,8 @@ import pytest
 
 from mailflowlab import Lab, LabError
 from mailflowlab.diagrams import retry_timeline
-from mailflowlab.ui import QueueViewer
 from mailflowlab.smtp import replies
+from mailflowlab.ui import QueueViewer
 
 from .conftest import ALICE, BOB, CAROL, at, records, values
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from mailflowlab import Lab, scenarios, sites
-from mailflowlab.headers import parse_hops
 from mailflowlab.errors import LabError
+from mailflowlab.headers import parse_hops
 from mailflowlab.topology import Mailbox, MailboxDatabase, Organization, Server, Site, SiteLink
 
 from .conftest import values

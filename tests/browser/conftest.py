@@ -35,7 +35,7 @@ def isolated_env(tmp_path_factory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def chromium_browser(isolated_env) -> Iterator["playwright.sync_api.Browser"]:  # noqa: F821
+def chromium_browser(isolated_env) -> Iterator[playwright.sync_api.Browser]:  # noqa: F821
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (Playwright uses Debian's build)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

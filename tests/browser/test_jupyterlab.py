@@ -173,7 +173,7 @@ def jupyter_lab(isolated_env, tmp_path) -> Iterator[JupyterLab]:
 def _hop_rows(hops) -> list[dict[str, str]]:
     """The hop table the panel shows, as {column: text} per row."""
     head = [h.strip() for h in hops.locator("thead th").all_inner_texts()]
-    return [dict(zip(head, (c.strip() for c in row.locator("td").all_inner_texts())))
+    return [dict(zip(head, (c.strip() for c in row.locator("td").all_inner_texts()), strict=True))
             for row in hops.locator("tbody tr").all()]
 
 

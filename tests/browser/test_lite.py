@@ -298,7 +298,7 @@ def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser, served):
         idle = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
         expect(idle).to_be_visible(timeout=180_000)
         cells = [WIDGET_CELL]
-        for i, code in enumerate(cells):
+        for code in cells:
             page.evaluate("""(code) => {
                 const nb = window.jupyterapp.shell.currentWidget.content;
                 nb.activeCell.model.sharedModel.setSource(code);
@@ -377,7 +377,7 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, c
             for (let i = 0; i < model.cells.length; i++) out.push(model.cells.get(i).toJSON());
             return out;
         }""")
-        for cell, got in zip(cells, outputs):
+        for cell, got in zip(cells, outputs, strict=True):
             if cell.cell_type != "code":
                 continue
             errors = [o for o in got.get("outputs", []) if o["output_type"] == "error"]
@@ -417,8 +417,7 @@ def _panel_reroutes(page, cells, idle) -> None:
     changes."""
     from playwright.sync_api import expect
 
-    from .test_jupyterlab import (DOMAIN, GREY, PANEL_CALL, STOPPED, STOPPED_NODE, _counts, _hop_rows, _node_fill,
-                                  _svg)
+    from .test_jupyterlab import DOMAIN, GREY, PANEL_CALL, STOPPED, STOPPED_NODE, _counts, _hop_rows, _node_fill, _svg
 
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
     panel_cell = next(i for i, c in enumerate(cells) if c.cell_type == "code" and PANEL_CALL in c.source)
