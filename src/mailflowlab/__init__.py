@@ -2,7 +2,7 @@
 from . import scenarios
 from .diagrams import hop_diagram
 from .errors import LabError, show_as_sentences
-from .headers import Hop, HeaderParseError, hops_table, parse_hops
+from .headers import HeaderParseError, Hop, hops_table, parse_hops
 from .lab import Lab
 from .records import SentMessage
 from .views import Table

@@ -16,6 +16,7 @@ import ipaddress
 import math
 import re
 from datetime import timedelta
+
 from . import scenarios
 from .errors import LabError
 from .topology import Organization

@@ -152,8 +152,8 @@ def render_svg(source: str, engine: str = "dot") -> str:
         if _failed:
             return _placeholder(f"Graphviz (WebAssembly) did not load: {_failed}")
         return _placeholder("The diagram engine is still loading: run this cell again.")
-    from pyodide.ffi import to_js
     from js import Object
+    from pyodide.ffi import to_js
 
     options = to_js({"format": "svg", "engine": engine}, dict_converter=Object.fromEntries)
     result = _viz.render(source, options)

@@ -25,8 +25,9 @@ from __future__ import annotations
 import cmd
 import shlex
 import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import arguments
 from .errors import LabError
@@ -47,11 +48,11 @@ OUTWARD_SERVICES = (FRONT_END_TRANSPORT, EDGE_TRANSPORT, HUB_TRANSPORT_2010)
 Listener = tuple[str, int]          # (server, Exchange port): one listening socket
 
 
-def _org(lab_or_org: "Lab | Organization") -> Organization:
+def _org(lab_or_org: Lab | Organization) -> Organization:
     return lab_or_org if isinstance(lab_or_org, Organization) else lab_or_org.org
 
 
-def listeners(lab_or_org: "Lab | Organization") -> list[Listener]:
+def listeners(lab_or_org: Lab | Organization) -> list[Listener]:
     """Every (server, Exchange port) that listens, in the documented order: servers as the
     scenario lists them, ports from low to high."""
     org = _org(lab_or_org)
@@ -59,7 +60,7 @@ def listeners(lab_or_org: "Lab | Organization") -> list[Listener]:
             for port in sorted({c.port for c in org.connectors_of(s.name)})]
 
 
-def fixed_ports(lab_or_org: "Lab | Organization", base_port: int) -> dict[Listener, int]:
+def fixed_ports(lab_or_org: Lab | Organization, base_port: int) -> dict[Listener, int]:
     """`--base-port`: each listener's loopback port, base_port upwards in `listeners` order."""
     found = listeners(lab_or_org)
     last = base_port + len(found) - 1
@@ -69,7 +70,7 @@ def fixed_ports(lab_or_org: "Lab | Organization", base_port: int) -> dict[Listen
     return {listener: base_port + i for i, listener in enumerate(found)}
 
 
-def learner_listeners(lab_or_org: "Lab | Organization") -> list[Listener]:
+def learner_listeners(lab_or_org: Lab | Organization) -> list[Listener]:
     """The listeners `--listen` opens to other machines: port 25 and 587 of the MX and of every
     Front End Transport. Transport, Mailbox Transport and Outbound Proxy stay on loopback, as
     their connectors take Exchange servers only."""
@@ -78,7 +79,7 @@ def learner_listeners(lab_or_org: "Lab | Organization") -> list[Listener]:
             and (server == org.mx or any(svc in org.server(server).services for svc in OUTWARD_SERVICES))]
 
 
-def front_door(lab_or_org: "Lab | Organization") -> Listener | None:
+def front_door(lab_or_org: Lab | Organization) -> Listener | None:
     """Where learners telnet: the first Front End Transport's port 25, else the MX's."""
     org = _org(lab_or_org)
     fet = next((s.name for s in org.servers if FRONT_END_TRANSPORT in s.services), None)
@@ -109,7 +110,7 @@ def socket_settings(org: Organization, ports: dict[Listener, int], address: str,
     return port_for, hosts_for
 
 
-def bound_ports(lab: "Lab") -> dict[Listener, int]:
+def bound_ports(lab: Lab) -> dict[Listener, int]:
     """The loopback port each listener really got (from `lab.endpoints()`)."""
     ports: dict[Listener, int] = {}
     for row in lab.endpoints():
@@ -156,7 +157,7 @@ class Feed:
     It counts the items it took, not the length of the list afterwards: the lab's thread keeps
     appending while lines are printed, and those must be printed next time (issue 13, D4)."""
 
-    def __init__(self, lab: "Lab", every_line: bool = False) -> None:
+    def __init__(self, lab: Lab, every_line: bool = False) -> None:
         self.lab = lab
         self.every_line = every_line
         self._events = 0
@@ -192,7 +193,7 @@ class Feed:
         return shown
 
 
-def watch_connectors(lab: "Lab") -> None:
+def watch_connectors(lab: Lab) -> None:
     """Turn on Verbose protocol logging on every receive connector: where refusals are written."""
     for c in lab.org.receive_connectors:
         c.protocol_logging = "Verbose"
@@ -214,7 +215,7 @@ class Prompt(cmd.Cmd):
     so a test feeds it lines and a pipe drives `mailflowlab serve` with no terminal at all.
     Every command calls the Lab's public API; a mistake gets one sentence, never a traceback."""
 
-    def __init__(self, lab: "Lab", screen: Screen, stdin: TextIO, *, interactive: bool,
+    def __init__(self, lab: Lab, screen: Screen, stdin: TextIO, *, interactive: bool,
                  on_quit: Callable[[], None] = lambda: None, learner_host: str = LOOPBACK) -> None:
         super().__init__(stdin=stdin, stdout=screen)  # type: ignore[arg-type]
         self.lab = lab
@@ -349,7 +350,8 @@ class Prompt(cmd.Cmd):
         for server in servers:
             self.lab.stop_service(server, TRANSPORT)
         door = front_door(self.lab)
-        where = f"{self.learner_host} {self.lab.endpoint(door[0], self._connector(door))[1]}" if door else "(no Front End)"
+        where = (f"{self.learner_host} {self.lab.endpoint(door[0], self._connector(door))[1]}" if door
+                 else "(no Front End)")
         self.screen.say(
             f"Transport is stopped on {', '.join(servers)}. Learners: telnet {where}, then type\n"
             f"  EHLO learner\n  MAIL FROM:<you@fabrikam.com>\n  RCPT TO:<{self.lab.mailboxes()[0]}>\n"

@@ -29,8 +29,7 @@ from . import arguments, browser, classroom, scenarios
 from .errors import LabError
 from .lab import Lab
 from .smtp.network import Peer, PortInUse
-from .topology import Organization
-from .topology import LAB_PASSWORD
+from .topology import LAB_PASSWORD, Organization
 
 #: Exit code for a usage error (bad scenario, port in use), as argparse uses.
 USAGE_ERROR = 2

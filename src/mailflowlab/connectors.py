@@ -12,9 +12,21 @@ from dataclasses import dataclass
 
 from .errors import LabError
 from .protocol_log import LEVELS
-from .topology import (ANONYMOUS, EDGE_TRANSPORT, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS,
-                       EXCHANGE_USERS, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, PARTNERS, TRANSPORT,
-                       Organization, ReceiveConnector, SendConnector, _bounds)
+from .topology import (
+    ANONYMOUS,
+    EDGE_TRANSPORT,
+    EXCHANGE_LEGACY_SERVERS,
+    EXCHANGE_SERVERS,
+    EXCHANGE_USERS,
+    FRONT_END_TRANSPORT,
+    HUB_TRANSPORT_2010,
+    PARTNERS,
+    TRANSPORT,
+    Organization,
+    ReceiveConnector,
+    SendConnector,
+    _bounds,
+)
 from .views import Table
 
 PERMISSION_GROUPS = (ANONYMOUS, EXCHANGE_USERS, EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, PARTNERS)
@@ -105,7 +117,8 @@ def _mechanisms(mechanisms: Iterable[str]) -> tuple[str, ...]:
     found = tuple(m for m in ([mechanisms] if isinstance(mechanisms, str) else mechanisms) if m != "None")
     for m in found:
         if m not in AUTH_MECHANISMS:
-            raise _error(f"'{m}' is not an authentication mechanism. Use any of: {', '.join(AUTH_MECHANISMS)}, or None.")
+            raise _error(f"'{m}' is not an authentication mechanism. "
+                         f"Use any of: {', '.join(AUTH_MECHANISMS)}, or None.")
     if "BasicAuthRequireTLS" in found and not {"BasicAuth", "TLS"} <= set(found):
         raise _error("BasicAuthRequireTLS needs BasicAuth and TLS on the same connector.")
     return found

@@ -54,7 +54,7 @@ async def _read_reply(reader: asyncio.StreamReader, t: Transcript) -> bool:
     while True:
         try:
             raw = await asyncio.wait_for(reader.readline(), REPLY_WAIT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             t.lines.append(f"(no reply within {REPLY_WAIT:g} seconds)")
             return True
         if not raw:

@@ -48,7 +48,7 @@ def hop_table(hops: list[Hop]) -> Table[HopRow]:
                   for h in hops], [f for f in HopRow.__dataclass_fields__])
 
 
-def newest_hops(lab: "Lab", address: str) -> Table[HopRow]:
+def newest_hops(lab: Lab, address: str) -> Table[HopRow]:
     """The hop table of the newest message in a mailbox's Inbox."""
     return hop_table(parse_hops(lab.mailbox(address).messages[-1]))
 
@@ -87,7 +87,7 @@ class RouteStep:
     Site: str
 
 
-def route_table(lab: "Lab", message: "SentMessage") -> Table[RouteStep]:
+def route_table(lab: Lab, message: SentMessage) -> Table[RouteStep]:
     """One row per Transport service that held the message, with its server's site."""
     steps = [server for server, service in lab.path(message) if service == "Transport"]
     return Table([RouteStep(n, server, lab.org.server(server).site) for n, server in enumerate(steps, start=1)],

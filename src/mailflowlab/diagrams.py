@@ -23,8 +23,16 @@ import graphviz
 from . import browser
 from .dot import dot_label
 from .headers import Hop
-from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010, MAILBOX_TRANSPORT_DELIVERY,
-                       MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT, Organization, Server)
+from .topology import (
+    EDGE_TRANSPORT,
+    FRONT_END_TRANSPORT,
+    HUB_TRANSPORT_2010,
+    MAILBOX_TRANSPORT_DELIVERY,
+    MAILBOX_TRANSPORT_SUBMISSION,
+    TRANSPORT,
+    Organization,
+    Server,
+)
 
 if TYPE_CHECKING:
     from .records import ServiceStatus
@@ -212,8 +220,9 @@ def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
                                style="filled", fillcolor=DATABASE_FILL)
     stopped = [f"{server} {service}" for (server, service), up in running.items() if not up]
     graph.description = (f"The organization {org.domain}: "
-                         + "; ".join(f"{srv.name} ({', '.join(ROLE_NAMES.get(r, r) for r in srv.roles)}, {srv.ip})"
-                                     f" runs {', '.join(srv.services) or 'no transport service'}" for srv in org.servers)
+                         + "; ".join(f"{srv.name} ({', '.join(ROLE_NAMES.get(r, r) for r in srv.roles)}, {srv.ip}) "
+                                     f"runs {', '.join(srv.services) or 'no transport service'}"
+                                     for srv in org.servers)
                          + (f". Stopped: {', '.join(stopped)}" if stopped else ". Every service runs"))
     if path:
         edges = _draw_path(org, graph, path, list(events or []))

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 
-
-from .diagrams import format_delay, hop_diagram
+from .diagrams import format_delay
 from .headers import Hop
 from .views import Table
 

@@ -11,7 +11,7 @@ import email.message
 import ipaddress
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.parser import HeaderParser
 from email.policy import default as default_policy
 from email.utils import parsedate_to_datetime
@@ -229,4 +229,4 @@ def _parse_date(text: str) -> datetime | None:
         when = parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, OverflowError):     # OverflowError: a year like 99999999999
         return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)

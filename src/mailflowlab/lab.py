@@ -36,8 +36,8 @@ from .ids import IdSource
 from .message import WIRE, to_bytes
 from .protocol_log import ProtocolLog, ProtocolLogRow
 from .queues import MessageRow, Queue, QueueRow, RetryPolicy, message_table, queue_table
-from .routing import resolve_mx
 from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
+from .routing import resolve_mx
 from .runtime import Inline, LoopThread, Runtime
 from .scheduler import Scheduler
 from .services.base import LabContext, PathLog, Service
@@ -50,9 +50,17 @@ from .services.transport import Transport
 from .smtp.client import SessionCache
 from .smtp.network import Endpoint, MemoryNetwork, Network, Peer, SocketNetwork
 from .store import Database, MailboxFolders, OutboxItem
-from .topology import (EDGE_TRANSPORT, FRONT_END_TRANSPORT, HUB_TRANSPORT_2010,
-                       MAILBOX_TRANSPORT_DELIVERY, MAILBOX_TRANSPORT_SUBMISSION, TRANSPORT,
-                       WINDOWS_SERVICE_NAMES, Organization, Server)
+from .topology import (
+    EDGE_TRANSPORT,
+    FRONT_END_TRANSPORT,
+    HUB_TRANSPORT_2010,
+    MAILBOX_TRANSPORT_DELIVERY,
+    MAILBOX_TRANSPORT_SUBMISSION,
+    TRANSPORT,
+    WINDOWS_SERVICE_NAMES,
+    Organization,
+    Server,
+)
 from .tracking import TrackingEvent, TrackingLog
 from .views import Table
 

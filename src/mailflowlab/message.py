@@ -18,7 +18,7 @@ WIRE = email.policy.SMTP.clone(max_line_length=998, refold_source="none")
 
 def prepend(content: bytes, name: str, value: str) -> bytes:
     """Put `name: value` on top of the message, as a Received header is added."""
-    return f"{name}: {value}\r\n".encode("utf-8") + content
+    return f"{name}: {value}\r\n".encode() + content
 
 
 #: How a delivered message is read: the same, with text lines ending in `\n` as Python's do.

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
-
-from .views import Table
+from datetime import UTC, datetime
 
 from .topology import ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS, PARTNERS
+from .views import Table
 
 FIELDS = ["date-time", "connector-id", "session-id", "sequence-number", "local-endpoint",
           "remote-endpoint", "event", "data", "context"]
@@ -74,7 +73,7 @@ def permissions(groups: set[str], anonymous_relay: bool = False) -> str:
 @dataclass
 class SessionLog:
     """The rows of one SMTP session on one receive connector, numbered from 0."""
-    log: "ProtocolLog"
+    log: ProtocolLog
     connector_id: str
     session_id: str
     local: str
@@ -123,7 +122,7 @@ class ProtocolLog:
         self._sessions = 0
 
     def timestamp(self) -> str:
-        return self.now().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
     def session(self, connector_id: str, local: str, remote_ip: str) -> SessionLog:
         """A new session's log; its remote port is simulated, so logs repeat exactly."""

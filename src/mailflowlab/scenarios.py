@@ -5,8 +5,17 @@ Services": exchange2013demo.com with a Client Access server and two Mailbox serv
 """
 from __future__ import annotations
 
-from .topology import (ANONYMOUS, BUILD_2010_SP3, Mailbox, MailboxDatabase, Organization, SendConnector, Server,
-                       Site, SiteLink)
+from .topology import (
+    ANONYMOUS,
+    BUILD_2010_SP3,
+    Mailbox,
+    MailboxDatabase,
+    Organization,
+    SendConnector,
+    Server,
+    Site,
+    SiteLink,
+)
 
 
 def exchange2013demo(edge: str | None = None) -> Organization:
@@ -203,7 +212,7 @@ def coexistence(phase: str = "mailboxes moving", internet_entry: str = "2010",
             "mailboxes moving": ("DB02", "DB02", "DB01", "DB2010"),
             "all on 2013": ("DB02", "DB02", "DB01", "DB01")}[phase]
     people = [("alice", "Alice Smith"), ("bob", "Bob Jones"), ("carol", "Carol White"), ("dave", "Dave Brown")]
-    mailboxes = [Mailbox(f"{user}@{d}", name, db) for (user, name), db in zip(people, home)]
+    mailboxes = [Mailbox(f"{user}@{d}", name, db) for (user, name), db in zip(people, home, strict=True)]
     entry = [s for s in servers if s.version == int(internet_entry)]
     site = "Default-First-Site-Name"
     send_connectors: list[SendConnector] = []

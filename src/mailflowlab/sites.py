@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import graphviz
@@ -112,7 +113,7 @@ def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str]
         label = f"Site {site.name}\\n{servers}" + ("\\n(hub site)" if site.hub_site else "")
         g.node(site.name, label, fillcolor=HUB_FILL if site.hub_site else "white",
                penwidth="2" if site.hub_site else "1")
-    on_path = {frozenset(p) for p in zip(path, path[1:])}
+    on_path = {frozenset(p) for p in itertools.pairwise(path)}
     for link in org.site_links:
         a, b = link.sites
         if frozenset((a, b)) in on_path:
@@ -120,7 +121,7 @@ def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str]
                    fontcolor=PATH_COLOUR)
         else:
             g.edge(a, b, f"{link.name}\\ncost {link.cost}", color="gray50")
-    for n, (a, b) in enumerate(zip(route or [], (route or [])[1:]), start=1):
+    for n, (a, b) in enumerate(itertools.pairwise(route or []), start=1):
         g.edge(a, b, f"SMTP hop {n}", dir="forward", color=ROUTE_COLOUR, fontcolor=ROUTE_COLOUR,
                style="dashed", penwidth="2", constraint="false")
     links = "; ".join(f"{link.name} cost {link.cost}" for link in org.site_links)

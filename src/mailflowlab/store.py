@@ -16,7 +16,7 @@ from .message import parse
 class MailboxFolders:
     """The folders transport cares about for one mailbox."""
     address: str
-    outbox: list["OutboxItem"] = field(default_factory=list)
+    outbox: list[OutboxItem] = field(default_factory=list)
     sent_items: list[EmailMessage] = field(default_factory=list)
     inbox: list[bytes] = field(default_factory=list)                # as delivered, oldest first
     _read: list[EmailMessage] = field(default_factory=list, repr=False)

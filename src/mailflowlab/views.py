@@ -138,9 +138,9 @@ class Table(Generic[R]):
         if width is not None:
             cells = [[v if len(v) <= width else v[:width - 1] + "…" for v in row] for row in cells]
         widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(self.columns)]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(self.columns, widths)).rstrip(),
+        lines = ["  ".join(c.ljust(w) for c, w in zip(self.columns, widths, strict=True)).rstrip(),
                  "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+        lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
         if not cells:
             lines.append("(none)")
         return "\n".join(lines)

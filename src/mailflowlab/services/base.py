@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import ssl
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..clock import VirtualClock
 from ..ids import IdSource

@@ -23,7 +23,6 @@ from .base import LabContext
 from .smtp_receive import SessionInfo
 from .transport import Transport
 
-
 #: Set-TransportService defaults that differ on an Edge (fact sheet §4.2): transient retries
 #: every 10 minutes (the 2013 page's "00:01:00 or 10 minutes" is read as 10), then every 30.
 EDGE_RETRY_POLICY = RetryPolicy(transient_failure_retry_interval=timedelta(minutes=10),

@@ -14,12 +14,12 @@ from .. import dsn
 from ..headers import format_mapi_received, format_smtp_received, long_build
 from ..message import header, prepend
 from ..routing import submission_targets
+from ..scheduler import Work
 from ..smtp import replies
 from ..smtp.client import relay
 from ..smtp.network import ConnectFailed
 from ..store import MailboxFolders, OutboxItem
 from ..topology import MAILBOX_TRANSPORT_DELIVERY, MAILBOX_TRANSPORT_SUBMISSION
-from ..scheduler import Work
 from .base import Service
 from .smtp_receive import SessionInfo
 

@@ -32,8 +32,15 @@ from ..protocol_log import SessionLog, permissions
 from ..smtp import replies
 from ..smtp.listener import ExchangeSMTP, Listener, banner_ident
 from ..smtp.network import Endpoint, Peer
-from ..topology import (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, EXCHANGE_USERS,
-                        PARTNERS, ReceiveConnector, Server)
+from ..topology import (
+    ANONYMOUS,
+    EXCHANGE_LEGACY_SERVERS,
+    EXCHANGE_SERVERS,
+    EXCHANGE_USERS,
+    PARTNERS,
+    ReceiveConnector,
+    Server,
+)
 
 if TYPE_CHECKING:
     from .base import LabContext

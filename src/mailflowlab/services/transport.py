@@ -13,8 +13,7 @@ from .. import dsn
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..queues import Queue, QueuedMessage
-from ..routing import (INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route,
-                       transport_endpoint)
+from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route, transport_endpoint
 from ..smtp import replies
 from ..smtp.client import converse, relay
 from ..smtp.network import ConnectFailed

@@ -50,7 +50,7 @@ def self_signed_certificate(server: str, fqdn: str) -> tuple[bytes, bytes]:
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def server_tls_context(server: str, fqdn: str) -> ssl.SSLContext:
     """The TLS context a server's SMTP listener uses after STARTTLS (made once per server)."""
     cert_pem, key_pem = self_signed_certificate(server, fqdn)
@@ -66,7 +66,7 @@ def server_tls_context(server: str, fqdn: str) -> ssl.SSLContext:
 
 def peer_certificate_subject(der: bytes) -> tuple[str, str]:
     """(subject, issuer) of a certificate a server presented, e.g. ('CN=CA1', 'CN=CA1')."""
-    from cryptography import x509   # only real TLS needs it (see self_signed_certificate)
+    from cryptography import x509  # only real TLS needs it (see self_signed_certificate)
 
     cert = x509.load_der_x509_certificate(der)
     return cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()

@@ -12,7 +12,7 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from .network import ConnectFailed, Endpoint, Network, Peer
+from .network import Endpoint, Network, Peer
 
 #: Real-time limit for one reply on loopback; a lab that needs longer is broken, not slow.
 REPLY_TIMEOUT = 30.0
@@ -94,7 +94,7 @@ class SmtpClient:
         try:
             if not self._writer.is_closing():
                 await self.command("QUIT")
-        except (ConnectionError, asyncio.TimeoutError, ValueError):
+        except (TimeoutError, ConnectionError, ValueError):
             pass
         finally:
             self._writer.close()
@@ -110,7 +110,7 @@ class SmtpClient:
             self._writer.transport.abort()
             self._writer = None
 
-    async def __aenter__(self) -> "SmtpClient":
+    async def __aenter__(self) -> SmtpClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -153,7 +153,7 @@ async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str]
         reply = await client.command("DATA")
         if reply.code != 354:
             return outcome([], {**refused, **{r: reply for r in accepted}}, None)
-    except (ConnectionError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, ConnectionError, OSError) as exc:
         raise _Unsent() from exc
     final = await client.data(message)
     if not final.ok:
@@ -251,7 +251,7 @@ async def _keep_or_close(cache: SessionCache, key: SessionKey, client: SmtpClien
         if result.final is None or not result.final.ok:
             if not (await client.command("RSET")).ok:
                 raise ConnectionResetError("RSET refused")
-    except (ConnectionError, asyncio.TimeoutError, OSError):
+    except (TimeoutError, ConnectionError, OSError):
         await client.abort()
         return
     await cache.keep(key, client)
@@ -274,7 +274,7 @@ async def converse(cache: SessionCache, endpoint: Endpoint, peer: Peer,
                 replies.append(await client.command(line))
                 if not replies[-1].ok:
                     break
-        except (ConnectionError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, ConnectionError, OSError):
             await client.abort()
             continue
         await cache.keep(key, client)

@@ -14,10 +14,8 @@ class ConsolePanel(Panel):
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        listeners = lab.endpoints()
-        address = next(c for c in listeners.columns if c.startswith("Exchange"))   # Exchange's IP:port
-        options = [(f"{connector} ({server}, {where})", (server, connector))
-                   for server, connector, where in zip(listeners["Server"], listeners["Connector"], listeners[address])]
+        options = [(f"{row.Connector} ({row.Server}, {row.ExchangeAddress})", (row.Server, row.Connector))
+                   for row in lab.endpoints()]
         self.target = widgets.Dropdown(options=options, description="Connector",
                                        layout=widgets.Layout(width="100%", max_width="560px"))
         self.as_ip = widgets.Text(value=lab.network.outside_client.ip, description="From IP")

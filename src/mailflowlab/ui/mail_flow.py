@@ -10,7 +10,7 @@ in-process on virtual time, so a click answers at once.
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 import ipywidgets as widgets
 
@@ -166,7 +166,8 @@ class MailFlowPanel(Panel):
     def refresh(self) -> None:
         """Toggles as the services are now, and the organization with the last path drawn."""
         self.toggles.refresh()
-        self.topology.value = svg_html(self.lab.diagram(self.last), "The organization, the last message's path drawn on it")
+        self.topology.value = svg_html(self.lab.diagram(self.last),
+                                       "The organization, the last message's path drawn on it")
 
     def send(self) -> SentMessage:
         """Send from the form and show where the message came to rest."""

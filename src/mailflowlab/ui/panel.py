@@ -112,8 +112,9 @@ def table_html(table: Table, columns: Sequence[str] | None = None) -> str:
         return f'<{tag} style="text-align:{align}; {wide}; padding:2px 8px">{html.escape(value)}</{tag}>'
 
     head = "".join(cell("th", c, c) for c in shown.columns)
-    body = "".join("<tr>" + "".join(cell("td", c, format_cell(v)) for c, v in zip(shown.columns, row)) + "</tr>"
-                   for row in zip(*(shown[c] for c in shown.columns)))
+    rows = zip(*(shown[c] for c in shown.columns), strict=True)
+    body = "".join("<tr>" + "".join(cell("td", c, format_cell(v)) for c, v in zip(shown.columns, row, strict=True))
+                   + "</tr>" for row in rows)
     return (f'<div class="mfl-table-frame" style="overflow-x:auto; max-width:100%">'
             f'<table class="mfl-table" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
