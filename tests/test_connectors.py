@@ -159,3 +159,9 @@ def test_a_session_cut_off_before_the_final_dot_delivers_nothing(lab: Lab) -> No
     assert lab.mailbox(BOB).messages == []
     assert sum(lab.queues()["MessageCount"]) == 0
     assert lab.tracking_log().empty
+
+
+def test_a_range_mixing_ipv4_and_ipv6_is_one_sentence(lab: Lab) -> None:
+    """Found by mypy --strict: the two ends were compared across IP versions (a TypeError)."""
+    with pytest.raises(LabError, match=r"^The range '10\.0\.0\.1-::1' mixes an IPv4 and an IPv6 address"):
+        lab.set_receive_connector("CA1", "Default Frontend CA1", remote_ip_ranges=["10.0.0.1-::1"])

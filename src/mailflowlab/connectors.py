@@ -22,6 +22,7 @@ from .topology import (
     HUB_TRANSPORT_2010,
     PARTNERS,
     TRANSPORT,
+    MixedVersions,
     Organization,
     ReceiveConnector,
     SendConnector,
@@ -131,10 +132,13 @@ def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
     for r in found:
         try:
             lo, hi = _bounds(r)
+        except MixedVersions:
+            raise _error(f"The range '{r}' mixes an IPv4 and an IPv6 address: both ends must be "
+                         "of one kind.") from None
         except ValueError:
             raise _error(f"'{r}' is not an IP address, range (10.0.0.1-10.0.0.9) or CIDR block "
                          f"(10.0.0.0/24).") from None
-        if lo > hi:
+        if int(lo) > int(hi):
             raise _error(f"The range '{r}' starts after it ends.")
     return found
 

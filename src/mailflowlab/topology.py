@@ -119,10 +119,21 @@ class ReceiveConnector:
         return min(sizes) if sizes else 2**128
 
 
-def _bounds(r: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class MixedVersions(ValueError):
+    """A range whose two ends are not the same IP version."""
+
+
+def _bounds(r: str) -> tuple[IPAddress, IPAddress]:
+    """The first and last address of a RemoteIPRanges entry (an address, lo-hi, or CIDR)."""
     if "-" in r:
-        lo, hi = r.split("-", 1)
-        return ipaddress.ip_address(lo.strip()), ipaddress.ip_address(hi.strip())
+        lo_text, hi_text = r.split("-", 1)
+        lo, hi = ipaddress.ip_address(lo_text.strip()), ipaddress.ip_address(hi_text.strip())
+        if lo.version != hi.version:
+            raise MixedVersions(r)
+        return lo, hi
     net = ipaddress.ip_network(r.strip(), strict=False)
     return net[0], net[-1]
 
@@ -130,7 +141,13 @@ def _bounds(r: str) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]
 def _in_range(ip: str, r: str) -> bool:
     lo, hi = _bounds(r)
     addr = ipaddress.ip_address(ip)
-    return addr.version == lo.version and lo <= addr <= hi
+    if isinstance(addr, ipaddress.IPv4Address) and isinstance(lo, ipaddress.IPv4Address) \
+            and isinstance(hi, ipaddress.IPv4Address):
+        return lo <= addr <= hi
+    if isinstance(addr, ipaddress.IPv6Address) and isinstance(lo, ipaddress.IPv6Address) \
+            and isinstance(hi, ipaddress.IPv6Address):
+        return lo <= addr <= hi
+    return False
 
 
 def _range_size(r: str) -> int:
