@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import sys
+from typing import Any
 
 #: True inside Pyodide (the JupyterLite lab): no sockets, no threads, no subprocesses.
 IN_BROWSER = sys.platform == "emscripten"
@@ -74,7 +75,7 @@ def _site_root(href: str) -> str:
     return href.rsplit("/", 1)[0] + "/"
 
 
-def _begin():
+def _begin() -> Any:
     """Start fetching and compiling viz.js in the kernel's worker; its promise."""
     global _promise
     if _promise is None:
@@ -123,7 +124,7 @@ def start() -> None:
     except (ImportError, AttributeError):
         return
 
-    async def wait_for_graphviz(lines):
+    async def wait_for_graphviz(lines: list[str]) -> list[str]:
         if _viz is None and _failed is None:
             await _loading
         if wait_for_graphviz in transforms:
@@ -173,14 +174,15 @@ def install() -> None:
     if getattr(pipe_class._pipe_future, "_mailflowlab_browser", False):
         return
 
-    def _pipe_future(self, format=None, *, renderer=None, formatter=None, neato_no_op=None,
-                     quiet=False, engine=None, encoding=None):
+    def _pipe_future(self: Any, format: str | None = None, *, renderer: str | None = None,
+                     formatter: str | None = None, neato_no_op: Any = None, quiet: bool = False,
+                     engine: str | None = None, encoding: str | None = None) -> str | bytes:
         fmt = format or self.format
         if fmt != "svg" or renderer or formatter:
             raise RuntimeError(unavailable("render"))
         svg = render_svg(self.source, engine or self.engine)
         return svg if encoding is not None else svg.encode(self.encoding)
 
-    _pipe_future._mailflowlab_browser = True
+    _pipe_future._mailflowlab_browser = True  # type: ignore[attr-defined]  # marks it installed
     pipe_class._pipe_future = _pipe_future
     start()

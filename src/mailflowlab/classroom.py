@@ -238,7 +238,8 @@ class Prompt(cmd.Cmd):
     def emptyline(self) -> bool:
         return False                                   # (cmd would repeat the last command)
 
-    def default(self, line: str) -> bool:
+    # cmd's onecmd() returns what default() returns, and True stops the loop: typeshed says None.
+    def default(self, line: str) -> bool:  # type: ignore[override]
         if line == "EOF":
             self.screen.say("The prompt is closed (end of input); the lab keeps serving until Ctrl-C.")
             return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .header_analyzer import NOT_EXCHANGE, product, stamped_by
 from .headers import Hop, parse_hops
@@ -74,7 +74,8 @@ def version_of(hop: Hop) -> str:
 
 def versions_table(hops: list[Hop]) -> Table[VersionRow]:
     """Hops with the build id and the Exchange version that wrote each Received header."""
-    short = lambda host: (host or "").split(".")[0]  # noqa: E731
+    def short(host: str | None) -> str:
+        return (host or "").split(".")[0]
     return Table([VersionRow(h.number, short(h.from_host), short(h.by_host), h.protocol or "", h.id or "",
                              h.via or "", version_of(h)) for h in hops])
 
@@ -101,7 +102,7 @@ def format_list(record: object) -> str:
     return "\n".join(f"{n.ljust(width)} : {format_cell(getattr(record, n))}" for n in names)
 
 
-def queue_text(queues: Table, columns: tuple[str, ...] = QUEUE_VIEW) -> str:
+def queue_text(queues: Table[Any], columns: tuple[str, ...] = QUEUE_VIEW) -> str:
     """Queues as a text grid without LastError, then each queue's LastError in full on its own
     line: long errors are the point of reading a queue, and in a grid they are cut or pad
     every row to hundreds of characters."""

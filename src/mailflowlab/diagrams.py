@@ -74,7 +74,7 @@ class Described:
                 if (include is None or k in include) and (exclude is None or k not in exclude)}
 
 
-class Diagram(Described, graphviz.Digraph):
+class Diagram(Described, graphviz.Digraph):  # type: ignore[misc]  # graphviz has no type information
     """A directed Graphviz graph with a description (see `Described`)."""
 
     def __init__(self, *args: Any, description: str = "", **kwargs: Any) -> None:
@@ -82,7 +82,7 @@ class Diagram(Described, graphviz.Digraph):
         self.description = description
 
 
-class UndirectedDiagram(Described, graphviz.Graph):
+class UndirectedDiagram(Described, graphviz.Graph):  # type: ignore[misc]  # (see Diagram)
     """An undirected Graphviz graph with a description (see `Described`)."""
 
     def __init__(self, *args: Any, description: str = "", **kwargs: Any) -> None:
@@ -258,7 +258,8 @@ def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str,
     from_outbox = first_service == MAILBOX_TRANSPORT_SUBMISSION or bool(log and log[0].Source == "STOREDRIVER")
     if from_outbox:
         sender_dbs = databases_of([log[0].Sender]) if log else []
-        source_db = (sender_dbs or [d.name for d in org.databases if d.server == first_server] or [None])[0]
+        candidates = sender_dbs or [d.name for d in org.databases if d.server == first_server]
+        source_db = candidates[0] if candidates else None
         graph.node(OUTLOOK, OUTLOOK, shape="box", style="rounded,filled", fillcolor="#ffffff")
         if source_db is not None:
             edges.append((OUTLOOK, _db_id(source_db), "MAPI"))

@@ -24,4 +24,5 @@ def dot_label(*lines: str) -> str:
     for line in lines:
         line = _UNSHOWABLE.sub("\ufffd", line).replace("&", "&amp;")
         shown.append(line if len(line) <= MAX_LINE else line[:MAX_LINE - 1] + "…")
-    return graphviz.escape("\n".join(shown))
+    escaped: str = graphviz.escape("\n".join(shown))
+    return escaped

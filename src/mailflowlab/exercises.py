@@ -38,9 +38,12 @@ class Exercise:
 EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(exercise_id: str, correct: str | Callable[..., str], hint: str):  # type: ignore[no-untyped-def]
+Test = Callable[..., bool]
+
+
+def exercise(exercise_id: str, correct: str | Callable[..., str], hint: str) -> Callable[[Test], Test]:
     """Register the function below as the test of exercise `exercise_id`."""
-    def register(test: Callable[..., bool]) -> Callable[..., bool]:
+    def register(test: Test) -> Test:
         EXERCISES[exercise_id] = Exercise(exercise_id, test, correct, hint)
         return test
     return register
@@ -127,7 +130,8 @@ def _(answer: str) -> bool:
           "anonymous_relay=True.")
 def _(lab: Any) -> bool:
     printer = ["EHLO mfp01", "MAIL FROM:<mfp01@exchange2013demo.com>", "RCPT TO:<accounts@contoso.com>", "QUIT"]
-    reply = lambda ip: smtp_session(lab, "CA1", "Default Frontend CA1", printer, as_ip=ip).replies[-2]  # noqa: E731
+    def reply(ip: str) -> str:
+        return smtp_session(lab, "CA1", "Default Frontend CA1", printer, as_ip=ip).replies[-2]
     return reply("10.0.0.70") == "250 2.1.5 Recipient OK" and reply("203.0.113.50") == "550 5.7.1 Unable to relay"
 
 
@@ -171,9 +175,9 @@ def _(lab: Any, holder: str) -> bool:
           "RemoteIPRanges takes CIDR notation: lab.new_receive_connector('CA1', 'Relay for print room', "
           "remote_ip_ranges=['10.0.5.0/24'], anonymous_relay=True).")
 def _(lab: Any) -> bool:
-    from .console import smtp_session
     scan = ["EHLO scanner", "MAIL FROM:<scanner@exchange2013demo.com>", "RCPT TO:<lee@contoso.com>", "QUIT"]
-    reply = lambda ip: smtp_session(lab, "CA1", "Default Frontend CA1", scan, as_ip=ip).replies[-2]  # noqa: E731
+    def reply(ip: str) -> str:
+        return smtp_session(lab, "CA1", "Default Frontend CA1", scan, as_ip=ip).replies[-2]
     return (reply("10.0.5.23") == reply("10.0.5.200") == "250 2.1.5 Recipient OK"
             and reply("10.0.6.23") == "550 5.7.1 Unable to relay")
 
@@ -347,7 +351,7 @@ def _(permissions: str) -> bool:
           "Look for the first row whose 'Stamped by' is not 'not Exchange'.")
 def _(edge_lab: Any, edge_host: str) -> bool:
     edge_fqdn = next(s.fqdn for s in edge_lab.org.servers if "Edge" in s.roles)
-    return str(edge_host).lower() == edge_fqdn.lower()
+    return str(edge_host).lower() == str(edge_fqdn).lower()
 
 
 @exercise("headers.2",

@@ -107,7 +107,8 @@ def stamped_by(hop: Hop, newer: Hop | None = None) -> str:
 
 def _same_domain(host: str | None, other: str | None) -> bool:
     """`ee01.crowdstrike.sys` and `Casmbox04.crowdstrike.sys` are; a bare name never is."""
-    domain = lambda name: (name or "").lower().partition(".")[2]  # noqa: E731
+    def domain(name: str | None) -> str:
+        return (name or "").lower().partition(".")[2]
     return bool(domain(host)) and domain(host) == domain(other)
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import random
 import uuid
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class IdSource:
@@ -27,6 +30,6 @@ class IdSource:
         self._internal += 1
         return 5111011082240 + self._internal
 
-    def choice(self, items: list):  # type: ignore[no-untyped-def]
+    def choice(self, items: list[T]) -> T:
         """A seeded pick, for where Exchange picks at random (e.g. FET with no mailbox recipient)."""
         return items[self._rng.randrange(len(items))]

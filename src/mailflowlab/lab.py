@@ -120,7 +120,7 @@ class Lab:
         self._driver = _Driver(self.scheduler)
         #: Outside senders, outside mailboxes and DNS: `lab.internet.send(...)`.
         self.internet = Internet(self.ctx, self._driver.settle)
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[Any, Lab] | None = None
 
     # --- life cycle -------------------------------------------------------------------
     def start(self) -> Lab:
@@ -128,7 +128,7 @@ class Lab:
         if self.runtime is not None:
             return self
         runtime = LoopThread(f"mailflowlab {self.org.domain}") if self.transport == "sockets" else Inline()
-        parts = [*self.services.values(), self.internet]
+        parts: list[Service | Internet] = [*self.services.values(), self.internet]
         try:
             runtime.call(_start_all(parts, self.scheduler))
         except BaseException:

@@ -8,12 +8,16 @@ in (its NextHopSolutionKey) and the endpoints to try, in order.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import sites
 from .smtp.network import Endpoint
 from .smtp.replies import NO_CONNECTOR
 from .topology import Organization, SendConnector, Server, transport_port
+
+#: DNS as the categorizer asks it: the MX endpoint of a domain, or None.
+ResolveMx = Callable[[str], Endpoint | None]
 
 INTRA_ORG = "Intra-Organization SMTP Send Connector"
 MAILBOX_DELIVERY_PORT = 475
@@ -76,7 +80,7 @@ def submission_targets(org: Organization, server: Server) -> list[tuple[str, End
 
 
 def frontend_targets(org: Organization, frontend: Server, recipients: list[str],
-                     rng_choice) -> list[tuple[str, Endpoint]]:  # type: ignore[no-untyped-def]
+                     rng_choice: Callable[[list[Server]], Server]) -> list[tuple[str, Endpoint]]:
     """Transport services Front End Transport proxies to (§1, "How FET picks a Transport server").
 
     With a mailbox recipient, the Mailbox servers of that mailbox's delivery group, its own
@@ -120,7 +124,7 @@ def pick_send_connector(org: Organization, domain: str) -> SendConnector | None:
 
 
 def route(org: Organization, here: Server, recipient: str,
-          resolve_mx) -> NextHop:  # type: ignore[no-untyped-def]
+          resolve_mx: ResolveMx) -> NextHop:
     """The next hop for one recipient, as the categorizer on `here` sees it.
 
     `resolve_mx(domain)` returns the Endpoint of the domain's MX on the Internet, or None.
@@ -172,7 +176,7 @@ def route(org: Organization, here: Server, recipient: str,
 
 
 def edge_route(org: Organization, edge: Server, domain: str,
-               resolve_mx) -> NextHop:  # type: ignore[no-untyped-def]
+               resolve_mx: ResolveMx) -> NextHop:
     """The next hop as an Edge Transport server sees it: it knows no mailboxes, only its
     send connectors. Categorization on Edge "is a short process in which the message is put
     directly into a delivery queue" (§6).

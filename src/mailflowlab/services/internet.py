@@ -109,7 +109,7 @@ class _MXSession(SMTP):
         self.internet.sessions.add(self)
         super().connection_made(transport)
 
-    def connection_lost(self, error: BaseException | None) -> None:
+    def connection_lost(self, error: Exception | None) -> None:
         self.internet.sessions.discard(self)
         super().connection_lost(error)
 

@@ -23,7 +23,7 @@ import ssl
 import weakref
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from aiosmtpd.smtp import MISSING, SMTP
 
@@ -122,7 +122,7 @@ class ExchangeSMTP(SMTP):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.listener.sessions.add(self)
         if self._original_transport is None:     # the connection itself, not TLS on top of it
-            self.listener.connections.add(transport)
+            self.listener.connections.add(cast(asyncio.Transport, transport))
         super().connection_made(transport)
         if self._tls_protocol is not None:       # the encrypted session after a real STARTTLS
             self.encrypted = True
@@ -147,7 +147,7 @@ class ExchangeSMTP(SMTP):
             return
         if self.listener.network.kind == "memory":
             await self.push(replies.TLS_READY)
-            self._set_rset_state()
+            self._set_rset_state()  # type: ignore[no-untyped-call]  # aiosmtpd's own, untyped
             assert self.session is not None
             self.session.host_name = None
             self.session.extended_smtp = False
@@ -184,7 +184,7 @@ class Listener:
         self.tls_context = tls_context
         self.sessions: set[ExchangeSMTP] = set()
         #: Every connection made to this listener while it ran (aborting a closed one is a no-op).
-        self.connections: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
+        self.connections: weakref.WeakSet[asyncio.Transport] = weakref.WeakSet()
         self.quiet = asyncio.Event()
 
     @property

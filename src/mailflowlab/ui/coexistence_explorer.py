@@ -18,7 +18,8 @@ import ipywidgets as widgets
 from .. import scenarios
 from ..course import versions_table
 from ..headers import parse_hops
-from ..lab import Lab, SentMessage
+from ..lab import Lab
+from ..records import SentMessage
 from .mail_flow import OwnLabPanel
 from .panel import table_html
 from .queue_viewer import QUEUE_COLUMNS, Clock

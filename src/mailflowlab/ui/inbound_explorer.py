@@ -19,7 +19,8 @@ from .. import scenarios
 from ..course import hop_table
 from ..diagrams import hop_diagram
 from ..headers import parse_hops
-from ..lab import Lab, SentMessage
+from ..lab import Lab
+from ..records import SentMessage
 from .mail_flow import OwnLabPanel
 from .panel import svg_html, table_html
 from .queue_viewer import QUEUE_COLUMNS, Clock

@@ -17,7 +17,8 @@ import ipywidgets as widgets
 from ..course import hop_table
 from ..diagrams import hop_diagram
 from ..headers import parse_hops
-from ..lab import Lab, SentMessage
+from ..lab import Lab
+from ..records import SentMessage
 from .panel import Panel, svg_html, table_html
 
 #: Called after a toggle: (server, service, running now).

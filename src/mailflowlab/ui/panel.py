@@ -16,7 +16,7 @@ import graphviz
 import ipywidgets as widgets
 
 from ..diagrams import diagram_html
-from ..lab import LabError
+from ..errors import LabError
 from ..views import Table, format_cell
 
 #: What a notebook shows in a panel's place until its cell runs (a live panel needs a kernel).
@@ -39,7 +39,8 @@ class Panel:
     @property
     def children(self) -> tuple[widgets.Widget, ...]:
         """The panel's widgets, the message line last."""
-        return self.widget.children
+        children: tuple[widgets.Widget, ...] = self.widget.children
+        return children
 
     def set_children(self, children: Sequence[widgets.Widget]) -> None:
         self.widget.children = (*children, self.message)
@@ -70,7 +71,7 @@ class Panel:
         self.widget.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = FRESH_TEXT
         return bundle
 
@@ -95,7 +96,7 @@ def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") ->
     return diagram_html(graph.pipe(format="svg").decode(), getattr(graph, "description", "") or description)
 
 
-def table_html(table: Table, columns: Sequence[str] | None = None) -> str:
+def table_html(table: Table[Any], columns: Sequence[str] | None = None) -> str:
     """A Table as a compact HTML table for a panel: nothing cut, no mid-word wraps, numbers
     right-aligned under right-aligned headers, text left-aligned under left-aligned headers,
     long texts (LastError) wrapped at spaces within a readable width."""

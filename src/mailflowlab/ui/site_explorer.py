@@ -14,7 +14,8 @@ import html
 import ipywidgets as widgets
 
 from .. import sites
-from ..lab import Lab, SentMessage
+from ..lab import Lab
+from ..records import SentMessage
 from .panel import Panel, svg_html
 
 
