@@ -166,7 +166,9 @@ def jupyter_lab(isolated_env, tmp_path) -> Iterator[JupyterLab]:
             proc.wait()
         log.close()
         assert not _port_open(port), f"port {port} still open after jupyter lab stopped"
-        left = {p for p in kernels if Path(f"/proc/{p}").exists()}
+        deadline = time.monotonic() + 15          # a kernel may still be shutting down
+        while (left := {p for p in kernels if _alive(p)}) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert not left, f"processes outlived jupyter lab: {left}"
 
 
@@ -175,6 +177,16 @@ def _hop_rows(hops) -> list[dict[str, str]]:
     head = [h.strip() for h in hops.locator("thead th").all_inner_texts()]
     return [dict(zip(head, (c.strip() for c in row.locator("td").all_inner_texts()), strict=True))
             for row in hops.locator("tbody tr").all()]
+
+
+def _alive(pid: int) -> bool:
+    """A process that still runs: one that exited and only waits to be reaped (a zombie, state Z)
+    does not count."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _run(page, item: str) -> None:
