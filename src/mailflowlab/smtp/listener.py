@@ -203,6 +203,8 @@ class Listener:
     async def stop(self) -> None:
         """Stop listening; let a message being received get its reply; close every session."""
         await self.network.unlisten(self.endpoint)
+        if not self.sessions and not self.connections:
+            return                                # nobody connected: nothing to wait for
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STOP_GRACE
         while any(s.busy for s in self.sessions) and loop.time() < deadline:
