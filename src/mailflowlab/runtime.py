@@ -26,6 +26,16 @@ T = TypeVar("T")
 CALL_TIMEOUT = 120.0
 
 
+async def _cancel_rest() -> None:
+    """Cancel every task left on the loop and let closing transports release their sockets."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 class Runtime(ABC):
     """Runs the lab's coroutines for synchronous callers."""
 
@@ -70,14 +80,6 @@ class LoopThread(Runtime):
     def close(self) -> None:
         if not self._thread.is_alive():
             return
-
-        async def _cancel_rest() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for _ in range(5):          # transports closing now release their sockets
-                await asyncio.sleep(0)
 
         asyncio.run_coroutine_threadsafe(_cancel_rest(), self.loop).result(CALL_TIMEOUT)
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -165,12 +167,6 @@ class Inline(Runtime):
     def close(self) -> None:
         if self.loop.is_closed():
             return
-
-        async def _cancel_rest() -> None:
-            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
 
         self.call(_cancel_rest())
         self.loop.close()
