@@ -3,11 +3,13 @@ on the core before the redesign (a472bb3)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import os
 import smtplib
 import threading
 import time
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -111,3 +113,55 @@ def test_d12_bad_arguments_after_close_are_one_sentence() -> None:
     lab.close()
     with pytest.raises(LabError, match="The lab is not running"):
         lab.stop_service("MB1", "Transport")
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+GUESS = ["EHLO OL2013", "STARTTLS", "EHLO OL2013", "AUTH LOGIN", _b64("alice"), _b64("guess")]
+
+
+def test_d10_a_failed_logon_is_answered_after_the_auth_tarpit_interval(lab: Lab) -> None:
+    """AuthTarpitInterval (5 s by default): the 535 is written 5 virtual seconds after the
+    password, and a right password right after is answered at once."""
+    lab.set_receive_connector("CA1", "Client Frontend CA1", protocol_logging="Verbose")
+    start = lab.now()
+    t = lab.smtp_session("CA1", "Client Frontend CA1",
+                         GUESS + ["AUTH LOGIN", _b64("alice"), _b64("Passw0rd"), "QUIT"])
+    assert t.replies[-6:-4] == ["334 UGFzc3dvcmQ6", "535 5.7.3 Authentication unsuccessful"]
+    assert t.replies[-2] == "235 2.7.0 Authentication successful"
+    said: dict[str, datetime] = {}
+    for row in lab.protocol_log("CA1").where(event=">"):
+        said.setdefault(row.data, datetime.fromisoformat(row.date_time.replace("Z", "+00:00")))
+    assert said["334 UGFzc3dvcmQ6"] == start
+    assert said["535 5.7.3 Authentication unsuccessful"] == start + timedelta(seconds=5)
+    assert said["235 2.7.0 Authentication successful"] == start + timedelta(seconds=5)
+
+
+def test_d10_the_interval_is_the_connectors_setting_and_bad_values_are_refused(lab: Lab) -> None:
+    lab.set_receive_connector("CA1", "Client Frontend CA1", auth_tarpit_interval=timedelta(seconds=30))
+    start = lab.now()
+    lab.smtp_session("CA1", "Client Frontend CA1", GUESS + ["QUIT"])
+    assert lab.now() - start == timedelta(seconds=30)
+    lab.set_receive_connector("CA1", "Client Frontend CA1", auth_tarpit_interval=0)
+    start = lab.now()
+    lab.smtp_session("CA1", "Client Frontend CA1", GUESS + ["QUIT"])
+    assert lab.now() == start
+    for bad in (-1, "5", float("nan")):
+        with pytest.raises(LabError, match="AuthTarpitInterval"):
+            lab.set_receive_connector("CA1", "Client Frontend CA1", auth_tarpit_interval=bad)
+
+
+def test_d10_a_real_password_guesser_gets_one_guess_per_interval_of_lab_time(socket_lab: Lab) -> None:
+    """Over a real socket, outside any lab call: 20 wrong passwords on one connection cost the
+    guesser 100 seconds of the lab's time (before the fix: none, 1,382 guesses a second)."""
+    lab = socket_lab
+    start = lab.now()
+    with smtplib.SMTP(*lab.endpoint("CA1", "Client Frontend CA1"), timeout=10) as guesser:
+        guesser.starttls()
+        for i in range(20):
+            with pytest.raises(smtplib.SMTPAuthenticationError):
+                guesser.login("alice", f"guess{i}")
+    lab.settle()
+    assert lab.now() - start == timedelta(seconds=100)

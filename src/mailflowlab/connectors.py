@@ -7,8 +7,10 @@ same names call these; a change takes effect for the next SMTP session, as in Ex
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .errors import LabError
 from .protocol_log import LEVELS
@@ -147,10 +149,13 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           remote_ip_ranges: Iterable[str] | None = None, enabled: bool | None = None,
                           max_message_size: int | None = None,
                           auth_mechanism: Iterable[str] | None = None,
-                          protocol_logging: str | None = None) -> ReceiveConnector:
-    """Set-ReceiveConnector: change who may connect, what they may do, how they log on, and
-    whether the connector keeps a protocol log."""
+                          protocol_logging: str | None = None,
+                          auth_tarpit_interval: timedelta | float | None = None) -> ReceiveConnector:
+    """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
+    long a failed logon waits for its answer), and whether the connector keeps a protocol log."""
     c = find_receive_connector(org, server, name)
+    if auth_tarpit_interval is not None:
+        c.auth_tarpit_interval = _interval(auth_tarpit_interval, "AuthTarpitInterval")
     if protocol_logging is not None:
         if protocol_logging not in LEVELS:
             raise _error(f"'{protocol_logging}' is not a ProtocolLoggingLevel. Use None or Verbose.")
@@ -168,6 +173,19 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
             raise _error("MaxMessageSize must be a positive number of bytes.")
         c.max_message_size = int(max_message_size)
     return c
+
+
+def _interval(value: object, parameter: str) -> timedelta:
+    """A time span given as a timedelta or as seconds: zero or more, finite."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise _error(f"{parameter} is a time span: a timedelta or a number of seconds, like 5, not {value!r}.")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise _error(f"{parameter} must be zero or more seconds, not {value!r}.")
+    return timedelta(seconds=seconds)
 
 
 def new_receive_connector(org: Organization, server: str, name: str, *, remote_ip_ranges: Iterable[str],

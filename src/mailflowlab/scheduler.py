@@ -12,6 +12,10 @@ Two kinds of entry:
 * **Timers**: retries, delay notifications, expiry. They run only when the clock reaches them,
   which is what `Lab.advance()` does.
 
+A session can also **wait** on the clock (`wait`): a receive connector holding back its answer
+to a failed logon (AuthTarpitInterval). The wait is in flight too, so the clock moves on as far
+as the wait asks, and work due meanwhile runs first.
+
 So `settle()` runs until nothing is in flight and no timer is due, and `run(until=t)` runs
 everything due by `t` as well. Work for a stopped service is dropped when it comes up; the
 service schedules its work again when it starts.
@@ -78,6 +82,21 @@ class Scheduler:
     def at(self, when: datetime, key: Hashable, work: Work) -> None:
         """A timer: run `work` when the clock reaches `when` (a retry, an expiry)."""
         self._push(when, key, work, in_flight=False)
+
+    async def wait(self, delta: timedelta) -> None:
+        """Hold the calling session for `delta` of virtual time: the clock moves that far (no
+        real time passes), running whatever falls due on the way. Another task already running
+        the lab (a lab call settling, or the background runner) carries the clock there; a
+        session with nobody else to move time runs the lab itself."""
+        reached = asyncio.get_running_loop().create_future()
+
+        async def release() -> None:
+            if not reached.done():
+                reached.set_result(None)
+        self._sequence += 1
+        self._push(self.clock.now() + delta, ("wait", self._sequence), release, in_flight=True)
+        while not reached.done():
+            await self.run()
 
     def _push(self, due: datetime, key: Hashable, work: Work, *, in_flight: bool) -> None:
         """Add an entry, unless the same key is already waiting for the same time."""

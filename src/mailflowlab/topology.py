@@ -108,6 +108,9 @@ class ReceiveConnector:
     #: -MaxRecipientsPerMessage: 5000 on Default, 200 on Client Proxy and the Front End
     #: connectors (§2.1); past it a recipient gets 452 4.5.3 and is sent again later.
     max_recipients: int = 5000
+    #: -AuthTarpitInterval: how long the connector waits before it answers a failed logon
+    #: (Set-ReceiveConnector; 5 seconds by default, §4.2).
+    auth_tarpit_interval: timedelta = timedelta(seconds=5)
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""

@@ -11,7 +11,8 @@ meets these rules (fact sheet §2.1):
 * **relay** (a recipient outside the accepted domains) needs ms-Exch-SMTP-Accept-Any-Recipient:
   servers and logged-on users, or a connector that grants it to anonymous callers;
 * its **AuthMechanism** decides what EHLO offers: STARTTLS for `TLS`, AUTH LOGIN for
-  `BasicAuth`, held back until TLS for `BasicAuthRequireTLS`;
+  `BasicAuth`, held back until TLS for `BasicAuthRequireTLS`; a failed logon is answered
+  only after its **AuthTarpitInterval** of virtual time;
 * its **MaxMessageSize** refuses a larger message;
 * with `ProtocolLoggingLevel Verbose` every line heard and said goes to the protocol log.
 
@@ -202,6 +203,14 @@ class ReceiveSession:
             return AuthResult(success=False, handled=False, message=replies.AUTH_FAILED)
         self._info.peer = dataclasses.replace(self._info.peer, authenticated_as=mailbox.address)
         return AuthResult(success=True, message=replies.AUTH_OK)
+
+    async def logon_failed(self, smtp: ExchangeSMTP) -> None:
+        """AuthTarpitInterval: the connector holds back its answer to a failed logon (5 seconds
+        by default), so a password guesser gets one guess per interval on each connection. The
+        wait is on the virtual clock: the lab's time moves, the real client's does not."""
+        connector = self.info(smtp).connector
+        if connector is not None and connector.auth_tarpit_interval:
+            await self.binding.ctx.scheduler.wait(connector.auth_tarpit_interval)
 
     # --- aiosmtpd's hooks ------------------------------------------------------------------------
     async def handle_EHLO(self, server: ExchangeSMTP, session: Session, envelope: Envelope,

@@ -63,6 +63,9 @@ class SessionHandler(Protocol):
     def log_on(self, server: SMTP, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
         """aiosmtpd's authenticator: check the credentials, return an AuthResult."""
 
+    async def logon_failed(self, session: ExchangeSMTP) -> None:
+        """A logon failed: return when its refusal may be sent (AuthTarpitInterval)."""
+
 
 class ExchangeSMTP(SMTP):
     """aiosmtpd's SMTP protocol with Exchange's banner, replies and AUTH prompts."""
@@ -82,6 +85,7 @@ class ExchangeSMTP(SMTP):
         self.busy = False
         self._in_data = False
         self._in_auth = False
+        self._logging_on = False
         self._pending = b""
 
     @property
@@ -94,6 +98,8 @@ class ExchangeSMTP(SMTP):
         if isinstance(status, str):
             status = replies.exchange_wording(status)
         text = status if isinstance(status, str) else status.decode("utf-8", "replace")
+        if self._logging_on and text.startswith("535"):
+            await self.event_handler.logon_failed(self)
         self._in_data = text.startswith("354")
         self._in_auth = text.startswith("334")
         self.event_handler.said(self, text)
@@ -157,9 +163,14 @@ class ExchangeSMTP(SMTP):
         await super().smtp_STARTTLS(arg)
 
     async def smtp_AUTH(self, arg: str) -> None:
-        """AUTH only where the handler offers it (e.g. after STARTTLS on Client Frontend)."""
+        """AUTH only where the handler offers it (e.g. after STARTTLS on Client Frontend); a
+        refused logon is answered when the handler says so."""
         if await self.event_handler.may_log_on(self):
-            await super().smtp_AUTH(arg)
+            self._logging_on = True
+            try:
+                await super().smtp_AUTH(arg)
+            finally:
+                self._logging_on = False
 
     async def smtp_XSHADOWDISCARD(self, arg: str) -> None:
         """Shadow redundancy: a primary server names the shadow copies this one may drop.
