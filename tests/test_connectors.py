@@ -36,11 +36,10 @@ def test_every_default_connector_of_every_server(lab: Lab) -> None:
         ("CA1\\Client Frontend CA1", "Front End Transport", "0.0.0.0:587", "ExchangeUsers", everyone),
         ("MB1\\Default MB1", "Transport", "0.0.0.0:25", servers, everyone),
         ("MB1\\Client Proxy MB1", "Transport", "0.0.0.0:465", "ExchangeServers, ExchangeUsers", everyone),
-        ("MB1\\Mailbox Delivery MB1", "Mailbox Transport Delivery", "0.0.0.0:475", "ExchangeServers", everyone),
         ("MB2\\Default MB2", "Transport", "0.0.0.0:25", servers, everyone),
         ("MB2\\Client Proxy MB2", "Transport", "0.0.0.0:465", "ExchangeServers, ExchangeUsers", everyone),
-        ("MB2\\Mailbox Delivery MB2", "Mailbox Transport Delivery", "0.0.0.0:475", "ExchangeServers", everyone),
     ]
+    assert "Mailbox Delivery MB1" in [row.Connector for row in lab.endpoints()], "its listener is shown"
     assert list(df["TransportRole"][:4]) == ["FrontendTransport"] * 3 + ["HubTransport"]
 
 
@@ -165,3 +164,12 @@ def test_a_range_mixing_ipv4_and_ipv6_is_one_sentence(lab: Lab) -> None:
     """Found by mypy --strict: the two ends were compared across IP versions (a TypeError)."""
     with pytest.raises(LabError, match=r"^The range '10\.0\.0\.1-::1' mixes an IPv4 and an IPv6 address"):
         lab.set_receive_connector("CA1", "Default Frontend CA1", remote_ip_ranges=["10.0.0.1-::1"])
+
+
+def test_the_mailbox_delivery_connector_is_implicit(lab: Lab) -> None:
+    """Issue 12 item 7: Get-ReceiveConnector does not list Mailbox Transport Delivery's
+    connector on 475, and Set-ReceiveConnector cannot change it; its listener still answers."""
+    assert not lab.receive_connectors("MB1").where(lambda row: "Mailbox Delivery" in row.Identity)
+    with pytest.raises(LabError, match="implicit receive connector of Mailbox Transport Delivery"):
+        lab.set_receive_connector("MB1", "Mailbox Delivery MB1", protocol_logging="Verbose")
+    assert lab.endpoints().where(Connector="Mailbox Delivery MB1")[0].Status == "Listening"

@@ -80,11 +80,13 @@ def _size(n: int) -> str:
 
 
 def receive_connector_table(org: Organization, server: str | None = None) -> Table[ReceiveConnectorRow]:
-    """Get-ReceiveConnector: every receive connector, or those of one server."""
+    """Get-ReceiveConnector: every receive connector, or those of one server. The implicit
+    Mailbox Delivery connector of Mailbox Transport Delivery (port 475) is not listed, as in
+    Exchange; `Lab.endpoints()` shows its listener."""
     name = org.server(server).name if server else None
     rows: list[ReceiveConnectorRow] = []
     for c in org.receive_connectors:
-        if name is not None and c.server != name:
+        if (name is not None and c.server != name) or c.implicit:
             continue
         rows.append(ReceiveConnectorRow(
             f"{c.server}\\{c.name}", c.enabled, TRANSPORT_ROLES.get(c.service, "MailboxDelivery"), c.service,
@@ -154,6 +156,10 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
     long a failed logon waits for its answer), and whether the connector keeps a protocol log."""
     c = find_receive_connector(org, server, name)
+    if c.implicit:
+        raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
+                     f"found. It is the implicit receive connector of {c.service}, built into the service: "
+                     f"Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it.")
     if auth_tarpit_interval is not None:
         c.auth_tarpit_interval = _interval(auth_tarpit_interval, "AuthTarpitInterval")
     if protocol_logging is not None:

@@ -111,6 +111,10 @@ class ReceiveConnector:
     #: -AuthTarpitInterval: how long the connector waits before it answers a failed logon
     #: (Set-ReceiveConnector; 5 seconds by default, §4.2).
     auth_tarpit_interval: timedelta = timedelta(seconds=5)
+    #: An implicit connector is built into its service, not an object in Active Directory:
+    #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
+    #: (Mailbox Transport Delivery's, port 475).
+    implicit: bool = False
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""
@@ -353,6 +357,6 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
             ReceiveConnector(f"Mailbox Delivery {n}", n, MAILBOX_TRANSPORT_DELIVERY, 475,
                              (EXCHANGE_SERVERS,), auth_mechanisms=("ExchangeServer",),
                              description="The implicit, invisible mailbox delivery Receive connector "
-                                         "of Mailbox Transport Delivery"),
+                                         "of Mailbox Transport Delivery", implicit=True),
         ]
     return rc
