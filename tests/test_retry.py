@@ -1,8 +1,8 @@
 """Retries on the virtual clock with Exchange 2013's defaults (fact sheet §4.2, §4.4).
 
-A queue to another AD site makes TransientFailureRetryCount (6) retries every
-TransientFailureRetryInterval (5 min), then waits OutboundConnectionFailureRetryInterval
-(10 min); a queue to Mailbox Transport Delivery retries every MailboxDeliveryQueueRetryInterval
+A queue to another AD site makes QueueGlitchRetryCount (4) retries a minute apart, then
+TransientFailureRetryCount (6) retries every TransientFailureRetryInterval (5 min), then waits
+OutboundConnectionFailureRetryInterval (10 min); a queue to Mailbox Transport Delivery retries every MailboxDeliveryQueueRetryInterval
 (5 min). After DelayNotificationTimeOut (4 h) the sender gets one delay DSN; after
 MessageExpirationTimeOut (2 days) an NDR, and the message leaves the queue.
 """
@@ -35,6 +35,10 @@ def _minutes(times: list[datetime], start: datetime) -> list[float]:
 
 def test_the_defaults_are_exchange_2013s() -> None:
     p = RetryPolicy()
+    assert (p.queue_glitch_retry_count, p.queue_glitch_retry_interval) == (4, timedelta(minutes=1))
+    assert [p.queue_retry_interval("SmtpRelayToRemoteActiveDirectorySite", n).total_seconds() / 60
+            for n in range(1, 13)] == [1, 1, 1, 1, 5, 5, 5, 5, 5, 5, 10, 10]
+    assert p.queue_retry_interval("SmtpDeliveryToMailbox", 1) == timedelta(minutes=5)
     assert (p.transient_failure_retry_count, p.transient_failure_retry_interval,
             p.outbound_connection_failure_retry_interval, p.message_retry_interval,
             p.mailbox_delivery_queue_retry_interval, p.delay_notification_timeout,
@@ -43,7 +47,7 @@ def test_the_defaults_are_exchange_2013s() -> None:
                                               timedelta(hours=4), timedelta(days=2))
 
 
-def test_six_transient_retries_five_minutes_apart_then_every_ten_minutes(transport: str) -> None:
+def test_four_glitch_retries_then_six_transient_retries_then_every_ten_minutes(transport: str) -> None:
     with Lab(two_sites(), transport=transport) as lab:
         lab.stop_service("MB2", "Transport")
         msg = lab.send("ann@twosites.example", "ben@twosites.example", subject="to Melbourne")
@@ -52,11 +56,11 @@ def test_six_transient_retries_five_minutes_apart_then_every_ten_minutes(transpo
         defers = log.where(EventId="DEFER")
         assert set(defers["ServerHostname"]) == {"MB1.twosites.example"}
         assert _minutes(defers["Timestamp"], defers["Timestamp"][0]) == [
-            0, 5, 10, 15, 20, 25, 30, 40, 50, 60]
+            0, 1, 2, 3, 4, 9, 14, 19, 24, 29, 34, 44, 54]
         [queue] = lab.queues().where(Identity="MB1\\3")
         assert (queue.Identity, queue.DeliveryType, queue.NextHopDomain, queue.Status,
                 queue.RetryCount) == ("MB1\\3", "SmtpRelayToRemoteActiveDirectorySite", "Melbourne",
-                                         "Retry", 10)
+                                         "Retry", 13)
         assert queue.LastError.endswith("The last endpoint attempted was 10.2.0.12:2525")
 
         lab.start_service("MB2", "Transport")
@@ -65,11 +69,11 @@ def test_six_transient_retries_five_minutes_apart_then_every_ten_minutes(transpo
         delivered = lab.mailbox("ben@twosites.example").messages
         assert len(delivered) == 1
         hops = parse_hops(delivered[0])
-        # 70 minutes in MB1's queue (plus the 1 s hop) show as the delay of the hop into Melbourne.
+        # 64 minutes in MB1's queue (plus the 1 s hop) show as the delay of the hop into Melbourne.
         # Submission (MAPI) and MB1's Transport stamp the same second: one session (09:00:01).
         assert [h.by_host for h in hops] == ["MB1.twosites.example", "MB1.twosites.example",
                                              "MB2.twosites.example", "MB2.twosites.example"]
-        assert [h.delay for h in hops[1:]] == [timedelta(0), timedelta(minutes=70, seconds=1),
+        assert [h.delay for h in hops[1:]] == [timedelta(0), timedelta(minutes=64, seconds=1),
                                                timedelta(seconds=1)]
 
 

@@ -16,6 +16,8 @@ from .views import Table
 @dataclass(frozen=True)
 class RetryPolicy:
     """Set-TransportService and EdgeTransport.exe.config defaults on a 2013 Mailbox server."""
+    queue_glitch_retry_count: int = 4
+    queue_glitch_retry_interval: timedelta = timedelta(minutes=1)
     transient_failure_retry_count: int = 6
     transient_failure_retry_interval: timedelta = timedelta(minutes=5)
     outbound_connection_failure_retry_interval: timedelta = timedelta(minutes=10)
@@ -28,12 +30,16 @@ class RetryPolicy:
     def queue_retry_interval(self, delivery_type: str, retry_count: int) -> timedelta:
         """How long a queue in Retry waits before it connects again.
 
-        Queues to Mailbox Transport Delivery retry every MailboxDeliveryQueueRetryInterval;
-        other queues make TransientFailureRetryCount quick retries, then fall back to
-        OutboundConnectionFailureRetryInterval."""
+        Queues to Mailbox Transport Delivery retry every MailboxDeliveryQueueRetryInterval.
+        Other queues, after `retry_count` failed connections, first make QueueGlitchRetryCount
+        tries a QueueGlitchRetryInterval apart (a glitch may pass at once), then
+        TransientFailureRetryCount tries a TransientFailureRetryInterval apart, then fall back
+        to OutboundConnectionFailureRetryInterval (the retry page, fact sheet §4.2)."""
         if delivery_type == "SmtpDeliveryToMailbox":
             return self.mailbox_delivery_queue_retry_interval
-        if retry_count <= self.transient_failure_retry_count:
+        if retry_count <= self.queue_glitch_retry_count:
+            return self.queue_glitch_retry_interval
+        if retry_count <= self.queue_glitch_retry_count + self.transient_failure_retry_count:
             return self.transient_failure_retry_interval
         return self.outbound_connection_failure_retry_interval
 
