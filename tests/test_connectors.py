@@ -173,3 +173,18 @@ def test_the_mailbox_delivery_connector_is_implicit(lab: Lab) -> None:
     with pytest.raises(LabError, match="implicit receive connector of Mailbox Transport Delivery"):
         lab.set_receive_connector("MB1", "Mailbox Delivery MB1", protocol_logging="Verbose")
     assert lab.endpoints().where(Connector="Mailbox Delivery MB1")[0].Status == "Listening"
+
+
+def test_a_device_pointed_at_a_mailbox_servers_transport_needs_a_relay_connector_there(lab: Lab) -> None:
+    """Reader question 4 (issue 12, item 8): Default MB1 has no AnonymousUsers, so a device
+    that cannot log on is refused even inside; a connector scoped to its IP lets it relay."""
+    device = ["EHLO scanner02", "MAIL FROM:<scanner@exchange2013demo.com>", "RCPT TO:<bob@exchange2013demo.com>",
+              "RCPT TO:<lee@contoso.com>", "QUIT"]
+    assert smtp_session(lab, "MB1", "Default MB1", device, as_ip="10.0.0.52").replies[2] == \
+        "530 5.7.1 Client was not authenticated"
+    lab.new_receive_connector("MB1", "Relay for scanner02", remote_ip_ranges=["10.0.0.52"], anonymous_relay=True)
+    assert lab.receive_connectors("MB1").where(Identity="MB1\\Relay for scanner02")["Service"] == ["Transport"]
+    assert smtp_session(lab, "MB1", "Default MB1", device, as_ip="10.0.0.52").replies[2:5] == [
+        "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "250 2.1.5 Recipient OK"]
+    assert smtp_session(lab, "MB1", "Default MB1", device, as_ip="10.0.0.53").replies[2] == \
+        "530 5.7.1 Client was not authenticated"
