@@ -9,6 +9,11 @@
 3. The same lab in memory (no sockets, no thread) against the socket lab, same messages:
    throughput ratio, target at least 50. And the scheduler's passes per delivered message
    (alice -> bob is three hops; target at most hops + 2 = 5).
+4. The ceiling of ratio 3: a bare in-memory 3-hop chain (aiosmtpd's own SMTP and an empty
+   handler over the lab's in-memory transports, one open session per hop, MAIL/RCPT/DATA
+   only) against the socket lab. No lab whose every hop speaks aiosmtpd's protocol can run in
+   memory faster than this chain, so the memory/socket ratio cannot pass it. Also printed: the
+   memory lab's share of the chain's speed.
 
 Rounds are interleaved (baseline, lab, baseline, lab, ...) so machine noise hits both alike.
 Usage: python bench/internal_flow.py [--rounds N] [--messages M]
@@ -24,7 +29,8 @@ import time
 from aiosmtpd.smtp import SMTP
 
 from mailflowlab import Lab, scenarios
-from mailflowlab.runtime import LoopThread, Runtime
+from mailflowlab.runtime import LoopThread, MemoryLoop, Runtime
+from mailflowlab.smtp.memory import pipe
 
 ALICE, BOB = "alice@exchange2013demo.com", "bob@exchange2013demo.com"
 MESSAGE = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: bench\r\n\r\nhello\r\n"
@@ -52,6 +58,48 @@ def bare_rate(runtime: Runtime, n: int) -> float:
         await server.wait_closed()
     runtime.call(_close())
     return n / elapsed
+
+
+def bare_memory_chain_rate(n: int) -> float:
+    """Messages per second through three aiosmtpd servers in memory, each hop one transaction
+    on a session opened once: the protocol's own cost, with nothing of Exchange around it."""
+    async def chain() -> float:
+        loop = asyncio.get_running_loop()
+        hops = []
+        for port in (25, 2525, 475):
+            reader = asyncio.StreamReader(loop=loop)
+            protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+            transport = pipe(loop, protocol, SMTP(Sink(), loop=loop), ("10.0.0.1", 49152), ("10.0.0.2", port))
+            hops.append((reader, asyncio.StreamWriter(transport, protocol, reader, loop)))
+
+        async def reply(reader: asyncio.StreamReader) -> bytes:
+            while (line := await reader.readline())[3:4] == b"-":
+                pass
+            return line
+        for reader, writer in hops:
+            await reply(reader)
+            writer.write(b"EHLO bench\r\n")
+            await reply(reader)
+        t = time.perf_counter()
+        for _ in range(n):
+            for reader, writer in hops:
+                for command in (b"MAIL FROM:<a@example.com>\r\n", b"RCPT TO:<b@example.com>\r\n", b"DATA\r\n"):
+                    writer.write(command)
+                    await reply(reader)
+                writer.write(MESSAGE + b".\r\n")
+                await reply(reader)
+        rate = n / (time.perf_counter() - t)
+        for reader, writer in hops:
+            writer.write(b"QUIT\r\n")
+            await reply(reader)
+            writer.close()
+        await asyncio.sleep(0.1)              # the servers' sessions end on the closed pipes
+        return rate
+    loop = MemoryLoop()
+    try:
+        return loop.run_until_complete(chain())
+    finally:
+        loop.close()
 
 
 def lab_rate(n: int, transport: str = "sockets") -> tuple[float, float]:
@@ -96,14 +144,17 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=200)
     args = ap.parse_args()
     runtime = LoopThread("baseline")
-    ratios, start_ratios, memory_ratios, passes = [], [], [], []
+    ratios, start_ratios, memory_ratios, passes, ceilings, shares = [], [], [], [], [], []
     lab_rate(10), lab_rate(10, "memory"), bare_rate(runtime, 10)      # warm up imports and caches
     for r in range(args.rounds):
         base = bare_rate(runtime, args.messages)
         mine, per_message = lab_rate(args.messages)
         memory, _ = lab_rate(args.messages, "memory")
+        chain = bare_memory_chain_rate(args.messages)
         ratios.append(mine / base)
         memory_ratios.append(memory / mine)
+        ceilings.append(chain / mine)
+        shares.append(memory / chain)
         passes.append(per_message)
         lab_t, listeners = lab_start_stop()
         bare_t = bare_start_stop(listeners)
@@ -111,11 +162,14 @@ def main() -> None:
         print(f"round {r + 1}: bare {base:7.1f} msg/s, lab {mine:7.1f} msg/s, ratio {ratios[-1]:.3f}; "
               f"memory lab {memory:8.1f} msg/s, memory/sockets {memory_ratios[-1]:.1f}; "
               f"start+stop lab {lab_t * 1000:.1f} ms vs {listeners} bare listeners {bare_t * 1000:.1f} ms, "
-              f"ratio {start_ratios[-1]:.2f}")
+              f"ratio {start_ratios[-1]:.2f}; bare memory chain {chain:7.1f} msg/s")
     runtime.close()
     print(f"internal flow / bare single hop, median ratio: {statistics.median(ratios):.3f} (target >= 0.30)")
     print(f"lab start+stop / bare listeners, median ratio: {statistics.median(start_ratios):.2f} (target <= 2)")
     print(f"memory lab / socket lab, median ratio: {statistics.median(memory_ratios):.1f} (target >= 50)")
+    print(f"bare in-memory 3-hop chain / socket lab, median ratio: {statistics.median(ceilings):.1f} "
+          f"(the most memory/sockets can reach with aiosmtpd on every hop)")
+    print(f"memory lab / bare in-memory 3-hop chain, median: {statistics.median(shares):.2f}")
     print(f"scheduler passes per delivered message: {statistics.median(passes):.2f} "
           f"(alice -> bob has 3 hops; target <= 5)")
 
