@@ -7,6 +7,7 @@ import base64
 import gc
 import os
 import smtplib
+import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -165,3 +166,33 @@ def test_d10_a_real_password_guesser_gets_one_guess_per_interval_of_lab_time(soc
                 guesser.login("alice", f"guess{i}")
     lab.settle()
     assert lab.now() - start == timedelta(seconds=100)
+
+
+def test_d10_a_guesser_that_hangs_up_in_the_tarpit_cuts_no_work_short(socket_lab: Lab) -> None:
+    """The tarpit's wait runs the lab in a task of its own: a client that disconnects while it
+    waits does not cancel the hand-over that happens to be running."""
+    lab = socket_lab
+    lab.stop_service("MB2", "Mailbox Transport Delivery")
+    lab.send(ALICE, BOB, subject="waits in a queue")
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    start = lab.now()
+    # Default MB2 offers AUTH LOGIN before TLS (TLS, BasicAuth, ExchangeServer, Integrated).
+    with socket.create_connection(lab.endpoint("MB2", "Default MB2"), timeout=10) as raw:
+        replies = raw.makefile("rb")
+
+        def reply() -> bytes:
+            while (line := replies.readline())[3:4] == b"-":
+                pass
+            return line
+        reply()
+        raw.sendall(b"EHLO guesser\r\n")
+        reply()
+        raw.sendall(b"AUTH LOGIN " + _b64("alice").encode() + b"\r\n")
+        assert reply().startswith(b"334 UGFzc3dvcmQ6")
+        raw.sendall(_b64("wrong").encode() + b"\r\n")
+        replies.close()
+    lab.settle()
+    assert lab.now() - start >= timedelta(seconds=5)
+    lab.advance(minutes=5)
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["waits in a queue"]
+    assert lab.services_table().where(Status="Stopped").empty

@@ -85,18 +85,20 @@ class Scheduler:
 
     async def wait(self, delta: timedelta) -> None:
         """Hold the calling session for `delta` of virtual time: the clock moves that far (no
-        real time passes), running whatever falls due on the way. Another task already running
-        the lab (a lab call settling, or the background runner) carries the clock there; a
-        session with nobody else to move time runs the lab itself."""
-        reached = asyncio.get_running_loop().create_future()
+        real time passes), running whatever falls due on the way. The runner task carries the
+        clock there, even during a lab call (whose own settling would come only after this
+        session ends); a session that goes away meanwhile never cuts a piece of work short."""
+        loop = asyncio.get_running_loop()
+        reached = loop.create_future()
 
         async def release() -> None:
             if not reached.done():
                 reached.set_result(None)
         self._sequence += 1
         self._push(self.clock.now() + delta, ("wait", self._sequence), release, in_flight=True)
-        while not reached.done():
-            await self.run()
+        if self._runner is None or self._runner.done():
+            self._runner = loop.create_task(self.run())
+        await reached
 
     def _push(self, due: datetime, key: Hashable, work: Work, *, in_flight: bool) -> None:
         """Add an entry, unless the same key is already waiting for the same time."""

@@ -98,3 +98,40 @@ def test_the_clock_never_runs_backward() -> None:
     s.at(EPOCH, "past", work)                                 # due before now: runs now
     run(s.run())
     assert clock.now() == EPOCH + timedelta(hours=1) and s.passes == 1
+
+
+def test_wait_moves_the_clock_and_runs_what_falls_due_on_the_way() -> None:
+    clock = VirtualClock(EPOCH)
+    s = Scheduler(clock)
+    seen: list[float] = []
+
+    async def work() -> None:
+        seen.append((clock.now() - EPOCH).total_seconds())
+    s.at(EPOCH + timedelta(seconds=3), "retry", work)
+    s.at(EPOCH + timedelta(seconds=9), "later", work)
+    run(s.wait(timedelta(seconds=5)))
+    assert seen == [3] and clock.now() == EPOCH + timedelta(seconds=5)
+
+
+def test_a_waiting_session_that_goes_away_cuts_no_work_short() -> None:
+    """The wait's clock is carried by a runner task, not by the waiting session: cancelling
+    the session (its client hung up) leaves a hand-over that is under way to finish."""
+    clock = VirtualClock(EPOCH)
+    s = Scheduler(clock)
+    finished: list[bool] = []
+
+    async def main() -> None:
+        started = asyncio.Event()
+
+        async def hand_over() -> None:
+            started.set()
+            await asyncio.sleep(0.01)            # a relay under way
+            finished.append(True)
+        s.hand_on("relay", hand_over)
+        session = asyncio.create_task(s.wait(timedelta(seconds=5)))
+        await started.wait()
+        session.cancel()
+        await asyncio.gather(session, return_exceptions=True)
+        await s.run()
+    run(main())
+    assert finished == [True] and clock.now() == EPOCH + timedelta(seconds=5)
