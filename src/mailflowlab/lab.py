@@ -43,7 +43,7 @@ from .scheduler import Scheduler
 from .services.base import LabContext, PathLog, Service
 from .services.edge import EdgeTransport
 from .services.frontend import FrontEndTransport
-from .services.hub2010 import HubTransport2010
+from .services.hub2010 import HubTransport2010, notified_hub
 from .services.internet import Internet
 from .services.mailbox_transport import MailboxTransportDelivery, MailboxTransportSubmission
 from .services.transport import Transport
@@ -117,6 +117,9 @@ class Lab:
                 cls = SERVICE_CLASSES.get(name)
                 if cls is not None:
                     self.services[(server.name, name)] = cls(self.ctx, server)
+        self._hubs = {s.server.name: s for s in self.services.values() if isinstance(s, HubTransport2010)}
+        for hub in self._hubs.values():
+            hub.hubs = self._hubs
         self._driver = _Driver(self.scheduler)
         #: Outside senders, outside mailboxes and DNS: `lab.internet.send(...)`.
         self.internet = Internet(self.ctx, self._driver.settle)
@@ -215,14 +218,11 @@ class Lab:
 
     def _submitter(self, mailbox_server: Server) -> MailboxTransportSubmission | HubTransport2010 | None:
         """Who picks up from this server's Outboxes: its Mailbox Transport Submission, or for
-        a 2010 mailbox server the store driver of a 2010 Hub in its site."""
+        a 2010 mailbox server the store driver of the 2010 Hub its Mail Submission notifies."""
         for svc in self.services.values():
             if isinstance(svc, MailboxTransportSubmission) and svc.server.name == mailbox_server.name:
                 return svc
-        for svc in self.services.values():
-            if isinstance(svc, HubTransport2010) and svc.server.site == mailbox_server.site:
-                return svc
-        return None
+        return notified_hub(self._hubs, self.org, mailbox_server)
 
     # --- services -----------------------------------------------------------------------
     def service(self, server: str, service: str) -> Service:

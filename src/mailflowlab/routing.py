@@ -79,6 +79,20 @@ def submission_targets(org: Organization, server: Server) -> list[tuple[str, End
     return [(s.name, transport_endpoint(s)) for s in ordered if s.has_role("Mailbox")]
 
 
+def mail_submission_order(org: Organization, mailbox_server: Server) -> list[Server]:
+    """Exchange 2010 Hub Transport servers the Mail Submission service on a 2010 Mailbox server
+    notifies, in order of preference; the first that runs picks the message up.
+
+    Its own Hub first, then the others of its site; but a DAG member "would not submit messages
+    to a local Hub Transport server": it uses the other Hubs of the site and falls back to the
+    local one only when no other is available (Exchange 2010 help, dd638137; fact sheet §0.2).
+    Microsoft says it load-balances over the other Hubs; the lab takes them in name order."""
+    hubs = mailbox_servers(org, mailbox_server.site, 2010)
+    local = [h for h in hubs if h.name == mailbox_server.name]
+    others = [h for h in hubs if h.name != mailbox_server.name]
+    return others + local if org.dag_of(mailbox_server.name) is not None else local + others
+
+
 def frontend_targets(org: Organization, frontend: Server, recipients: list[str],
                      rng_choice: Callable[[list[Server]], Server]) -> list[tuple[str, Endpoint]]:
     """Transport services Front End Transport proxies to (§1, "How FET picks a Transport server").
@@ -116,6 +130,24 @@ def remote_site_hop(org: Organization, source: str, destination: str) -> NextHop
     return NextHop("SmtpRelayToRemoteActiveDirectorySite", order[0], INTRA_ORG, targets)
 
 
+#: The DeliveryType of a 2010 DAG member's reroute to another Hub (UNCERTAIN, see dag_reroute).
+DAG_REROUTE = "SmtpRelayWithinAdSite"
+
+
+def dag_reroute(database: str, hubs: list[Server]) -> NextHop:
+    """Exchange 2010: a Hub Transport server that is a DAG member "attempts to reroute a message
+    for a local Mailbox server to another Hub Transport server in the same site" when it has
+    the recipient's database mounted locally, so that the message sits in the transport
+    dumpster of a different Hub; that Hub then delivers it over MAPI (dd638137, fact sheet §0.2).
+
+    UNCERTAIN: no source shows this queue. The lab names it with the legacy DeliveryType for a
+    relay to a Hub of the same site, `SmtpRelayWithinAdSite`, and the database as its
+    NextHopDomain. With no other Hub running the rerouting Hub delivers the message itself
+    (`HubTransport2010.deliver`)."""
+    return NextHop(DAG_REROUTE, database, INTRA_ORG,
+                   tuple((h.name, transport_endpoint(h)) for h in hubs))
+
+
 def pick_send_connector(org: Organization, domain: str) -> SendConnector | None:
     """The send connector with the most specific matching address space, then lowest cost."""
     scored = [(c.matches(domain), -c.cost, c.name, c) for c in org.send_connectors]
@@ -139,6 +171,10 @@ def route(org: Organization, here: Server, recipient: str,
         db = org.database(mbx.database)
         home = org.server(db.server)
         if home.version == 2010 and here.version == 2010 and home.site == here.site:
+            if home.name == here.name and org.dag_of(here.name) is not None:
+                others = [h for h in mailbox_servers(org, here.site, 2010) if h.name != here.name]
+                if others:
+                    return dag_reroute(db.name, others)
             # A 2010 Hub's store driver delivers to its own site's databases over MAPI.
             return NextHop("MapiDelivery", db.name, "", ((home.name, Endpoint(home.ip, 135)),))
         if here.version == 2010:

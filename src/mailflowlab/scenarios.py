@@ -8,6 +8,7 @@ from __future__ import annotations
 from .topology import (
     ANONYMOUS,
     BUILD_2010_SP3,
+    DatabaseAvailabilityGroup,
     Mailbox,
     MailboxDatabase,
     Organization,
@@ -98,6 +99,35 @@ def exchange2010demo() -> Organization:
         ],
         mx="EX2010",
         description=exchange2010demo.__doc__ or "",
+    )
+
+
+def exchange2010dag() -> Organization:
+    """Two multi-role Exchange 2010 SP3 servers in one DAG: the article's 2010 lab, most likely.
+
+    EX1 (10.0.1.11) and EX2 (10.0.1.12) run Client Access, Hub Transport and Mailbox and are
+    the members of DAG1. "Mailbox Database 01", with alice@ and bob@exchange2010demo.com, is
+    mounted on EX1; "Mailbox Database 02", with carol@, on EX2. Two documented rules change the
+    path of internal mail (Exchange 2010 help, dd638137; fact sheet §0.2): Mail Submission on a
+    DAG member notifies another member's Hub, not its own; and a Hub that has the recipient's
+    database mounted locally relays the message over SMTP to another Hub, which delivers it.
+    The article's lab being such a DAG is INFERRED: its header is an image.
+    """
+    d = "exchange2010demo.com"
+    roles = ("ClientAccess", "HubTransport", "Mailbox")
+    return Organization(
+        name="Exchange 2010 demo with a DAG", domain=d,
+        servers=[Server("EX1", "10.0.1.11", d, version=2010, build=BUILD_2010_SP3, roles=roles),
+                 Server("EX2", "10.0.1.12", d, version=2010, build=BUILD_2010_SP3, roles=roles)],
+        databases=[MailboxDatabase("Mailbox Database 01", "EX1"), MailboxDatabase("Mailbox Database 02", "EX2")],
+        mailboxes=[
+            Mailbox(f"alice@{d}", "Alice Smith", "Mailbox Database 01"),
+            Mailbox(f"bob@{d}", "Bob Jones", "Mailbox Database 01"),
+            Mailbox(f"carol@{d}", "Carol White", "Mailbox Database 02"),
+        ],
+        dags=[DatabaseAvailabilityGroup("DAG1", ("EX1", "EX2"))],
+        mx="EX1",
+        description=exchange2010dag.__doc__ or "",
     )
 
 

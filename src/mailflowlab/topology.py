@@ -190,8 +190,19 @@ class SendConnector:
 
 @dataclass
 class MailboxDatabase:
+    """A mailbox database; `server` is where its active copy is mounted."""
     name: str
     server: str
+
+
+@dataclass
+class DatabaseAvailabilityGroup:
+    """A DAG: Mailbox servers that keep copies of each other's databases. In Exchange 2010 a
+    member that is also a Hub Transport server changes how transport treats its own mail, so
+    that a message sits in the transport dumpster of a server other than the one that holds
+    the mounted database (fact sheet §0.2)."""
+    name: str
+    members: tuple[str, ...]
 
 
 #: Every lab mailbox's password, for clients that authenticate (a lab, not a secret).
@@ -225,6 +236,7 @@ class Organization:
     accepted_domains: list[AcceptedDomain] = field(default_factory=list)
     receive_connectors: list[ReceiveConnector] = field(default_factory=list)
     send_connectors: list[SendConnector] = field(default_factory=list)
+    dags: list[DatabaseAvailabilityGroup] = field(default_factory=list)
     mx: str | None = None                    # server whose port 25 the MX record points at
     utc_offset: timedelta = timedelta(hours=10)
     description: str = ""
@@ -295,6 +307,10 @@ class Organization:
     def connectors_of(self, server: str, service: str | None = None) -> list[ReceiveConnector]:
         return [c for c in self.receive_connectors
                 if c.server.lower() == server.lower() and (service is None or c.service == service)]
+
+    def dag_of(self, server: str) -> DatabaseAvailabilityGroup | None:
+        """The DAG `server` is a member of, if any."""
+        return next((d for d in self.dags if server.lower() in (m.lower() for m in d.members)), None)
 
     def site_servers(self, site: str) -> list[Server]:
         return [s for s in self.servers if s.site == site]
