@@ -130,3 +130,18 @@ def ip_address(value: object, option: str = "IP address") -> str:
     except ValueError:
         raise LabError(f"{option} must be an IP address like 203.0.113.50, not {_shown(value)}.") from None
 
+
+
+def flag(value: object, parameter: str) -> bool:
+    """A $true/$false parameter: True or False, nothing that only looks like one."""
+    if not isinstance(value, bool):
+        raise LabError(f"{parameter} is True or False, not {_shown(value)}.")
+    return value
+
+
+def ip_addresses(value: object, parameter: str) -> tuple[str, ...]:
+    """A list of IP addresses (one address alone is a list of one), as a MultiValuedProperty takes."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise LabError(f"{parameter} takes a list of IP addresses like ['10.0.0.1'], not {_shown(value)}.")
+    return tuple(ip_address(v, parameter) for v in items)

@@ -58,6 +58,7 @@ from .topology import (
     MAILBOX_TRANSPORT_SUBMISSION,
     TRANSPORT,
     WINDOWS_SERVICE_NAMES,
+    DnsLookups,
     Organization,
     Server,
 )
@@ -350,6 +351,32 @@ class Lab:
         if max_receive_size is not None:
             self.org.max_receive_size = max_receive_size
 
+    # --- DNS lookups (EAC: Servers > server > DNS lookups) -------------------------------------
+    def set_transport_service(self, server: str, *, internal_dns_adapter_enabled: bool | None = None,
+                              internal_dns_servers: str | Iterable[str] | None = None) -> None:
+        """Set-TransportService -InternalDNSAdapterEnabled / -InternalDNSServers: the DNS
+        servers the Transport service and Mailbox Transport Submission on `server` ask for the
+        organization's servers. The adapter's (the domain controller's) by default; a list of
+        their own only with the adapter off, as the EAC's custom DNS settings do:
+        `lab.set_transport_service("MB2", internal_dns_adapter_enabled=False,
+        internal_dns_servers=["8.8.8.8"])`."""
+        srv = self._server(server)
+        if TRANSPORT not in srv.services and EDGE_TRANSPORT not in srv.services:
+            raise LabError(f"{srv.name} doesn't run the Transport service: Set-TransportService is for "
+                           f"Mailbox and Edge Transport servers. It runs: {', '.join(srv.services) or 'nothing'}.")
+        _set_dns(srv.transport_dns, internal_dns_adapter_enabled, internal_dns_servers)
+
+    def set_frontend_transport_service(self, server: str, *, internal_dns_adapter_enabled: bool | None = None,
+                                       internal_dns_servers: str | Iterable[str] | None = None) -> None:
+        """Set-FrontendTransportService -InternalDNSAdapterEnabled / -InternalDNSServers: the
+        DNS servers Front End Transport on `server` asks for the Mailbox servers it proxies to."""
+        srv = self._server(server)
+        if FRONT_END_TRANSPORT not in srv.services:
+            raise LabError(f"{srv.name} doesn't run the Front End Transport service: "
+                           "Set-FrontendTransportService is for Client Access servers. "
+                           f"It runs: {', '.join(srv.services) or 'nothing'}.")
+        _set_dns(srv.frontend_dns, internal_dns_adapter_enabled, internal_dns_servers)
+
     # --- AD sites (sites.py) ---------------------------------------------------------------
     def ad_sites(self) -> Table[AdSiteRow]:
         """Get-AdSite: each AD site, whether it is a hub site, and its Exchange servers."""
@@ -499,6 +526,16 @@ class _Driver:
 
     def settle(self) -> None:
         self.require().call(self.scheduler.during_call(self.scheduler.run()))
+
+
+def _set_dns(lookups: DnsLookups, adapter_enabled: object, servers: object) -> None:
+    """Change internal DNS lookups after checking both values, so a mistake changes nothing."""
+    enabled = None if adapter_enabled is None else arguments.flag(adapter_enabled, "InternalDNSAdapterEnabled")
+    listed = None if servers is None else arguments.ip_addresses(servers, "InternalDNSServers")
+    if enabled is not None:
+        lookups.adapter_enabled = enabled
+    if listed is not None:
+        lookups.servers = listed
 
 
 # --- coroutines the Lab runs; module functions, so no runtime object holds the Lab itself ---------

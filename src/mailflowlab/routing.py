@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import sites
 from .smtp.network import Endpoint
 from .smtp.replies import NO_CONNECTOR
-from .topology import Organization, SendConnector, Server, transport_port
+from .topology import DnsLookups, Organization, SendConnector, Server, transport_port
 
 #: DNS as the categorizer asks it: the MX endpoint of a domain, or None.
 ResolveMx = Callable[[str], Endpoint | None]
@@ -54,6 +54,20 @@ class NoRoute(LookupError):
     def __init__(self, domain: str) -> None:
         super().__init__(NO_CONNECTOR)
         self.domain = domain
+
+
+def finds_servers(org: Organization, lookups: DnsLookups) -> bool:
+    """Can a service with these internal DNS lookups find the organization's servers by name?
+
+    The network adapter asks the domain controller, whose zone holds every Exchange server.
+    A list of its own is asked in order, and the first server that answers decides (Exchange
+    2013 help, "DNS queries and remote message delivery": "The DNS servers are queried in the
+    order in which they're listed. If one of the DNS servers is unavailable, the query goes to
+    the next"): a resolver outside the organization, such as 8.8.8.8, answers that
+    MB1.exchange2013demo.com does not exist."""
+    if lookups.adapter_enabled:
+        return True
+    return bool(lookups.servers) and lookups.servers[0] in org.dns_servers
 
 
 def transport_endpoint(server: Server) -> Endpoint:

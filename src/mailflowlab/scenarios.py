@@ -77,7 +77,8 @@ def _with_edge(org: Organization, version: str) -> Organization:
             SendConnector(f"EdgeSync - {site} to Internet", ("*",), (edge.name,), cost=100),
             SendConnector(f"EdgeSync - Inbound to {site}", ("--",), (edge.name,), smart_hosts=inbound_hosts),
         ],
-        mx=edge.name, utc_offset=org.utc_offset, description=org.description)
+        mx=edge.name, utc_offset=org.utc_offset, description=org.description,
+        dns_servers=org.dns_servers)
 
 
 def exchange2010demo() -> Organization:

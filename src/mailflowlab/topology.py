@@ -55,6 +55,20 @@ class SiteLink:
 
 
 @dataclass
+class DnsLookups:
+    """How one transport service on one server looks up the organization's servers in DNS
+    (EAC: Servers > server > DNS lookups, "Internal DNS lookups"; Set-TransportService and
+    Set-FrontendTransportService -InternalDNSAdapterEnabled / -InternalDNSServers).
+
+    By default it asks the DNS servers of the network adapter ("All network adapters"); the
+    list of its own is used only once the adapter is turned off (TransportServer
+    InternalDNSServers property: "You must set the value of the InternalDNSAdapterEnabled
+    property to false to use the list")."""
+    adapter_enabled: bool = True
+    servers: tuple[str, ...] = ()
+
+
+@dataclass
 class Server:
     """An Exchange server: a name, a simulated IP, a version and its roles."""
     name: str
@@ -64,6 +78,11 @@ class Server:
     roles: tuple[str, ...] = ("ClientAccess", "Mailbox")
     site: str = "Default-First-Site-Name"
     build: str = BUILD_2013_SP1
+    #: Internal DNS lookups of the Transport service (Set-TransportService), which Mailbox
+    #: Transport Submission on the same server uses too (Set-MailboxTransportService has no
+    #: DNS parameters), and of Front End Transport (Set-FrontendTransportService).
+    transport_dns: DnsLookups = field(default_factory=DnsLookups)
+    frontend_dns: DnsLookups = field(default_factory=DnsLookups)
 
     @property
     def fqdn(self) -> str:
@@ -243,6 +262,9 @@ class Organization:
     #: Set-TransportConfig -MaxSendSize / -MaxReceiveSize: organization limits, 10 MB (§5.3).
     max_send_size: int = 10 * MB
     max_receive_size: int = 10 * MB
+    #: The organization's DNS servers: the domain controllers, whose Active Directory-integrated
+    #: zone holds an A record for every Exchange server. Every server's network adapter uses them.
+    dns_servers: tuple[str, ...] = ("10.0.0.1",)
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:

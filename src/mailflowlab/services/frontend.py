@@ -4,7 +4,9 @@ It "doesn't inspect message content, doesn't communicate with the Mailbox Transp
 service on Mailbox servers, and doesn't queue any messages locally" (fact sheet §1). It
 answers the client itself up to the end of DATA, then proxies the message to a Transport
 service; if none answers, the client gets a transient error and must retry (§0.3):
-`451 4.7.0 Temporary server error. Please try again later. PRX5`.
+`451 4.7.0 Temporary server error. Please try again later. PRX5`. If its internal DNS lookups
+cannot find the Mailbox servers at all (Set-FrontendTransportService -InternalDNSServers
+pointing outside the organization), the same error ends in PRX2, "DNS lookup failure".
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import dataclasses
 
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
-from ..routing import frontend_targets
+from ..routing import finds_servers, frontend_targets
 from ..smtp import replies
 from ..smtp.client import relay
 from ..smtp.network import ConnectFailed, Endpoint
@@ -63,6 +65,8 @@ class FrontEndTransport(Service):
         targets = self._targets(port, recipients)
         if not targets:
             return replies.PRX_NO_DESTINATIONS
+        if port != OUTBOUND_PROXY_PORT and not finds_servers(self.ctx.org, self.server.frontend_dns):
+            return replies.PRX_DNS_FAILURE          # outbound proxy asks for an MX: external DNS
         self.ctx.paths.record(header(content, "Message-ID"), self.server.name, self.name)
         for endpoint in targets:
             try:

@@ -4,7 +4,8 @@ Submission (MSExchangeSubmission) "connects to the local mailbox database using 
 retrieve messages, and submits the messages over SMTP to the Transport service"; Delivery
 (MSExchangeDelivery) "receives SMTP messages from the Transport service ... and connects to
 the local mailbox database using an Exchange remote procedure call (RPC) to deliver the
-message". Neither keeps a queue: a message Submission cannot hand over stays in the Outbox.
+message". Neither keeps a queue: a message Submission cannot hand over stays in the Outbox
+(OWA shows it in Drafts), whether no Transport service answers or DNS cannot find one.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import timedelta
 from .. import dsn
 from ..headers import format_mapi_received, format_smtp_received, long_build
 from ..message import header, prepend
-from ..routing import submission_targets
+from ..routing import finds_servers, submission_targets
 from ..scheduler import Work
 from ..smtp import replies
 from ..smtp.client import relay
@@ -26,6 +27,8 @@ from .smtp_receive import SessionInfo
 #: How soon Submission tries an Outbox message again after no Transport service answered.
 #: UNCERTAIN: not documented; the lab uses one minute so a restarted service is found quickly.
 SUBMISSION_RETRY_INTERVAL = timedelta(minutes=1)
+#: SUBMITDEFER's status when every Transport service was found but none took the message.
+NO_TRANSPORT_ANSWERED = "No Transport service answered; the message stays in the Outbox"
 
 
 def submission_headers(content: bytes, fqdn: str) -> bytes:
@@ -83,7 +86,13 @@ class MailboxTransportSubmission(Service):
         content = submission_headers(item.content, self.server.fqdn)
         content = prepend(content, "Received", format_mapi_received(
             host=self.server.fqdn, ip=self.server.ip, build=long_build(self.server.build), when=now))
-        for _name, endpoint in submission_targets(self.ctx.org, self.server):
+        # Submission finds the Transport services by name, with this server's internal DNS
+        # lookups; a resolver that does not know them leaves none to try.
+        if finds_servers(self.ctx.org, self.server.transport_dns):
+            targets, status = submission_targets(self.ctx.org, self.server), NO_TRANSPORT_ANSWERED
+        else:
+            targets, status = [], replies.DNS_NONEXISTENT_DOMAIN
+        for _name, endpoint in targets:
             try:
                 outcome = await relay(self.ctx.sessions, endpoint, self.peer, sender, item.recipients, content)
             except (ConnectFailed, ConnectionError, TimeoutError):
@@ -103,8 +112,7 @@ class MailboxTransportSubmission(Service):
         item.next_attempt = now + SUBMISSION_RETRY_INTERVAL
         self.ctx.scheduler.at(item.next_attempt, ("submit", mid), self._submitter(folders, item))
         self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "SUBMITDEFER", sender=sender,
-                              recipients=item.recipients, subject=subject, message_id=mid,
-                              status="No Transport service answered; the message stays in the Outbox")
+                              recipients=item.recipients, subject=subject, message_id=mid, status=status)
 
     def refuse(self, folders: MailboxFolders, item: OutboxItem, failures: dict[str, str]) -> None:
         """Transport refused recipients for good (a 5xx: a malformed address, a message over

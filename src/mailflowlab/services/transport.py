@@ -13,7 +13,16 @@ from .. import dsn
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..queues import Queue, QueuedMessage
-from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route, transport_endpoint
+from ..routing import (
+    INTRA_ORG,
+    NextHop,
+    NoRoute,
+    RecipientNotFound,
+    finds_servers,
+    mailbox_servers,
+    route,
+    transport_endpoint,
+)
 from ..smtp import replies
 from ..smtp.client import converse, relay
 from ..smtp.network import ConnectFailed
@@ -366,7 +375,11 @@ class Transport(Service):
         msg = queue.messages[0]
         now = self.ctx.clock.now()
         last = None
-        for _name, endpoint in hop.targets:
+        # Servers of the organization are found with the internal DNS lookups; an MX record
+        # (DnsConnectorDelivery) with the external ones, which the lab does not model.
+        internal = hop.delivery_type != "DnsConnectorDelivery"
+        found = not internal or finds_servers(self.ctx.org, self.server.transport_dns)
+        for _name, endpoint in hop.targets if found else ():
             try:
                 outcome = await relay(self.ctx.sessions, endpoint, self.peer, msg.mail_from,
                                       msg.recipients, msg.content)
@@ -392,8 +405,7 @@ class Transport(Service):
                 queue.messages.append(retry)
                 queue.next_retry_time = now + self.ctx.policy.message_retry_interval
             return
-        error = replies.CONNECT_FAILED.format(endpoint=last) if last else (
-            "451 4.4.0 DNS query failed. The error was: SMTPSEND.DNS.NonExistentDomain; nonexistent domain")
+        error = replies.CONNECT_FAILED.format(endpoint=last) if last else replies.DNS_NONEXISTENT_DOMAIN
         queue.fail(error, now, self.ctx.policy)
         self.ctx.tracking.log(now, self.server.fqdn, "QUEUE", "DEFER", sender=msg.mail_from,
                               recipients=msg.recipients, subject=msg.subject,

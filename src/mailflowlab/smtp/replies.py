@@ -46,6 +46,7 @@ SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
 #: Front End Transport could not proxy the session (§0.3). A stopped Transport service is a
 #: socket error, so PRX5. UNCERTAIN: PRX3 is possible on some builds.
 PRX_NO_DESTINATIONS = "451 4.7.0 Temporary server error. Please try again later. PRX1"
+PRX_DNS_FAILURE = "451 4.7.0 Temporary server error. Please try again later. PRX2"
 PRX_SOCKET_ERROR = "451 4.7.0 Temporary server error. Please try again later. PRX5"
 
 #: Queue LastError when Transport cannot connect to the next hop (§5.2). 10061 is
@@ -59,6 +60,9 @@ PROTOCOL_FAILED = ('451 4.4.0 Primary target IP address responded with: "{reply}
                    'to alternate host, but that did not succeed. Either there are no alternate hosts, '
                    'or delivery failed to all alternate hosts. The last endpoint attempted was {endpoint}')
 NO_CONNECTOR = "A matching connector cannot be found to route the external recipient"
+#: SMTP Send found no address for the next hop: DNS answered that the name does not exist.
+DNS_NONEXISTENT_DOMAIN = ("451 4.4.0 DNS query failed. The error was: SMTPSEND.DNS.NonExistentDomain; "
+                          "nonexistent domain")
 
 #: What Transport writes about a message still waiting after DelayNotificationTimeOut (4 h),
 #: and the NDR status once MessageExpirationTimeOut (2 days) has passed (§4.4).
