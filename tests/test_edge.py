@@ -44,6 +44,42 @@ def test_article_path_internet_2010_edge_ca1_front_end_mb1(edge2010: Lab) -> Non
                                    ("MB1", "Transport"), ("MB1", "Mailbox Transport Delivery")]
 
 
+def test_the_article_2010_edge_is_unsubscribed_with_a_send_connector_to_ca1(edge2010: Lab) -> None:
+    """Issue 12 item 6: EdgeSync's inbound connector targets the site's Mailbox servers (`--`),
+    so the article's Edge, pointed at CA1, is an unsubscribed Edge with a connector made by hand."""
+    assert records(edge2010.send_connectors()) == [{
+        "Identity": "To CA1", "AddressSpaces": "SMTP:exchange2013demo.com;1", "SourceTransportServers": "EDGE2010",
+        "SmartHosts": "CA1.exchange2013demo.com", "FrontendProxyEnabled": False, "Cost": 1}]
+    assert edge2010.org.edge_subscriptions == []
+    sent = edge2010.internet.send(GMAIL, CAROL, subject="To CA1")
+    assert edge2010.tracking_log(sent).where(EventId="SEND")["ConnectorId"][0] == "To CA1"
+
+
+def test_the_unsubscribed_2010_edge_has_no_recipients_to_filter_with(edge2010: Lab) -> None:
+    """Without EdgeSync's copy of the recipients the Recipient Filter looks nobody up: the Edge
+    takes bobb@ and the categorizer inside writes the NDR, which waits in Unreachable because
+    the organization has no send connector to the Internet."""
+    t = smtp_session(edge2010, "EDGE2010", "Default internal receive connector EDGE2010",
+                     ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", "RCPT TO:<bobb@exchange2013demo.com>",
+                      "QUIT"])
+    assert t.replies[-2] == "250 2.1.5 Recipient OK"
+    edge2010.internet.send(GMAIL, "bobb@exchange2013demo.com", subject="typo")
+    assert edge2010.internet.mailbox(GMAIL).messages == []
+    fails = edge2010.tracking_log().where(EventId="FAIL")
+    assert fails["RecipientStatus"] == ["550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"]
+    unreachable = edge2010.queues().where(lambda q: q.DeliveryType == "Unreachable")
+    assert unreachable["MessageCount"] == [1]
+
+
+def test_outbound_mail_does_not_use_the_unsubscribed_edge(edge2010: Lab) -> None:
+    """No EdgeSync - <Site> to Internet: the organization has no send connector to the Internet."""
+    sent = edge2010.send(ALICE, FABRIKAM, subject="out")
+    assert edge2010.internet.mailbox(FABRIKAM).messages == []
+    assert ("EDGE2010", "Edge Transport") not in edge2010.path(sent)
+    parked = edge2010.queues().where(lambda q: q.DeliveryType == "Unreachable")
+    assert parked["LastError"] == ["A matching connector cannot be found to route the external recipient"]
+
+
 def test_2013_edge_delivers_to_transport_on_a_mailbox_server(edge2013: Lab) -> None:
     sent = edge2013.internet.send(GMAIL, BOB, subject="EdgeSync")
     received = edge2013.mailbox(BOB).messages[-1].get_all("Received")

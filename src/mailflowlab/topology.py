@@ -231,6 +231,9 @@ class Organization:
     #: Set-TransportConfig -MaxSendSize / -MaxReceiveSize: organization limits, 10 MB (§5.3).
     max_send_size: int = 10 * MB
     max_receive_size: int = 10 * MB
+    #: Edge Transport servers with an Edge Subscription (Get-EdgeSubscription): EdgeSync copies
+    #: the recipients to their AD LDS. An Edge not listed is unsubscribed and knows none (§6).
+    edge_subscriptions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:
@@ -277,6 +280,10 @@ class Organization:
             user = f"{user}@{self.domain}"
         mailbox = self.mailbox(user)
         return mailbox if mailbox is not None and mailbox.password == password else None
+
+    def edge_subscribed(self, edge: str) -> bool:
+        """Whether the Edge `edge` has an Edge Subscription to this organization."""
+        return any(e.lower() == edge.lower() for e in self.edge_subscriptions)
 
     def is_accepted(self, domain: str) -> bool:
         return any(d.name.lower() == domain.lower() for d in self.accepted_domains)
