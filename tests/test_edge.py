@@ -1,9 +1,12 @@
 """Edge Transport: the article's 2010 Edge and a subscribed 2013 SP1 Edge (fact sheet §0.2 E, §6)."""
 from __future__ import annotations
 
+import smtplib
+from datetime import datetime, timedelta
+
 import pytest
 
-from mailflowlab import Lab, scenarios
+from mailflowlab import Lab, LabError, scenarios
 from mailflowlab.console import smtp_session
 
 from .conftest import ALICE, BOB, CAROL, at, records
@@ -104,6 +107,63 @@ def test_2013_edge_refuses_unknown_recipients_at_rcpt(edge2013: Lab) -> None:
     bounce = edge2013.internet.mailbox(GMAIL).messages[-1]
     assert "550 5.1.1 User unknown" in bounce.get_content()
     assert sum(edge2013.queues()["MessageCount"]) == 0
+
+
+EDGE_CONNECTOR = "Default internal receive connector EDGE2013"
+HARVEST = ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", "RCPT TO:<bobb@exchange2013demo.com>",
+           "RCPT TO:<bob@exchange2013demo.com>", "QUIT"]
+
+
+def test_the_recipient_filter_refusal_waits_the_tarpit_interval(edge2013: Lab) -> None:
+    """TarpitInterval (5 s by default): the 550 5.1.1 is said 5 virtual seconds after its RCPT,
+    and the good recipient after it is answered at once (before: both at once)."""
+    edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, protocol_logging="Verbose")
+    start = edge2013.now()
+    t = smtp_session(edge2013, "EDGE2013", EDGE_CONNECTOR, HARVEST)
+    assert t.replies[-3:-1] == ["550 5.1.1 User unknown", "250 2.1.5 Recipient OK"]
+    said: dict[str, datetime] = {}
+    for row in edge2013.protocol_log("EDGE2013", EDGE_CONNECTOR):
+        said.setdefault(row.data, datetime.fromisoformat(row.date_time.replace("Z", "+00:00")))
+    assert said["RCPT TO:<bobb@exchange2013demo.com>"] == start
+    assert said["550 5.1.1 User unknown"] == start + timedelta(seconds=5)
+    assert said["250 2.1.5 Recipient OK"] == start + timedelta(seconds=5)
+    assert edge2013.now() - start == timedelta(seconds=5)
+
+
+def test_an_outside_server_sits_in_the_tarpit_too(edge2013: Lab) -> None:
+    """The outside sender's session is opened by the lab's own work: the Edge stamps its header
+    5 s after the sender connected, one hop after the send (09:00:01 without the tarpit)."""
+    edge2013.internet.send(GMAIL, ["nobody@exchange2013demo.com", BOB], subject="harvest")
+    received = edge2013.mailbox(BOB).messages[-1].get_all("Received")
+    assert received[2].startswith("from mail-pa0-f43.google.com (209.85.220.43) by EDGE2013")
+    assert received[2].endswith("Tue, 4 Mar 2014 09:00:06 +1000")
+
+
+def test_the_tarpit_interval_is_the_connectors_setting_and_bad_values_are_refused(edge2013: Lab) -> None:
+    edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, tarpit_interval=timedelta(seconds=30))
+    start = edge2013.now()
+    smtp_session(edge2013, "EDGE2013", EDGE_CONNECTOR, HARVEST)
+    assert edge2013.now() - start == timedelta(seconds=30)
+    edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, tarpit_interval=0)
+    start = edge2013.now()
+    smtp_session(edge2013, "EDGE2013", EDGE_CONNECTOR, HARVEST)
+    assert edge2013.now() == start
+    for bad in (-1, "5", float("nan"), 601):
+        with pytest.raises(LabError, match="TarpitInterval"):
+            edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, tarpit_interval=bad)
+
+
+def test_a_real_harvester_pays_the_tarpit_in_lab_time() -> None:
+    """Over a real socket, outside any lab call: ten guessed addresses cost 50 s of lab time."""
+    with Lab(scenarios.exchange2013demo(edge="2013"), transport="sockets") as lab:
+        start = lab.now()
+        with smtplib.SMTP(*lab.endpoint("EDGE2013", EDGE_CONNECTOR), timeout=10) as harvester:
+            harvester.ehlo("fabrikam.com")
+            harvester.mail("kate@fabrikam.com")
+            codes = [harvester.rcpt(f"guess{i}@exchange2013demo.com")[0] for i in range(10)]
+        lab.settle()
+        assert codes == [550] * 10
+        assert lab.now() - start == timedelta(seconds=50)
 
 
 def test_edge_refuses_anonymous_relay(edge2013: Lab) -> None:

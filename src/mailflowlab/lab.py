@@ -309,8 +309,8 @@ class Lab:
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None",
-        auth_tarpit_interval= seconds or a timedelta): the next SMTP session meets the new
-        settings."""
+        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta): the next SMTP
+        session meets the new settings."""
         connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:

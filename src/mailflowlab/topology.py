@@ -111,6 +111,10 @@ class ReceiveConnector:
     #: -AuthTarpitInterval: how long the connector waits before it answers a failed logon
     #: (Set-ReceiveConnector; 5 seconds by default, §4.2).
     auth_tarpit_interval: timedelta = timedelta(seconds=5)
+    #: -TarpitInterval: how long the connector waits before it refuses a recipient the Recipient
+    #: Filter blocked (`550 5.1.1 User unknown`), to slow down directory harvesting (recipient
+    #: filtering page; 5 seconds by default, 0 to 10 minutes, §5.2).
+    tarpit_interval: timedelta = timedelta(seconds=5)
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).

@@ -13,6 +13,8 @@ meets these rules (fact sheet §2.1):
 * its **AuthMechanism** decides what EHLO offers: STARTTLS for `TLS`, AUTH LOGIN for
   `BasicAuth`, held back until TLS for `BasicAuthRequireTLS`; a failed logon is answered
   only after its **AuthTarpitInterval** of virtual time;
+* its **TarpitInterval** holds back the refusal of a recipient the Recipient Filter blocked
+  (`550 5.1.1 User unknown`) from a caller that did not authenticate;
 * its **MaxMessageSize** refuses a larger message;
 * with `ProtocolLoggingLevel Verbose` every line heard and said goes to the protocol log.
 
@@ -84,6 +86,11 @@ class SessionInfo:
     @property
     def is_exchange_server(self) -> bool:
         return bool(self.groups & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS})
+
+    @property
+    def authenticated(self) -> bool:
+        """An Exchange server (ExchangeServer authentication) or a client that logged on."""
+        return self.peer.exchange or self.peer.authenticated_as is not None
 
     @property
     def tls(self) -> bool:
@@ -271,6 +278,11 @@ class ReceiveSession:
         reply = await self.binding.receiver.check_recipient(info, address)
         if reply.startswith("2"):
             envelope.rcpt_tos.append(address)
+        elif reply == replies.USER_UNKNOWN and not info.authenticated and info.connector is not None:
+            # Tarpitting: "SMTP waits a specified number of seconds before it returns the 550
+            # 5.1.1 User unknown error" (5 s by default), so a directory harvest attack is slow;
+            # "authenticated connections are never delayed in this manner".
+            await self.binding.ctx.scheduler.wait(info.connector.tarpit_interval)
         return reply
 
     async def handle_DATA(self, server: ExchangeSMTP, session: Session, envelope: Envelope) -> str:
