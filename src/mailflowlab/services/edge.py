@@ -35,9 +35,11 @@ class EdgeTransport(Transport):
     """MSExchangeTransport on an Edge Transport server (Exchange 2010 or 2013 SP1)."""
 
     name = EDGE_TRANSPORT
+    rejects_whole_message = False
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(replace(ctx, policy=EDGE_RETRY_POLICY), server)
+        self.recipient_filter = True                 # installed and enabled on every Edge
 
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
         """The Recipient Filter agent, on by default on an Edge: an address in an accepted domain
@@ -45,7 +47,8 @@ class EdgeTransport(Transport):
         information that's provided by EdgeSync" (recipient filtering page): an unsubscribed
         Edge looks nobody up and accepts every address of an accepted domain."""
         org = self.ctx.org
-        if (org.edge_subscribed(self.server.name) and org.is_accepted(address.rpartition("@")[2])
+        if (self.recipient_filter and org.edge_subscribed(self.server.name)
+                and org.is_accepted(address.rpartition("@")[2])
                 and org.mailbox(address) is None):
             return replies.USER_UNKNOWN
         return replies.RECIPIENT_OK
