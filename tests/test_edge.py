@@ -1,9 +1,12 @@
 """Edge Transport: the article's 2010 Edge and a subscribed 2013 SP1 Edge (fact sheet §0.2 E, §6)."""
 from __future__ import annotations
 
+import smtplib
+from datetime import datetime, timedelta
+
 import pytest
 
-from mailflowlab import Lab, scenarios
+from mailflowlab import Lab, LabError, scenarios
 from mailflowlab.console import smtp_session
 
 from .conftest import ALICE, BOB, CAROL, at, records
@@ -44,6 +47,42 @@ def test_article_path_internet_2010_edge_ca1_front_end_mb1(edge2010: Lab) -> Non
                                    ("MB1", "Transport"), ("MB1", "Mailbox Transport Delivery")]
 
 
+def test_the_article_2010_edge_is_unsubscribed_with_a_send_connector_to_ca1(edge2010: Lab) -> None:
+    """Issue 12 item 6: EdgeSync's inbound connector targets the site's Mailbox servers (`--`),
+    so the article's Edge, pointed at CA1, is an unsubscribed Edge with a connector made by hand."""
+    assert records(edge2010.send_connectors()) == [{
+        "Identity": "To CA1", "AddressSpaces": "SMTP:exchange2013demo.com;1", "SourceTransportServers": "EDGE2010",
+        "SmartHosts": "CA1.exchange2013demo.com", "FrontendProxyEnabled": False, "Cost": 1}]
+    assert edge2010.org.edge_subscriptions == []
+    sent = edge2010.internet.send(GMAIL, CAROL, subject="To CA1")
+    assert edge2010.tracking_log(sent).where(EventId="SEND")["ConnectorId"][0] == "To CA1"
+
+
+def test_the_unsubscribed_2010_edge_has_no_recipients_to_filter_with(edge2010: Lab) -> None:
+    """Without EdgeSync's copy of the recipients the Recipient Filter looks nobody up: the Edge
+    takes bobb@ and the categorizer inside writes the NDR, which waits in Unreachable because
+    the organization has no send connector to the Internet."""
+    t = smtp_session(edge2010, "EDGE2010", "Default internal receive connector EDGE2010",
+                     ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", "RCPT TO:<bobb@exchange2013demo.com>",
+                      "QUIT"])
+    assert t.replies[-2] == "250 2.1.5 Recipient OK"
+    edge2010.internet.send(GMAIL, "bobb@exchange2013demo.com", subject="typo")
+    assert edge2010.internet.mailbox(GMAIL).messages == []
+    fails = edge2010.tracking_log().where(EventId="FAIL")
+    assert fails["RecipientStatus"] == ["550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"]
+    unreachable = edge2010.queues().where(lambda q: q.DeliveryType == "Unreachable")
+    assert unreachable["MessageCount"] == [1]
+
+
+def test_outbound_mail_does_not_use_the_unsubscribed_edge(edge2010: Lab) -> None:
+    """No EdgeSync - <Site> to Internet: the organization has no send connector to the Internet."""
+    sent = edge2010.send(ALICE, FABRIKAM, subject="out")
+    assert edge2010.internet.mailbox(FABRIKAM).messages == []
+    assert ("EDGE2010", "Edge Transport") not in edge2010.path(sent)
+    parked = edge2010.queues().where(lambda q: q.DeliveryType == "Unreachable")
+    assert parked["LastError"] == ["A matching connector cannot be found to route the external recipient"]
+
+
 def test_2013_edge_delivers_to_transport_on_a_mailbox_server(edge2013: Lab) -> None:
     sent = edge2013.internet.send(GMAIL, BOB, subject="EdgeSync")
     received = edge2013.mailbox(BOB).messages[-1].get_all("Received")
@@ -68,6 +107,63 @@ def test_2013_edge_refuses_unknown_recipients_at_rcpt(edge2013: Lab) -> None:
     bounce = edge2013.internet.mailbox(GMAIL).messages[-1]
     assert "550 5.1.1 User unknown" in bounce.get_content()
     assert sum(edge2013.queues()["MessageCount"]) == 0
+
+
+EDGE_CONNECTOR = "Default internal receive connector EDGE2013"
+HARVEST = ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", "RCPT TO:<bobb@exchange2013demo.com>",
+           "RCPT TO:<bob@exchange2013demo.com>", "QUIT"]
+
+
+def test_the_recipient_filter_refusal_waits_the_tarpit_interval(edge2013: Lab) -> None:
+    """TarpitInterval (5 s by default): the 550 5.1.1 is said 5 virtual seconds after its RCPT,
+    and the good recipient after it is answered at once (before: both at once)."""
+    edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, protocol_logging="Verbose")
+    start = edge2013.now()
+    t = smtp_session(edge2013, "EDGE2013", EDGE_CONNECTOR, HARVEST)
+    assert t.replies[-3:-1] == ["550 5.1.1 User unknown", "250 2.1.5 Recipient OK"]
+    said: dict[str, datetime] = {}
+    for row in edge2013.protocol_log("EDGE2013", EDGE_CONNECTOR):
+        said.setdefault(row.data, datetime.fromisoformat(row.date_time.replace("Z", "+00:00")))
+    assert said["RCPT TO:<bobb@exchange2013demo.com>"] == start
+    assert said["550 5.1.1 User unknown"] == start + timedelta(seconds=5)
+    assert said["250 2.1.5 Recipient OK"] == start + timedelta(seconds=5)
+    assert edge2013.now() - start == timedelta(seconds=5)
+
+
+def test_an_outside_server_sits_in_the_tarpit_too(edge2013: Lab) -> None:
+    """The outside sender's session is opened by the lab's own work: the Edge stamps its header
+    5 s after the sender connected, one hop after the send (09:00:01 without the tarpit)."""
+    edge2013.internet.send(GMAIL, ["nobody@exchange2013demo.com", BOB], subject="harvest")
+    received = edge2013.mailbox(BOB).messages[-1].get_all("Received")
+    assert received[2].startswith("from mail-pa0-f43.google.com (209.85.220.43) by EDGE2013")
+    assert received[2].endswith("Tue, 4 Mar 2014 09:00:06 +1000")
+
+
+def test_the_tarpit_interval_is_the_connectors_setting_and_bad_values_are_refused(edge2013: Lab) -> None:
+    edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, tarpit_interval=timedelta(seconds=30))
+    start = edge2013.now()
+    smtp_session(edge2013, "EDGE2013", EDGE_CONNECTOR, HARVEST)
+    assert edge2013.now() - start == timedelta(seconds=30)
+    edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, tarpit_interval=0)
+    start = edge2013.now()
+    smtp_session(edge2013, "EDGE2013", EDGE_CONNECTOR, HARVEST)
+    assert edge2013.now() == start
+    for bad in (-1, "5", float("nan"), 601):
+        with pytest.raises(LabError, match="TarpitInterval"):
+            edge2013.set_receive_connector("EDGE2013", EDGE_CONNECTOR, tarpit_interval=bad)
+
+
+def test_a_real_harvester_pays_the_tarpit_in_lab_time() -> None:
+    """Over a real socket, outside any lab call: ten guessed addresses cost 50 s of lab time."""
+    with Lab(scenarios.exchange2013demo(edge="2013"), transport="sockets") as lab:
+        start = lab.now()
+        with smtplib.SMTP(*lab.endpoint("EDGE2013", EDGE_CONNECTOR), timeout=10) as harvester:
+            harvester.ehlo("fabrikam.com")
+            harvester.mail("kate@fabrikam.com")
+            codes = [harvester.rcpt(f"guess{i}@exchange2013demo.com")[0] for i in range(10)]
+        lab.settle()
+        assert codes == [550] * 10
+        assert lab.now() - start == timedelta(seconds=50)
 
 
 def test_edge_refuses_anonymous_relay(edge2013: Lab) -> None:

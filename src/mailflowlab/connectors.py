@@ -152,9 +152,11 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           max_message_size: int | None = None,
                           auth_mechanism: Iterable[str] | None = None,
                           protocol_logging: str | None = None,
-                          auth_tarpit_interval: timedelta | float | None = None) -> ReceiveConnector:
+                          auth_tarpit_interval: timedelta | float | None = None,
+                          tarpit_interval: timedelta | float | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
-    long a failed logon waits for its answer), and whether the connector keeps a protocol log."""
+    long a failed logon waits for its answer), how long a blocked recipient waits for its
+    refusal, and whether the connector keeps a protocol log."""
     c = find_receive_connector(org, server, name)
     if c.implicit:
         raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
@@ -162,6 +164,8 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                      f"Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it.")
     if auth_tarpit_interval is not None:
         c.auth_tarpit_interval = _interval(auth_tarpit_interval, "AuthTarpitInterval")
+    if tarpit_interval is not None:
+        c.tarpit_interval = _interval(tarpit_interval, "TarpitInterval", most=MAX_TARPIT_INTERVAL)
     if protocol_logging is not None:
         if protocol_logging not in LEVELS:
             raise _error(f"'{protocol_logging}' is not a ProtocolLoggingLevel. Use None or Verbose.")
@@ -181,8 +185,12 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
     return c
 
 
-def _interval(value: object, parameter: str) -> timedelta:
-    """A time span given as a timedelta or as seconds: zero or more, finite."""
+#: Set-ReceiveConnector -TarpitInterval takes 00:00:00 to 00:10:00 (recipient filtering page).
+MAX_TARPIT_INTERVAL = timedelta(minutes=10)
+
+
+def _interval(value: object, parameter: str, most: timedelta | None = None) -> timedelta:
+    """A time span given as a timedelta or as seconds: zero or more, finite, at most `most`."""
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -191,7 +199,15 @@ def _interval(value: object, parameter: str) -> timedelta:
         raise _error(f"{parameter} is a time span: a timedelta or a number of seconds, like 5, not {value!r}.")
     if not math.isfinite(seconds) or seconds < 0:
         raise _error(f"{parameter} must be zero or more seconds, not {value!r}.")
+    if most is not None and seconds > most.total_seconds():
+        raise _error(f"{parameter} must be from 00:00:00 to {_hms(most)}, not {value!r}.")
     return timedelta(seconds=seconds)
+
+
+def _hms(span: timedelta) -> str:
+    """A time span as Exchange writes one: 00:10:00."""
+    total = int(span.total_seconds())
+    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"
 
 
 def new_receive_connector(org: Organization, server: str, name: str, *, remote_ip_ranges: Iterable[str],

@@ -307,6 +307,15 @@ def _(edge: Any, attempt: Any) -> bool:
     return got == [BOB, CAROL] and "550 5.1.1 User unknown" in attempt.replies
 
 
+@exercise("recipients.4",
+          "With the Recipient Filter off on the Mailbox servers, every address of the accepted domain is taken; "
+          "the categorizer bounces only nobody@, and Bob and Carol get the message.",
+          "Do as Microsoft says in the quote above: Set-RecipientFilterConfig on both Mailbox servers, then send "
+          "the three-recipient message again with the subject 'Exercise 4'.")
+def _(mbx: Any) -> bool:
+    return all("Exercise 4" in _subjects(mbx, who) for who in (BOB, CAROL))
+
+
 @exercise("logs.1",
           "Only mailboxes on MB1's databases: Transport on MB2 still reaches MB2's own Delivery on 475.",
           "Which server hosts each mailbox's database? Only one Delivery service moved.")

@@ -310,8 +310,8 @@ class Lab:
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None",
-        auth_tarpit_interval= seconds or a timedelta): the next SMTP session meets the new
-        settings."""
+        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta): the next SMTP
+        session meets the new settings."""
         connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
@@ -376,6 +376,28 @@ class Lab:
                            "Set-FrontendTransportService is for Client Access servers. "
                            f"It runs: {', '.join(srv.services) or 'nothing'}.")
         _set_dns(srv.frontend_dns, internal_dns_adapter_enabled, internal_dns_servers)
+
+    def set_recipient_filter_config(self, server: str, *, enabled: bool) -> None:
+        """Set-RecipientFilterConfig -Enabled on one server: its Recipient Filter agent blocks
+        addresses of accepted domains that no recipient has, with `550 5.1.1 User unknown`.
+
+        On an Edge Transport server the agent is on by default. On a 2013 Mailbox server it is
+        not installed: `enabled=True` there stands for Install-AntiSpamAgents.ps1, a restart of
+        MSExchangeTransport and Set-RecipientFilterConfig -RecipientValidationEnabled $true.
+        Microsoft says not to: one blocked recipient then refuses the whole message."""
+        srv = self._server(server)
+        if not isinstance(enabled, bool):
+            raise LabError(f"Enabled is $true or $false (True or False), not {enabled!r}.")
+        if srv.has_role("Edge"):
+            name = EDGE_TRANSPORT
+        elif srv.has_role("Mailbox") and srv.version >= 2013:
+            name = TRANSPORT
+        else:
+            raise LabError(f"{srv.name} runs no anti-spam agents: the Recipient Filter runs in the Transport "
+                           "service on a 2013 Mailbox server, or on an Edge Transport server.")
+        svc = self.service(srv.name, name)
+        assert isinstance(svc, Transport)
+        svc.recipient_filter = enabled
 
     # --- AD sites (sites.py) ---------------------------------------------------------------
     def ad_sites(self) -> Table[AdSiteRow]:

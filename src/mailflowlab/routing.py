@@ -27,6 +27,8 @@ EDGE_PORT = 25
 #: The EdgeSync inbound connector's address space and smart host: "all accepted domains"
 #: and "all Mailbox servers in the subscribed site" (§2.2).
 INBOUND_SPACE = "--"
+#: How specific `--` is for an accepted domain: as a domain named in full (SendConnector.matches).
+INBOUND_SCORE = 1000
 
 
 @dataclass(frozen=True)
@@ -231,25 +233,22 @@ def edge_route(org: Organization, edge: Server, domain: str,
     send connectors. Categorization on Edge "is a short process in which the message is put
     directly into a delivery queue" (§6).
 
-    Accepted domains go out by the Edge's inbound connector (address space `--`): to the
-    connector's smart hosts, or, with smart host `--`, to port 25 of every Mailbox server in
-    the subscribed site. Everything else goes to the Internet by the MX record."""
-    mine = [c for c in org.send_connectors if edge.name in c.source_servers]
-    if org.is_accepted(domain):
-        inbound = next((c for c in mine if INBOUND_SPACE in c.address_spaces), None)
-        if inbound is None:
-            raise NoRoute(domain)
-        if inbound.smart_hosts == (INBOUND_SPACE,):
-            hosts = mailbox_servers(org, edge.site)
-        else:
-            hosts = [org.server(h) for h in inbound.smart_hosts]
-        return NextHop("SmartHostConnectorDelivery", ",".join(inbound.smart_hosts), inbound.name,
-                       tuple((s.name, Endpoint(s.ip, EDGE_PORT)) for s in hosts))
-    scored = [(c.matches(domain), -c.cost, c.name, c) for c in mine]
+    The Edge's connector whose address space matches the domain most specifically wins; the
+    address space `--` of EdgeSync's inbound connector matches every accepted domain. A
+    connector with smart hosts sends to them, where the smart host `--` means port 25 of every
+    Mailbox server in the subscribed site; one without goes to the Internet by the MX record."""
+    accepted = org.is_accepted(domain)
+    scored = [(INBOUND_SCORE if accepted and INBOUND_SPACE in c.address_spaces else c.matches(domain),
+               -c.cost, c.name, c) for c in org.send_connectors if edge.name in c.source_servers]
     scored = [s for s in scored if s[0] is not None]
     if not scored:
         raise NoRoute(domain)
     connector = max(scored, key=lambda s: s[:3])[3]
+    if connector.smart_hosts:
+        hosts = (mailbox_servers(org, edge.site) if connector.smart_hosts == (INBOUND_SPACE,)
+                 else [org.server(h) for h in connector.smart_hosts])
+        return NextHop("SmartHostConnectorDelivery", ",".join(connector.smart_hosts), connector.name,
+                       tuple((s.name, Endpoint(s.ip, EDGE_PORT)) for s in hosts))
     mx = resolve_mx(domain)
     targets = ((f"mx.{domain}", mx),) if mx is not None else ()
     return NextHop("DnsConnectorDelivery", domain, connector.name, targets, category="External")

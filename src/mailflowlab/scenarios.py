@@ -26,10 +26,11 @@ def exchange2013demo(edge: str | None = None) -> Organization:
     Mailbox servers. alice@ and bob@ live on database DB02 on MB2, carol@ on DB01 on MB1.
     The MX record points at CA1. Out of the box there is no send connector to the Internet.
 
-    `edge="2010"` adds the article's Exchange 2010 SP3 Edge, EDGE2010 (172.16.0.10), whose
-    inbound connector was pointed at CA1; `edge="2013"` a 2013 SP1 Edge, EDGE2013
-    (172.16.0.11), with the EdgeSync connectors as New-EdgeSubscription creates them. Either
-    way the MX record points at the Edge and outbound mail leaves through it.
+    `edge="2010"` adds the article's Exchange 2010 SP3 Edge, EDGE2010 (172.16.0.10): not
+    subscribed, with a send connector made by hand that sends inbound mail to CA1.
+    `edge="2013"` adds a 2013 SP1 Edge, EDGE2013 (172.16.0.11), subscribed, with the EdgeSync
+    connectors as New-EdgeSubscription creates them: outbound mail leaves through it. Either
+    way the MX record points at the Edge.
     """
     d = "exchange2013demo.com"
     if edge not in (None, "2010", "2013"):
@@ -54,29 +55,39 @@ def exchange2013demo(edge: str | None = None) -> Organization:
 
 
 def _with_edge(org: Organization, version: str) -> Organization:
-    """Subscribe an Edge Transport server to the org's site (fact sheet §2.2, §6).
+    """Put an Edge Transport server in front of the org (fact sheet §0.2 E, §2.2, §6).
 
-    EdgeSync creates `EdgeSync - <Site> to Internet` (address space *, DNS routing) and
-    `EdgeSync - Inbound to <Site>` (address space and smart host `--`: every accepted domain,
-    to every Mailbox server of the site). The article's 2010 Edge was configured to send
-    inbound mail to CA1 instead; UNCERTAIN: Microsoft says a 2007/2010 Edge always talks to
-    the Transport service directly (§9 item 4), yet the article's headers show CA1's FET."""
+    The 2013 SP1 Edge is subscribed to the org's site: EdgeSync creates `EdgeSync - <Site> to
+    Internet` (address space *, DNS routing) and `EdgeSync - Inbound to <Site>` (address space
+    and smart host `--`: every accepted domain, to every Mailbox server of the site), and copies
+    the recipients to the Edge.
+
+    The article's 2010 Edge "is configured to route the email to the Exchange 2013 Client
+    Access server CA1". EdgeSync's inbound connector cannot do that (its smart hosts are the
+    site's Mailbox servers), and a 2010 Edge cannot subscribe through a standalone 2013 Client
+    Access server, so the lab makes it an unsubscribed Edge with a send connector created by
+    hand, "To CA1" (a name of the lab's): the accepted domains, smart host CA1 (INFERRED, §0.2 E).
+    Unsubscribed, it has no copy of the recipients, and the organization has no send connector
+    through it: outbound mail needs one made, as without an Edge."""
     site = org.sites[0].name
     if version == "2010":
         edge = Server("EDGE2010", "172.16.0.10", org.domain, version=2010, build=BUILD_2010_SP3, roles=("Edge",))
-        inbound_hosts: tuple[str, ...] = (f"CA1.{org.domain}",)
+        send_connectors = [SendConnector("To CA1", tuple(d.name for d in org.accepted_domains), (edge.name,),
+                                         smart_hosts=(f"CA1.{org.domain}",))]
+        subscriptions: list[str] = []
     else:
         edge = Server("EDGE2013", "172.16.0.11", org.domain, roles=("Edge",))
-        inbound_hosts = ("--",)
+        send_connectors = [
+            SendConnector(f"EdgeSync - {site} to Internet", ("*",), (edge.name,), cost=100),
+            SendConnector(f"EdgeSync - Inbound to {site}", ("--",), (edge.name,), smart_hosts=("--",)),
+        ]
+        subscriptions = [edge.name]
     servers = [*org.servers, edge]
     return Organization(
         name=f"{org.name} with an Exchange {version} Edge", domain=org.domain, servers=servers,
         databases=org.databases, mailboxes=org.mailboxes, sites=org.sites,
         site_links=org.site_links, accepted_domains=org.accepted_domains,
-        send_connectors=[
-            SendConnector(f"EdgeSync - {site} to Internet", ("*",), (edge.name,), cost=100),
-            SendConnector(f"EdgeSync - Inbound to {site}", ("--",), (edge.name,), smart_hosts=inbound_hosts),
-        ],
+        send_connectors=send_connectors, edge_subscriptions=subscriptions,
         mx=edge.name, utc_offset=org.utc_offset, description=org.description,
         dns_servers=org.dns_servers)
 
@@ -258,7 +269,8 @@ def coexistence(phase: str = "mailboxes moving", internet_entry: str = "2010",
         mx = "HUB2010" if internet_entry == "2010" else "CA1"
     org = Organization(
         name=f"Exchange 2010/2013 coexistence: {phase}", domain=d, servers=servers, databases=databases,
-        mailboxes=mailboxes, send_connectors=send_connectors, mx=mx, description=coexistence.__doc__ or "")
+        mailboxes=mailboxes, send_connectors=send_connectors, mx=mx, description=coexistence.__doc__ or "",
+        edge_subscriptions=["EDGE2010"] if edge else [])
     if not edge and internet_entry == "2010":
         default = org.connectors_of("HUB2010")[0]
         default.permission_groups = (ANONYMOUS, *default.permission_groups)

@@ -13,8 +13,11 @@ Two kinds of entry:
   which is what `Lab.advance()` does.
 
 A session can also **wait** on the clock (`wait`): a receive connector holding back its answer
-to a failed logon (AuthTarpitInterval). The wait is in flight too, so the clock moves on as far
-as the wait asks, and work due meanwhile runs first.
+to a failed logon (AuthTarpitInterval) or to a blocked recipient (TarpitInterval). The wait is
+in flight too, so the clock moves on as far as the wait asks, and work due meanwhile runs
+first. A session that a piece of work itself opened (a server handing a message on) cannot run
+the lab while that work waits for it: its wait moves the clock at once, and what fell due
+meanwhile runs after the work.
 
 So `settle()` runs until nothing is in flight and no timer is due, and `run(until=t)` runs
 everything due by `t` as well. Work for a stopped service is dropped when it comes up; the
@@ -67,6 +70,8 @@ class Scheduler:
         self.background = False
         self._runner: asyncio.Task[None] | None = None
         self._calls = 0
+        #: A piece of work is running (between its pop and its end).
+        self._working = False
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -87,7 +92,12 @@ class Scheduler:
         """Hold the calling session for `delta` of virtual time: the clock moves that far (no
         real time passes), running whatever falls due on the way. The runner task carries the
         clock there, even during a lab call (whose own settling would come only after this
-        session ends); a session that goes away meanwhile never cuts a piece of work short."""
+        session ends); a session that goes away meanwhile never cuts a piece of work short.
+        Inside a running piece of work (whose SMTP session this is) the clock simply moves on:
+        that work holds the turn."""
+        if self._working:
+            self.clock.advance_to(self.clock.now() + delta)
+            return
         loop = asyncio.get_running_loop()
         reached = loop.create_future()
 
@@ -132,7 +142,11 @@ class Scheduler:
                     return
                 self.clock.advance_to(entry.due)
                 self.passes += 1
-                await entry.work()
+                self._working = True
+                try:
+                    await entry.work()
+                finally:
+                    self._working = False
 
     def wake(self) -> None:
         """Mail arrived from a real client outside any lab call: run what it set going. During a

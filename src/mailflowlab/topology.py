@@ -130,6 +130,10 @@ class ReceiveConnector:
     #: -AuthTarpitInterval: how long the connector waits before it answers a failed logon
     #: (Set-ReceiveConnector; 5 seconds by default, §4.2).
     auth_tarpit_interval: timedelta = timedelta(seconds=5)
+    #: -TarpitInterval: how long the connector waits before it refuses a recipient the Recipient
+    #: Filter blocked (`550 5.1.1 User unknown`), to slow down directory harvesting (recipient
+    #: filtering page; 5 seconds by default, 0 to 10 minutes, §5.2).
+    tarpit_interval: timedelta = timedelta(seconds=5)
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).
@@ -265,6 +269,9 @@ class Organization:
     #: The organization's DNS servers: the domain controllers, whose Active Directory-integrated
     #: zone holds an A record for every Exchange server. Every server's network adapter uses them.
     dns_servers: tuple[str, ...] = ("10.0.0.1",)
+    #: Edge Transport servers with an Edge Subscription (Get-EdgeSubscription): EdgeSync copies
+    #: the recipients to their AD LDS. An Edge not listed is unsubscribed and knows none (§6).
+    edge_subscriptions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:
@@ -311,6 +318,10 @@ class Organization:
             user = f"{user}@{self.domain}"
         mailbox = self.mailbox(user)
         return mailbox if mailbox is not None and mailbox.password == password else None
+
+    def edge_subscribed(self, edge: str) -> bool:
+        """Whether the Edge `edge` has an Edge Subscription to this organization."""
+        return any(e.lower() == edge.lower() for e in self.edge_subscriptions)
 
     def is_accepted(self, domain: str) -> bool:
         return any(d.name.lower() == domain.lower() for d in self.accepted_domains)

@@ -81,7 +81,8 @@ class Service:
     @property
     def peer(self) -> Peer:
         """How this service appears when it connects to the next hop."""
-        return Peer(self.server.fqdn, self.server.ip, exchange=True, legacy=self.server.version < 2013)
+        return Peer(self.server.fqdn, self.server.ip, exchange=True, legacy=self.server.version < 2013,
+                    edge=self.server.has_role("Edge"))
 
     async def start(self) -> None:
         """Open the listeners, then schedule the work that waited while the service was down."""

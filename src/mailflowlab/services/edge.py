@@ -2,14 +2,16 @@
 
 It is not a member of the Active Directory forest; an Edge Subscription (EdgeSync) copies
 to its AD LDS the send connectors, accepted domains and the organization's recipients
-(fact sheet §6). With those it does three things this module models:
+(fact sheet §6). An unsubscribed Edge has only what was made on it by hand. It does three
+things this module models:
 
 * listens on `Default internal receive connector <Edge>` (port 25) for the Internet and for
   the subscribed Mailbox servers;
-* refuses unknown recipients at RCPT with the Recipient Filter agent: `550 5.1.1 User unknown`;
+* refuses unknown recipients at RCPT with the Recipient Filter agent, `550 5.1.1 User
+  unknown`, when it has EdgeSync's copy of the recipients to look them up in;
 * queues and relays like the Transport service it descends from, by its send connectors:
-  `EdgeSync - Inbound to <Site>` toward the organization, `EdgeSync - <Site> to Internet`
-  outward.
+  `EdgeSync - Inbound to <Site>` (or one made by hand) toward the organization,
+  `EdgeSync - <Site> to Internet` outward.
 """
 from __future__ import annotations
 
@@ -33,16 +35,20 @@ class EdgeTransport(Transport):
     """MSExchangeTransport on an Edge Transport server (Exchange 2010 or 2013 SP1)."""
 
     name = EDGE_TRANSPORT
+    rejects_whole_message = False
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(replace(ctx, policy=EDGE_RETRY_POLICY), server)
-        #: The Recipient Filter agent, on by default on an Edge; it needs EdgeSync's
-        #: recipient data, which every Edge in the lab's scenarios has.
-        self.recipient_filter = True
+        self.recipient_filter = True                 # installed and enabled on every Edge
 
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
-        """Recipient Filter: an address in an accepted domain that no mailbox has."""
-        domain = address.rpartition("@")[2]
-        if self.recipient_filter and self.ctx.org.is_accepted(domain) and self.ctx.org.mailbox(address) is None:
+        """The Recipient Filter agent, on by default on an Edge: an address in an accepted domain
+        that no recipient has. Its recipient lookup "requires access to Active Directory
+        information that's provided by EdgeSync" (recipient filtering page): an unsubscribed
+        Edge looks nobody up and accepts every address of an accepted domain."""
+        org = self.ctx.org
+        if (self.recipient_filter and org.edge_subscribed(self.server.name)
+                and org.is_accepted(address.rpartition("@")[2])
+                and org.mailbox(address) is None):
             return replies.USER_UNKNOWN
         return replies.RECIPIENT_OK

@@ -62,6 +62,8 @@ class FrontEndTransport(Service):
             content = strip_org_headers(content)
         peer = self.peer if port in (DEFAULT_FRONTEND_PORT, OUTBOUND_PROXY_PORT) else dataclasses.replace(
             session.peer, name=session.helo or session.peer.name)
+        if port == DEFAULT_FRONTEND_PORT and session.from_internet:
+            peer = dataclasses.replace(peer, anonymous_proxy=True)
         targets = self._targets(port, recipients)
         if not targets:
             return replies.PRX_NO_DESTINATIONS

@@ -13,6 +13,8 @@ meets these rules (fact sheet §2.1):
 * its **AuthMechanism** decides what EHLO offers: STARTTLS for `TLS`, AUTH LOGIN for
   `BasicAuth`, held back until TLS for `BasicAuthRequireTLS`; a failed logon is answered
   only after its **AuthTarpitInterval** of virtual time;
+* its **TarpitInterval** holds back the refusal of a recipient the Recipient Filter blocked
+  (`550 5.1.1 User unknown`) from a caller that did not authenticate;
 * its **MaxMessageSize** refuses a larger message;
 * with `ProtocolLoggingLevel Verbose` every line heard and said goes to the protocol log.
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -53,6 +55,8 @@ class SessionInfo:
     peer: Peer
     connector: ReceiveConnector | None
     helo: str | None
+    #: Recipients of this transaction (since MAIL FROM) that the Recipient Filter blocked.
+    blocked: list[str] = field(default_factory=list)
 
     @property
     def groups(self) -> set[str]:
@@ -84,6 +88,18 @@ class SessionInfo:
     @property
     def is_exchange_server(self) -> bool:
         return bool(self.groups & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS})
+
+    @property
+    def authenticated(self) -> bool:
+        """An Exchange server (ExchangeServer authentication) or a client that logged on."""
+        return self.peer.exchange or self.peer.authenticated_as is not None
+
+    @property
+    def from_internet(self) -> bool:
+        """Mail "from the Internet but [not] authenticated", which anti-spam agents filter: from
+        an anonymous caller, from an Edge (which took it from the Internet), or from Front End
+        Transport proxying an anonymous caller."""
+        return not self.authenticated or self.peer.edge or self.peer.anonymous_proxy
 
     @property
     def tls(self) -> bool:
@@ -234,6 +250,7 @@ class ReceiveSession:
         return f"250 {self.binding.server.fqdn} Hello [{self.info(server).peer.ip}]"
 
     async def handle_RSET(self, server: ExchangeSMTP, session: Session, envelope: Envelope) -> str:
+        self.info(server).blocked.clear()
         return replies.RESETTING
 
     async def handle_NOOP(self, server: ExchangeSMTP, session: Session, envelope: Envelope,
@@ -256,6 +273,7 @@ class ReceiveSession:
             return replies.NOT_AUTHENTICATED
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        info.blocked.clear()
         return replies.SENDER_OK
 
     async def handle_RCPT(self, server: ExchangeSMTP, session: Session, envelope: Envelope,
@@ -271,6 +289,13 @@ class ReceiveSession:
         reply = await self.binding.receiver.check_recipient(info, address)
         if reply.startswith("2"):
             envelope.rcpt_tos.append(address)
+        elif reply == replies.USER_UNKNOWN:            # the Recipient Filter blocked it
+            info.blocked.append(address)
+            if not info.authenticated and info.connector is not None:
+                # Tarpitting: "SMTP waits a specified number of seconds before it returns the
+                # 550 5.1.1 User unknown error" (5 s by default), so a directory harvest attack
+                # is slow; "authenticated connections are never delayed in this manner".
+                await self.binding.ctx.scheduler.wait(info.connector.tarpit_interval)
         return reply
 
     async def handle_DATA(self, server: ExchangeSMTP, session: Session, envelope: Envelope) -> str:

@@ -45,6 +45,11 @@ class Transport(Service):
     """MSExchangeTransport (EdgeTransport.exe) on an Exchange 2013 Mailbox server."""
 
     name = TRANSPORT
+    #: Recipient filtering on a Mailbox server: "When recipient filtering on a Mailbox server
+    #: detects one invalid or blocked recipient in a message that contains other valid
+    #: recipients, the message is rejected" (Enable anti-spam functionality on Mailbox servers).
+    #: The Edge's refuses only the blocked recipient.
+    rejects_whole_message = True
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(ctx, server)
@@ -60,6 +65,9 @@ class Transport(Service):
         self.shadowed: dict[int, str] = {}
         self.discards: dict[str, list[int]] = {}
         self.shadow_queues: dict[str, Queue] = {}
+        #: The Recipient Filter agent: not installed in Transport on a Mailbox server by default
+        #: (Install-AntiSpamAgents.ps1); `Lab.set_recipient_filter_config` turns it on.
+        self.recipient_filter = False
 
     # --- work on the scheduler ---------------------------------------------------------
     def schedule_pending(self) -> None:
@@ -118,6 +126,16 @@ class Transport(Service):
             self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
 
     # --- SMTP Receive ---------------------------------------------------------------
+    async def check_recipient(self, session: SessionInfo, address: str) -> str:
+        """The Recipient Filter agent, where it runs: in mail from the Internet that isn't
+        authenticated, an address of an accepted domain that no recipient has is blocked with
+        `550 5.1.1 User unknown`. Mail from inside the organization is not filtered."""
+        org = self.ctx.org
+        if (self.recipient_filter and session.from_internet and org.is_accepted(address.rpartition("@")[2])
+                and org.mailbox(address) is None):
+            return replies.USER_UNKNOWN
+        return replies.RECIPIENT_OK
+
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
         """Add this hop's Received header: `with Microsoft SMTP Server (TLS) id 15.0...`.
         Exchange servers talk TLS to each other; an Internet client without STARTTLS does not."""
@@ -128,6 +146,10 @@ class Transport(Service):
 
     async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
                       content: bytes) -> str:
+        if session.blocked and self.rejects_whole_message:
+            # UNCERTAIN: Microsoft says only that "the message is rejected"; the lab refuses it
+            # after the final dot with the Recipient Filter's own reply, for every recipient.
+            return replies.USER_UNKNOWN
         if not session.is_exchange_server:
             content = strip_org_headers(content)
         shadow_of = header(content, SHADOW_OF)

@@ -49,6 +49,11 @@ class Peer:
     legacy: bool = False        # an Exchange 2007/2010 server (ExchangeLegacyServers)
     authenticated_as: str | None = None   # the mailbox a client logged on as (AUTH LOGIN)
     tls: bool = False           # the client's session is encrypted (it said STARTTLS)
+    edge: bool = False          # an Edge Transport server: what it relays in came from the Internet
+    #: Front End Transport proxying a message from the Internet that isn't authenticated: it
+    #: passes its client on to Transport (the ExchangeServers right XProxyFrom, fact sheet
+    #: §2.1), so Transport's anti-spam agents treat the message as what it is.
+    anonymous_proxy: bool = False
 
 
 #: Where outside clients (telnet, swaks, a learner's smtplib) appear to come from:
