@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from . import scenarios
 from .errors import LabError
@@ -100,6 +100,22 @@ def duration(*, days: object = 0, hours: object = 0, minutes: object = 0, second
     except OverflowError:
         raise LabError("That is further than virtual time can go (about 2.7 million years); "
                        "give a shorter duration.") from None
+
+
+def moment(value: object, parameter: str, tz: tzinfo) -> datetime:
+    """A -Start/-End date and time: a datetime; one without a time zone is read in the
+    organization's (as the cmdlet reads it in the server's)."""
+    if not isinstance(value, datetime):
+        raise LabError(f"-{parameter} takes a date and time, like datetime(2014, 3, 4, 9, 30), "
+                       f"not {_shown(value)}.")
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def flag(value: object, parameter: str) -> bool:
+    """A $true/$false parameter (-WithNDR, -Resubmit): True or False, nothing else."""
+    if not isinstance(value, bool):
+        raise LabError(f"-{parameter} takes True or False ($true or $false), not {_shown(value)}.")
+    return value
 
 
 def organization(value: object) -> Organization:

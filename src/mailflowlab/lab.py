@@ -35,7 +35,18 @@ from .headers import format_date
 from .ids import IdSource
 from .message import WIRE, to_bytes
 from .protocol_log import ProtocolLog, ProtocolLogRow
-from .queues import MessageRow, Queue, QueueRow, RetryPolicy, message_table, queue_table
+from .queues import (
+    SUSPENDED,
+    MessageRow,
+    Queue,
+    QueuedMessage,
+    QueueRow,
+    RetryPolicy,
+    find_message,
+    find_queue,
+    message_table,
+    queue_table,
+)
 from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
 from .routing import resolve_mx
 from .runtime import Inline, LoopThread, Runtime
@@ -61,7 +72,7 @@ from .topology import (
     Organization,
     Server,
 )
-from .tracking import TrackingEvent, TrackingLog
+from .tracking import TrackingEvent, TrackingLog, tracking_search
 from .views import Table
 
 SERVICE_CLASSES: dict[str, type[Service]] = {
@@ -418,24 +429,87 @@ class Lab:
         qs = [q for q in self._queues(False) if queue is None or q.identity.lower() == str(queue).lower()]
         return message_table(qs)
 
-    def retry_queue(self, identity: str) -> None:
-        """Retry-Queue: connect now instead of waiting for NextRetryTime (queues in Retry only)."""
-        found = [q for q in self._queues(True) if q.identity.lower() == str(identity).lower()]
-        if not found:
-            known = ", ".join(q.identity for q in self._queues(False))
-            raise LabError(f"The queue '{identity}' couldn't be found. Queues: {known}.")
-        queue = found[0]
-        if queue.status != "Retry":
+    def retry_queue(self, identity: str, resubmit: bool = False) -> None:
+        """Retry-Queue: connect now instead of waiting for NextRetryTime (queues in Retry only).
+        `resubmit=True` (-Resubmit $true) sends the messages back to the categorizer instead,
+        which routes them again: the way to retry the Unreachable queue."""
+        owner, queue = self._queue(identity)
+        resubmit = arguments.flag(resubmit, "Resubmit")
+        if resubmit:
+            if queue.delivery_type in ("Undefined", "ShadowRedundancy"):
+                raise LabError(f"The queue '{queue.identity}' can't be resubmitted: Retry-Queue -Resubmit "
+                               "works on delivery queues and the Unreachable queue.")
+            owner.resubmit(queue)
+        elif queue.status != "Retry":
             raise LabError(f"The queue '{queue.identity}' is {queue.status}; "
                            "Retry-Queue works only on queues in Retry.")
-        for t in self._transport_services():
-            t.retry_now(queue)
+        else:
+            owner.retry_now(queue)
         self._call(self.scheduler.run())
 
-    def tracking_log(self, message: SentMessage | str | None = None) -> Table[TrackingEvent]:
-        """Get-MessageTrackingLog, for every message or one (by SentMessage or Message-ID)."""
+    def suspend_queue(self, identity: str) -> None:
+        """Suspend-Queue: no more messages leave the queue until Resume-Queue."""
+        owner, queue = self._queue(identity)
+        if queue.status == SUSPENDED:
+            raise LabError(f"The queue '{queue.identity}' is already suspended.")
+        owner.suspend_queue(queue)
+
+    def resume_queue(self, identity: str) -> None:
+        """Resume-Queue: a suspended queue goes on; what it holds leaves at its next turn."""
+        owner, queue = self._queue(identity)
+        if queue.status != SUSPENDED:
+            raise LabError(f"The queue '{queue.identity}' is {queue.status}; "
+                           "Resume-Queue works only on a suspended queue.")
+        owner.resume_queue(queue)
+        self._call(self.scheduler.run())
+
+    def suspend_message(self, identity: str) -> None:
+        """Suspend-Message (identity as Get-Message shows it): the message stays where it is."""
+        owner, queue, msg = self._message(identity)
+        if msg.status == SUSPENDED:
+            raise LabError(f"The message '{identity}' is already suspended.")
+        owner.suspend_message(msg)
+
+    def resume_message(self, identity: str) -> None:
+        """Resume-Message: a suspended message may leave its queue again."""
+        owner, queue, msg = self._message(identity)
+        if msg.status != SUSPENDED:
+            raise LabError(f"The message '{identity}' is {msg.status}; "
+                           "Resume-Message works only on a suspended message.")
+        owner.resume_message(queue, msg)
+        self._call(self.scheduler.run())
+
+    def remove_message(self, identity: str, with_ndr: bool = True) -> None:
+        """Remove-Message: the message leaves its queue for good, with an NDR to its sender
+        unless `with_ndr=False` (-WithNDR $false)."""
+        owner, queue, msg = self._message(identity)
+        owner.remove_message(queue, msg, arguments.flag(with_ndr, "WithNDR"))
+        self._call(self.scheduler.run())
+
+    def _queue(self, identity: object) -> tuple[Transport, Queue]:
+        """The queue with this Get-Queue identity, and the Transport service that keeps it."""
+        self._require_running()
+        queue = find_queue(self._queues(True), identity)
+        return self._queue_owner(queue), queue
+
+    def _message(self, identity: object) -> tuple[Transport, Queue, QueuedMessage]:
+        self._require_running()
+        queue, msg = find_message(self._queues(True), identity)
+        return self._queue_owner(queue), queue, msg
+
+    def _queue_owner(self, queue: Queue) -> Transport:
+        return next(t for t in self._transport_services() if queue in t.all_queues())
+
+    def tracking_log(self, message: SentMessage | str | None = None, *, sender: str | None = None,
+                     recipients: str | Iterable[str] | None = None, event_id: str | None = None,
+                     start: datetime | None = None, end: datetime | None = None,
+                     message_subject: str | None = None) -> Table[TrackingEvent]:
+        """Get-MessageTrackingLog, for every message or one (by SentMessage or Message-ID),
+        with the cmdlet's filters: -Sender, -Recipients (any of them), -EventId, -Start
+        (inclusive), -End (exclusive) and -MessageSubject (part of the subject)."""
         mid = message.message_id if isinstance(message, SentMessage) else message
-        return self.tracking.table(mid)
+        return self.tracking.table(mid, tracking_search(self.org.tz, sender, recipients, event_id, start, end,
+                                                        message_subject))
 
     def protocol_log(self, server: str | None = None, connector: str | None = None) -> Table[ProtocolLogRow]:
         """The SMTP Receive protocol log of every connector set to Verbose, or of one

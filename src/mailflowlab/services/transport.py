@@ -12,7 +12,7 @@ from datetime import datetime
 from .. import dsn
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
-from ..queues import Queue, QueuedMessage
+from ..queues import SUSPENDED, Queue, QueuedMessage
 from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route, transport_endpoint
 from ..smtp import replies
 from ..smtp.client import converse, relay
@@ -92,7 +92,7 @@ class Transport(Service):
                                   self.expire_or_notify)
 
     async def run_categorizer(self) -> None:
-        if not self.running:
+        if not self.running or self.submission.status == SUSPENDED:
             return
         while self.submission.messages:
             self.categorize(self.submission.messages.pop(0))
@@ -353,6 +353,64 @@ class Transport(Service):
                 queue.next_retry_time = self.ctx.clock.now()
                 self.send_when_due(key, queue, self.ctx.clock.now())
 
+    # --- the queue cmdlets (Suspend-Queue, Resume-Queue, Retry-Queue -Resubmit, ...-Message) ---
+    def _key(self, queue: Queue) -> tuple[str, str, str] | None:
+        return next((k for k, q in self.delivery_queues.items() if q is queue), None)
+
+    def suspend_queue(self, queue: Queue) -> None:
+        """Suspend-Queue: no more messages leave the queue (one being handed on finishes)."""
+        queue.status = SUSPENDED
+
+    def resume_queue(self, queue: Queue) -> None:
+        """Resume-Queue: the queue goes on where it was, in Retry if its retry is still ahead."""
+        now = self.ctx.clock.now()
+        waiting = queue.next_retry_time is not None and queue.next_retry_time > now
+        queue.status = "Retry" if waiting else "Ready"
+        self._wake(queue)
+
+    def resubmit(self, queue: Queue) -> None:
+        """Retry-Queue -Resubmit: the queue's messages go back to the categorizer, which routes
+        them again (how the Unreachable queue is retried)."""
+        if queue is self.unreachable:
+            self.resubmit_unreachable()
+            return
+        parked, queue.messages = queue.messages, []
+        queue.succeed()
+        self.submission.messages.extend(parked)
+        self.categorize_soon()
+
+    def suspend_message(self, msg: QueuedMessage) -> None:
+        """Suspend-Message: the message stays in its queue; the others go on without it."""
+        msg.status = SUSPENDED
+
+    def resume_message(self, queue: Queue, msg: QueuedMessage) -> None:
+        """Resume-Message: the message may leave again, at its queue's next turn."""
+        msg.status = "Retry" if queue.status == "Retry" else "Ready"
+        self._wake(queue)
+
+    def remove_message(self, queue: Queue, msg: QueuedMessage, with_ndr: bool) -> None:
+        """Remove-Message: the message leaves the queue for good; -WithNDR $true (the default)
+        sends its sender an NDR, $false removes it silently. Either way the tracking log
+        writes a FAIL with source ADMIN."""
+        queue.messages.remove(msg)
+        failures = {r: replies.ADMIN_REMOVED for r in msg.recipients}
+        if with_ndr:
+            self.fail(msg, failures, source="ADMIN")
+        else:
+            for rcpt, status in failures.items():
+                self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "ADMIN", "FAIL",
+                                      sender=msg.mail_from, recipients=[rcpt], subject=msg.subject,
+                                      message_id=msg.message_id, status=status)
+        if self.shadowed:
+            self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
+
+    def _wake(self, queue: Queue) -> None:
+        """Schedule the work a resumed queue or message has waiting."""
+        if queue is self.submission:
+            self.categorize_soon()
+        elif (key := self._key(queue)) is not None and queue.messages:
+            self.send_when_due(key, queue, self.ctx.clock.now())
+
     def resubmit_unreachable(self) -> None:
         """A routing change (e.g. a new send connector) resubmits the Unreachable queue."""
         parked, self.unreachable.messages = self.unreachable.messages, []
@@ -363,7 +421,8 @@ class Transport(Service):
     # --- SMTP Send --------------------------------------------------------------------
     async def deliver(self, queue: Queue, hop: NextHop) -> None:
         """Hand the queue's first message to the next hop; on failure the queue retries."""
-        msg = queue.messages[0]
+        msg = queue.next_ready()
+        assert msg is not None                         # send_next checked queue.due()
         now = self.ctx.clock.now()
         last = None
         for _name, endpoint in hop.targets:
@@ -373,7 +432,7 @@ class Transport(Service):
             except (ConnectFailed, ConnectionError, TimeoutError):
                 last = endpoint
                 continue
-            queue.messages.pop(0)
+            queue.messages.remove(msg)
             queue.succeed()
             if outcome.accepted:
                 self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "SMTP", "SEND",

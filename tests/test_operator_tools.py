@@ -1,0 +1,171 @@
+"""The operator's tools (chapter 11): the queue cmdlets, message tracking filters, accepted
+domain types and back pressure, each on the real lab, over sockets and in memory.
+
+Sources: the Exchange cmdlet reference (Suspend-Queue, Resume-Queue, Retry-Queue,
+Suspend-Message, Remove-Message, Get-MessageTrackingLog, New-AcceptedDomain), the fact sheet
+§4 (queues, 4.3.1) and Microsoft's back pressure page, as chapter 11 names them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from mailflowlab import Lab, LabError
+from mailflowlab.smtp import replies
+
+from .conftest import ALICE, BOB, CAROL, at
+
+QUEUE = "MB2\\3"          # Bob's database queue on MB2 once Delivery there is stopped
+
+
+def _waiting(lab: Lab, subject: str = "Waits") -> str:
+    """A message from Alice to Bob waiting in MB2\\3 (Delivery on MB2 stopped); its identity."""
+    lab.stop_service("MB2", "Mailbox Transport Delivery")
+    lab.send(ALICE, BOB, subject=subject)
+    return str(lab.queue_messages(QUEUE)["Identity"][-1])
+
+
+def _subjects(lab: Lab, address: str) -> list[str]:
+    return [str(m["Subject"]) for m in lab.mailbox(address).messages]
+
+
+# --- Suspend-Queue / Resume-Queue -----------------------------------------------------------------
+def test_a_suspended_queue_keeps_its_mail_until_resume_queue(lab: Lab) -> None:
+    _waiting(lab)
+    lab.suspend_queue(QUEUE)
+    assert lab.queues().where(Identity=QUEUE)["Status"] == ["Suspended"]
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.advance(hours=1)                       # twelve retry times go by: nothing leaves
+    assert _subjects(lab, BOB) == []
+    lab.resume_queue(QUEUE)
+    lab.advance(minutes=5)
+    assert _subjects(lab, BOB) == ["Waits"]
+    assert lab.queues().where(Identity=QUEUE).empty
+
+
+def test_resume_queue_puts_a_queue_back_in_retry_while_its_retry_is_ahead(lab: Lab) -> None:
+    _waiting(lab)
+    lab.suspend_queue(QUEUE)
+    lab.resume_queue(QUEUE)
+    assert lab.queues().where(Identity=QUEUE)["Status"] == ["Retry"]
+
+
+def test_queue_cmdlets_refuse_in_exchanges_words(lab: Lab) -> None:
+    _waiting(lab)
+    with pytest.raises(LabError, match=r"Resume-Queue works only on a suspended queue"):
+        lab.resume_queue(QUEUE)
+    lab.suspend_queue(QUEUE)
+    with pytest.raises(LabError, match=r"already suspended"):
+        lab.suspend_queue(QUEUE)
+    with pytest.raises(LabError, match=r"The queue 'MB9\\1' couldn't be found"):
+        lab.suspend_queue("MB9\\1")
+    with pytest.raises(LabError, match=r"The queue is named by a string"):
+        lab.suspend_queue(3)      # type: ignore[arg-type]
+
+
+def test_a_suspended_submission_queue_holds_mail_before_the_categorizer(lab: Lab) -> None:
+    lab.suspend_queue("MB1\\Submission")
+    lab.suspend_queue("MB2\\Submission")
+    lab.send(ALICE, BOB, subject="Held")
+    assert sum(lab.queues().where(lambda q: q.Identity.endswith("Submission"))["MessageCount"]) == 1
+    lab.resume_queue("MB1\\Submission")
+    lab.resume_queue("MB2\\Submission")
+    assert _subjects(lab, BOB) == ["Held"]
+
+
+# --- Retry-Queue -Resubmit -----------------------------------------------------------------------
+def test_retry_queue_resubmit_routes_the_messages_again(lab: Lab) -> None:
+    _waiting(lab)
+    lab.retry_queue(QUEUE, resubmit=True)
+    resubmitted = lab.queue_messages(QUEUE)
+    assert len(resubmitted) == 1                 # categorized again: back in the same queue
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.retry_queue(QUEUE, resubmit=True)       # now it routes and goes at once
+    assert _subjects(lab, BOB) == ["Waits"]
+
+
+def test_retry_queue_resubmit_takes_a_flag_and_a_delivery_queue(lab: Lab) -> None:
+    _waiting(lab)
+    with pytest.raises(LabError, match=r"-Resubmit takes True or False"):
+        lab.retry_queue(QUEUE, resubmit="yes")   # type: ignore[arg-type]
+    with pytest.raises(LabError, match=r"can't be resubmitted"):
+        lab.retry_queue("MB2\\Submission", resubmit=True)
+
+
+# --- Suspend-Message / Resume-Message / Remove-Message ------------------------------------------
+def test_a_suspended_message_stays_while_the_rest_of_its_queue_leaves(lab: Lab) -> None:
+    first = _waiting(lab, "First")
+    lab.send(CAROL, BOB, subject="Second")
+    lab.suspend_message(first)
+    assert lab.queue_messages(QUEUE).where(Identity=first)["Status"] == ["Suspended"]
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.advance(minutes=10)
+    assert _subjects(lab, BOB) == ["Second"]
+    assert lab.queue_messages(QUEUE)["Identity"] == [first]
+    lab.resume_message(first)
+    assert _subjects(lab, BOB) == ["Second", "First"]
+
+
+def test_message_cmdlets_refuse_in_exchanges_words(lab: Lab) -> None:
+    first = _waiting(lab)
+    with pytest.raises(LabError, match=r"Resume-Message works only on a suspended message"):
+        lab.resume_message(first)
+    with pytest.raises(LabError, match=r"The message 'MB2\\3\\1' couldn't be found"):
+        lab.remove_message("MB2\\3\\1")
+    with pytest.raises(LabError, match=r"-WithNDR takes True or False"):
+        lab.remove_message(first, with_ndr=0)     # type: ignore[arg-type]
+
+
+def test_remove_message_sends_an_ndr_by_default(lab: Lab) -> None:
+    first = _waiting(lab, "Removed")
+    lab.remove_message(first)
+    assert "Removed" not in lab.queue_messages(QUEUE)["Subject"]
+    lab.start_service("MB2", "Mailbox Transport Delivery")     # Alice's NDR waits for it too
+    lab.advance(minutes=5)
+    ndr = lab.mailbox(ALICE).messages[-1]
+    assert str(ndr["Subject"]) == "Undeliverable: Removed"
+    assert replies.ADMIN_REMOVED.split(";")[0] in ndr.as_string()
+    fail = lab.tracking_log(event_id="FAIL", message_subject="Removed")
+    assert fail["Source"] == ["ADMIN"] and fail["RecipientStatus"] == [replies.ADMIN_REMOVED]
+
+
+def test_remove_message_without_ndr_is_silent(lab: Lab) -> None:
+    first = _waiting(lab, "Gone quietly")
+    lab.remove_message(first, with_ndr=False)
+    assert lab.queue_messages(QUEUE).empty
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.advance(minutes=5)
+    assert lab.mailbox(ALICE).messages == []
+    assert lab.tracking_log(event_id="DSN").empty
+    assert lab.tracking_log(event_id="FAIL")["Source"] == ["ADMIN"]
+
+
+# --- Get-MessageTrackingLog filters --------------------------------------------------------------
+def test_tracking_log_filters_as_the_cmdlet_does(lab: Lab) -> None:
+    lab.send(ALICE, BOB, subject="Seattle trip")
+    lab.advance(minutes=10)
+    lab.send(CAROL, [BOB, ALICE], subject="Budget")
+    by_sender = lab.tracking_log(sender=CAROL)
+    assert set(by_sender["MessageSubject"]) == {"Budget"}
+    assert set(lab.tracking_log(recipients=[ALICE, "nobody@exchange2013demo.com"])["MessageSubject"]) == {"Budget"}
+    assert lab.tracking_log(event_id="deliver")["EventId"] == ["DELIVER"] * 2      # Bob and Alice share DB02: one DELIVER
+    assert set(lab.tracking_log(message_subject="sea")["MessageSubject"]) == {"Seattle trip"}
+    early = lab.tracking_log(start=at("09:00:00"), end=at("09:05:00"))
+    assert set(early["MessageSubject"]) == {"Seattle trip"}
+    end = early["Timestamp"][-1]
+    assert end not in lab.tracking_log(end=end)["Timestamp"]          # -End is exclusive
+    assert lab.tracking_log(start=end)["Timestamp"][0] == end          # -Start is not
+    naive = datetime(2014, 3, 4, 9, 5)                                 # read in the org's zone
+    assert len(lab.tracking_log(start=naive)) == len(lab.tracking_log(start=at("09:05:00")))
+
+
+def test_tracking_log_filters_refuse_in_one_sentence(lab: Lab) -> None:
+    with pytest.raises(LabError, match=r"'SENT' is not a message tracking EventId"):
+        lab.tracking_log(event_id="SENT")
+    with pytest.raises(LabError, match=r"5\.1\.7 Invalid address"):
+        lab.tracking_log(sender="alice")
+    with pytest.raises(LabError, match=r"-Start takes a date and time"):
+        lab.tracking_log(start="yesterday")     # type: ignore[arg-type]
+    with pytest.raises(LabError, match=r"-End must come after -Start"):
+        lab.tracking_log(start=at("10:00:00"), end=at("09:00:00"))
