@@ -14,7 +14,7 @@ import pytest
 from mailflowlab import Lab, LabError
 from mailflowlab.smtp import replies
 
-from .conftest import ALICE, BOB, CAROL, at
+from .conftest import ALICE, BOB, CAROL, at, records
 
 QUEUE = "MB2\\3"          # Bob's database queue on MB2 once Delivery there is stopped
 
@@ -169,3 +169,58 @@ def test_tracking_log_filters_refuse_in_one_sentence(lab: Lab) -> None:
         lab.tracking_log(start="yesterday")     # type: ignore[arg-type]
     with pytest.raises(LabError, match=r"-End must come after -Start"):
         lab.tracking_log(start=at("10:00:00"), end=at("09:00:00"))
+
+
+# --- accepted domains: Authoritative, InternalRelay, ExternalRelay ------------------------------
+NOBODY = "nobody@exchange2013demo.com"
+
+
+def test_get_accepted_domain_lists_the_organizations_own_domain(lab: Lab) -> None:
+    assert records(lab.accepted_domains()) == [{"Name": "exchange2013demo.com", "DomainName": "exchange2013demo.com",
+                                                "DomainType": "Authoritative", "Default": True}]
+
+
+def test_an_unknown_recipient_in_an_authoritative_domain_gets_550_5_1_1(lab: Lab) -> None:
+    lab.send(ALICE, NOBODY, subject="To nobody")
+    assert lab.tracking_log(event_id="FAIL")["RecipientStatus"] == [replies.RECIP_NOT_FOUND]
+    assert str(lab.mailbox(ALICE).messages[-1]["Subject"]) == "Undeliverable: To nobody"
+
+
+def test_internal_relay_relays_an_unknown_recipient_by_a_send_connector(lab: Lab) -> None:
+    lab.new_send_connector("Internet", address_spaces=["*"])
+    lab.set_accepted_domain("exchange2013demo.com", "InternalRelay")
+    lab.send(ALICE, [NOBODY, BOB], subject="Shared namespace")
+    assert _subjects(lab, BOB) == ["Shared namespace"]                 # a mailbox here: delivered here
+    assert [str(m["Subject"]) for m in lab.internet.mailbox(NOBODY).messages] == ["Shared namespace"]
+    send = lab.tracking_log(event_id="SEND", recipients=NOBODY)
+    assert send["ConnectorId"] == ["Internet"]
+    assert lab.tracking_log(event_id="FAIL").empty
+
+
+def test_internal_relay_without_a_send_connector_waits_in_unreachable(lab: Lab) -> None:
+    lab.set_accepted_domain("exchange2013demo.com", "InternalRelay")
+    lab.send(ALICE, NOBODY, subject="No way out")
+    assert lab.queues().where(lambda q: q.Identity.endswith("Unreachable"))["MessageCount"] == [1]
+
+
+def test_external_relay_takes_outside_mail_without_relay_rights_and_relays_it_out(lab: Lab) -> None:
+    refused = lab.smtp_session("CA1", "Default Frontend CA1",
+                               ["EHLO mail.gmail.com", "MAIL FROM:<jane@gmail.com>", "RCPT TO:<sales@fabrikam.net>", "QUIT"])
+    assert refused.replies[3] == replies.UNABLE_TO_RELAY
+    lab.new_accepted_domain("Fabrikam", "fabrikam.net", "ExternalRelay")
+    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.net"])
+    assert lab.accepted_domains().where(Name="Fabrikam")["DomainType"] == ["ExternalRelay"]
+    lab.internet.send("jane@gmail.com", "sales@fabrikam.net", subject="Order")
+    assert [str(m["Subject"]) for m in lab.internet.mailbox("sales@fabrikam.net").messages] == ["Order"]
+    assert lab.tracking_log(event_id="SEND", recipients="sales@fabrikam.net")["ConnectorId"] == ["To Fabrikam"]
+
+
+def test_accepted_domain_cmdlets_refuse_in_one_sentence(lab: Lab) -> None:
+    with pytest.raises(LabError, match=r"DomainType must be Authoritative, InternalRelay or ExternalRelay"):
+        lab.set_accepted_domain("exchange2013demo.com", "Relay")
+    with pytest.raises(LabError, match=r"The accepted domain 'contoso.com' couldn't be found"):
+        lab.set_accepted_domain("contoso.com", "InternalRelay")
+    with pytest.raises(LabError, match=r"already exists"):
+        lab.new_accepted_domain("Again", "EXCHANGE2013DEMO.COM")
+    with pytest.raises(LabError, match=r"A domain is a name like fabrikam.com"):
+        lab.new_accepted_domain("Bad", "fab rikam")

@@ -57,6 +57,14 @@ def address(value: object, role: str = "recipient") -> str:
     return value
 
 
+def domain(value: object) -> str:
+    """An SMTP domain like fabrikam.com: labels of letters, digits and inner hyphens."""
+    if not isinstance(value, str) or not value or not _DOMAIN.match(value) or not value.isascii():
+        raise LabError(f"A domain is a name like fabrikam.com (letters, digits, hyphens and dots), "
+                       f"not {_shown(value)}.")
+    return value
+
+
 def recipients(value: object) -> list[str]:
     """One address or several (a list or tuple), at least one."""
     if isinstance(value, str):

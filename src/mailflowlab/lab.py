@@ -27,7 +27,7 @@ from typing import Any
 
 import graphviz
 
-from . import arguments, browser, connectors, console, sites
+from . import arguments, browser, connectors, console, domains, sites
 from .clock import EPOCH, VirtualClock
 from .diagrams import topology_diagram
 from .errors import LabError
@@ -359,6 +359,23 @@ class Lab:
             self.org.max_send_size = max_send_size
         if max_receive_size is not None:
             self.org.max_receive_size = max_receive_size
+
+    # --- accepted domains (domains.py) -------------------------------------------------------
+    def accepted_domains(self) -> Table[domains.AcceptedDomainRow]:
+        """Get-AcceptedDomain: Name, DomainName, DomainType, Default."""
+        return domains.accepted_domain_table(self.org)
+
+    def new_accepted_domain(self, name: str, domain_name: str, domain_type: str = "Authoritative") -> None:
+        """New-AcceptedDomain -Name -DomainName -DomainType (Authoritative, InternalRelay or
+        ExternalRelay): SMTP Receive takes mail for it at once, without relay permission."""
+        domains.new_accepted_domain(self.org, name, domain_name, domain_type)
+        self._routing_changed()
+
+    def set_accepted_domain(self, identity: str, domain_type: str) -> None:
+        """Set-AcceptedDomain -DomainType: how the categorizer treats a recipient with no mailbox."""
+        found = domains.find(self.org, identity)
+        found.domain_type = domains.domain_type(domain_type)
+        self._routing_changed()
 
     # --- AD sites (sites.py) ---------------------------------------------------------------
     def ad_sites(self) -> Table[AdSiteRow]:

@@ -199,10 +199,15 @@ class Mailbox:
     password: str = LAB_PASSWORD
 
 
+#: Get-AcceptedDomain's DomainType values (see `domains`).
+DOMAIN_TYPES = ("Authoritative", "InternalRelay", "ExternalRelay")
+
+
 @dataclass
 class AcceptedDomain:
-    name: str
+    name: str                           # DomainName, e.g. exchange2013demo.com
     domain_type: str = "Authoritative"
+    identity: str = ""                  # Name, as New-AcceptedDomain -Name gave it (else DomainName)
 
 
 @dataclass
@@ -272,7 +277,14 @@ class Organization:
         return mailbox if mailbox is not None and mailbox.password == password else None
 
     def is_accepted(self, domain: str) -> bool:
-        return any(d.name.lower() == domain.lower() for d in self.accepted_domains)
+        return self.domain_type(domain) is not None
+
+    def domain_type(self, domain: str) -> str | None:
+        """Authoritative, InternalRelay or ExternalRelay for an accepted domain; None otherwise."""
+        return next((d.domain_type for d in self.accepted_domains if d.name.lower() == domain.lower()), None)
+
+    def is_authoritative(self, domain: str) -> bool:
+        return self.domain_type(domain) == "Authoritative"
 
     def size_limit(self, sender: str, recipient: str) -> int | None:
         """The organization limit on a message from `sender` to `recipient`: MaxSendSize for
