@@ -224,3 +224,54 @@ def test_accepted_domain_cmdlets_refuse_in_one_sentence(lab: Lab) -> None:
         lab.new_accepted_domain("Again", "EXCHANGE2013DEMO.COM")
     with pytest.raises(LabError, match=r"A domain is a name like fabrikam.com"):
         lab.new_accepted_domain("Bad", "fab rikam")
+
+
+# --- back pressure ------------------------------------------------------------------------------
+def test_back_pressure_starts_normal_on_every_transport_service(lab: Lab) -> None:
+    table = lab.back_pressure()
+    assert set(table["Server"]) == {"MB1", "MB2"} and set(table["Pressure"]) == {"Normal"}
+    assert "DatabaseUsedSpace" in lab.back_pressure("MB2")["Resource"]
+
+
+def test_high_pressure_refuses_mail_from_with_452_4_3_1_until_relieved(lab: Lab) -> None:
+    lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "High")
+    lab.internet.send("jane.doe@gmail.com", BOB, subject="Under pressure")
+    waiting = lab.internet.queue()
+    assert waiting["LastError"] == [replies.INSUFFICIENT_RESOURCES]       # passed on by the Front End
+    assert _subjects(lab, BOB) == []
+    lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "Normal")
+    lab.advance(hours=1)                                                  # Gmail tries again
+    assert _subjects(lab, BOB) == ["Under pressure"]
+
+
+def test_submission_fails_over_to_a_transport_service_without_pressure(lab: Lab) -> None:
+    lab.set_resource_pressure("MB2", "PrivateBytes", "High")
+    msg = lab.send(ALICE, BOB, subject="Around it")
+    assert _subjects(lab, BOB) == ["Around it"]
+    assert lab.tracking_log(msg, event_id="RECEIVE")["ServerHostname"][-1] == "MB1.exchange2013demo.com"
+
+
+def test_a_message_already_queued_is_still_delivered_under_high_pressure(lab: Lab) -> None:
+    _waiting(lab, "Queued before")
+    lab.set_resource_pressure("MB2", "UsedDiskSpace", "High")
+    lab.start_service("MB2", "Mailbox Transport Delivery")
+    lab.advance(minutes=5)
+    assert _subjects(lab, BOB) == ["Queued before"]
+
+
+def test_medium_pressure_lets_authoritative_senders_through_only(lab: Lab) -> None:
+    for server in ("MB1", "MB2"):
+        lab.set_resource_pressure(server, "SystemMemory", "Medium")
+    lab.send(ALICE, BOB, subject="From inside")
+    lab.internet.send("jane.doe@gmail.com", BOB, subject="From outside")
+    assert _subjects(lab, BOB) == ["From inside"]
+    assert lab.internet.queue()["LastError"] == [replies.INSUFFICIENT_RESOURCES]
+
+
+def test_back_pressure_arguments_refuse_in_one_sentence(lab: Lab) -> None:
+    with pytest.raises(LabError, match=r"Back pressure watches DatabaseUsedSpace"):
+        lab.set_resource_pressure("MB2", "Disk", "High")
+    with pytest.raises(LabError, match=r"Normal, Medium or High, not 'Full'"):
+        lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "Full")
+    with pytest.raises(LabError, match=r"CA1 does not run a service named 'Transport'"):
+        lab.set_resource_pressure("CA1", "DatabaseUsedSpace", "High")

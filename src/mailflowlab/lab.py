@@ -28,6 +28,7 @@ from typing import Any
 import graphviz
 
 from . import arguments, browser, connectors, console, domains, sites
+from .back_pressure import ResourceRow
 from .clock import EPOCH, VirtualClock
 from .diagrams import topology_diagram
 from .errors import LabError
@@ -516,6 +517,22 @@ class Lab:
 
     def _queue_owner(self, queue: Queue) -> Transport:
         return next(t for t in self._transport_services() if queue in t.all_queues())
+
+    def back_pressure(self, server: str | None = None) -> Table[ResourceRow]:
+        """The pressure on each resource Transport watches, on every Mailbox server or one
+        (what Get-ExchangeDiagnosticInfo -Process EdgeTransport -Component ResourceThrottling
+        reports)."""
+        wanted = self._server(server).name if server is not None else None
+        return Table([row for t in self._transport_services() if wanted in (None, t.server.name)
+                      for row in t.resources.rows()], list(ResourceRow.__dataclass_fields__))
+
+    def set_resource_pressure(self, server: str, resource: str, pressure: str) -> None:
+        """Put a resource of a server's Transport service under pressure ("Medium", "High") or
+        relieve it ("Normal"): the lab's stand-in for a queue disk filling up or memory running
+        short. The next MAIL FROM meets the new pressure."""
+        transport = self.service(server, TRANSPORT)
+        assert isinstance(transport, Transport)          # the service named Transport
+        transport.resources.set(resource, pressure)
 
     def tracking_log(self, message: SentMessage | str | None = None, *, sender: str | None = None,
                      recipients: str | Iterable[str] | None = None, event_id: str | None = None,

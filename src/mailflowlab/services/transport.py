@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import dsn
+from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..queues import SUSPENDED, Queue, QueuedMessage
@@ -51,6 +52,8 @@ class Transport(Service):
         self.shadowed: dict[int, str] = {}
         self.discards: dict[str, list[int]] = {}
         self.shadow_queues: dict[str, Queue] = {}
+        #: Back pressure (see `back_pressure`): the pressure on this service's resources.
+        self.resources = ResourceMonitor(s)
 
     # --- work on the scheduler ---------------------------------------------------------
     def schedule_pending(self) -> None:
@@ -109,6 +112,11 @@ class Transport(Service):
             self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
 
     # --- SMTP Receive ---------------------------------------------------------------
+    async def check_sender(self, session: SessionInfo, address: str) -> str:
+        """Back pressure: under High pressure (Medium, for a sender outside the authoritative
+        domains) MAIL FROM gets `452 4.3.1 Insufficient system resources`."""
+        return self.resources.mail_from_reply(self.ctx.org, address) or replies.SENDER_OK
+
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
         """Add this hop's Received header: `with Microsoft SMTP Server (TLS) id 15.0...`.
         Exchange servers talk TLS to each other; an Internet client without STARTTLS does not."""
