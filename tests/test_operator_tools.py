@@ -7,7 +7,7 @@ Suspend-Message, Remove-Message, Get-MessageTrackingLog, New-AcceptedDomain), th
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -275,3 +275,38 @@ def test_back_pressure_arguments_refuse_in_one_sentence(lab: Lab) -> None:
         lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "Full")
     with pytest.raises(LabError, match=r"CA1 does not run a service named 'Transport'"):
         lab.set_resource_pressure("CA1", "DatabaseUsedSpace", "High")
+
+
+# --- Test-Mailflow -------------------------------------------------------------------------------
+def test_test_mailflow_from_a_server_to_itself_succeeds_with_its_latency(lab: Lab) -> None:
+    row = lab.test_mailflow("MB2")[0]
+    assert row.TestMailflowResult == "Success"
+    assert row.TargetEmailAddress == "SystemMailbox{DB02}@exchange2013demo.com"
+    assert timedelta(0) < row.MessageLatencyTime < timedelta(seconds=15)   # below ErrorLatency
+    probe = lab.mailbox(row.TargetEmailAddress).messages[-1]
+    assert str(probe["Subject"]).startswith("Test-Mailflow ")
+    assert "This is a Test-Mailflow probe message." in probe.get_content()
+    assert lab.mailboxes() == [ALICE, BOB, CAROL]                         # system mailboxes are not users'
+
+
+def test_test_mailflow_to_another_server_or_address(lab: Lab) -> None:
+    assert lab.test_mailflow("MB1", target_mailbox_server="MB2")[0].TestMailflowResult == "Success"
+    row = lab.test_mailflow("MB1", target_email_address=BOB)[0]
+    assert row.TestMailflowResult == "Success" and str(lab.mailbox(BOB).messages[-1]["Subject"]).startswith("Test-")
+
+
+def test_test_mailflow_fails_after_its_execution_timeout(lab: Lab) -> None:
+    lab.stop_service("MB2", "Mailbox Transport Delivery")
+    start = lab.now()
+    row = lab.test_mailflow("MB1", target_mailbox_server="MB2")[0]
+    assert row.TestMailflowResult == "*FAILURE*"
+    assert row.MessageLatencyTime == timedelta(seconds=240) == lab.now() - start
+
+
+def test_test_mailflow_refuses_in_one_sentence(lab: Lab) -> None:
+    with pytest.raises(LabError, match=r"CA1 isn't an Exchange 2013 Mailbox server"):
+        lab.test_mailflow("CA1")
+    with pytest.raises(LabError, match=r"not both"):
+        lab.test_mailflow("MB1", target_mailbox_server="MB2", target_email_address=BOB)
+    with pytest.raises(LabError, match=r"5\.1\.3 Invalid recipient address"):
+        lab.test_mailflow("MB1", target_email_address="bob")

@@ -27,7 +27,7 @@ from typing import Any
 
 import graphviz
 
-from . import arguments, browser, connectors, console, domains, sites
+from . import arguments, browser, connectors, console, domains, probes, sites
 from .back_pressure import ResourceRow
 from .clock import EPOCH, VirtualClock
 from .diagrams import topology_diagram
@@ -35,6 +35,7 @@ from .errors import LabError
 from .headers import format_date
 from .ids import IdSource
 from .message import WIRE, to_bytes
+from .probes import TestMailflowRow
 from .protocol_log import ProtocolLog, ProtocolLogRow
 from .queues import (
     SUSPENDED,
@@ -70,6 +71,7 @@ from .topology import (
     MAILBOX_TRANSPORT_SUBMISSION,
     TRANSPORT,
     WINDOWS_SERVICE_NAMES,
+    Mailbox,
     Organization,
     Server,
 )
@@ -118,7 +120,7 @@ class Lab:
         self.tracking = TrackingLog()
         self.ids = IdSource(seed)
         self.databases = {d.name: Database(d.name, d.server) for d in org.databases}
-        for m in org.mailboxes:
+        for m in [*org.mailboxes, *org.system_mailboxes]:
             self.databases[m.database].mailboxes[m.address.lower()] = MailboxFolders(m.address)
         self.ctx = LabContext(org, self.clock, self.scheduler, self.network, SessionCache(self.network),
                               self.ids, self.tracking, ProtocolLog(self.clock.now), PathLog(),
@@ -207,6 +209,11 @@ class Lab:
         subject, body = arguments.text(subject, "subject"), arguments.text(body, "body")
         mailbox = self.org.mailbox(sender)
         assert mailbox is not None                         # _folders found it
+        return self._submit(mailbox, folders, rcpts, subject, body)
+
+    def _submit(self, mailbox: Mailbox, folders: MailboxFolders, rcpts: list[str], subject: str,
+                body: str) -> SentMessage:
+        """Save the message to the Outbox and let the lab settle."""
         mbx_server = self.org.mailbox_server(mailbox)
         msg = EmailMessage(policy=WIRE)
         msg["From"] = f"{mailbox.display_name} <{folders.address}>"
@@ -533,6 +540,41 @@ class Lab:
         transport = self.service(server, TRANSPORT)
         assert isinstance(transport, Transport)          # the service named Transport
         transport.resources.set(resource, pressure)
+
+    def test_mailflow(self, identity: str, *, target_mailbox_server: str | None = None,
+                      target_email_address: str | None = None) -> Table[TestMailflowRow]:
+        """Test-Mailflow: the system mailbox of Mailbox server `identity` sends a probe to its own
+        system mailbox, another server's (`target_mailbox_server`) or any address
+        (`target_email_address`). Success and MessageLatencyTime once the probe is delivered;
+        *FAILURE* if it is not within ExecutionTimeout (240 s of virtual time)."""
+        source = self._mailbox_server(identity)
+        if target_mailbox_server is not None and target_email_address is not None:
+            raise LabError("Give -TargetMailboxServer or -TargetEmailAddress, not both.")
+        if target_email_address is not None:
+            target = arguments.address(target_email_address)
+        else:
+            target = self._system_mailbox(self._mailbox_server(target_mailbox_server or source.name)).address
+        mailbox = self._system_mailbox(source)
+        sent = self.clock.now()
+        probe = self._submit(mailbox, self._folders(mailbox.address), [target],
+                             probes.SUBJECT.format(guid=self.ids.guid()), probes.BODY)
+        if probes.result(self.tracking, probe.message_id, target, sent, sent).TestMailflowResult != probes.SUCCESS:
+            self._call(self.scheduler.advance(sent + probes.EXECUTION_TIMEOUT - self.clock.now()))
+        row = probes.result(self.tracking, probe.message_id, target, sent, self.clock.now())
+        return Table([row], list(TestMailflowRow.__dataclass_fields__))
+
+    def _mailbox_server(self, name: str) -> Server:
+        server = self._server(name)
+        if not server.has_role("Mailbox") or server.version < 2013:
+            raise LabError(f"{server.name} isn't an Exchange 2013 Mailbox server; Test-Mailflow runs on one.")
+        return server
+
+    def _system_mailbox(self, server: Server) -> Mailbox:
+        """The system mailbox of the server's first database (by name)."""
+        names = sorted(d.name for d in self.org.databases if d.server == server.name)
+        if not names:
+            raise LabError(f"{server.name} hosts no mailbox database, so it has no system mailbox.")
+        return next(m for m in self.org.system_mailboxes if m.database == names[0])
 
     def tracking_log(self, message: SentMessage | str | None = None, *, sender: str | None = None,
                      recipients: str | Iterable[str] | None = None, event_id: str | None = None,

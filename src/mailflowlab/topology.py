@@ -255,10 +255,18 @@ class Organization:
         raise KeyError(f"There is no mailbox database named '{name}'.")
 
     def mailbox(self, address: str) -> Mailbox | None:
-        for m in self.mailboxes:
+        """The mailbox (a user's or a database's system mailbox) with this address."""
+        for m in [*self.mailboxes, *self.system_mailboxes]:
             if m.address.lower() == address.lower():
                 return m
         return None
+
+    @property
+    def system_mailboxes(self) -> list[Mailbox]:
+        """One system mailbox per database, which Test-Mailflow sends from and to. Exchange
+        names it SystemMailbox{<GUID>}; the lab puts the database's name in the braces."""
+        return [Mailbox(f"SystemMailbox{{{db.name}}}@{self.domain}", f"SystemMailbox{{{db.name}}}", db.name)
+                for db in self.databases]
 
     @property
     def netbios_name(self) -> str:
@@ -273,7 +281,7 @@ class Organization:
             return None
         if "@" not in user:
             user = f"{user}@{self.domain}"
-        mailbox = self.mailbox(user)
+        mailbox = next((m for m in self.mailboxes if m.address.lower() == user.lower()), None)
         return mailbox if mailbox is not None and mailbox.password == password else None
 
     def is_accepted(self, domain: str) -> bool:
