@@ -310,3 +310,48 @@ def test_test_mailflow_refuses_in_one_sentence(lab: Lab) -> None:
         lab.test_mailflow("MB1", target_mailbox_server="MB2", target_email_address=BOB)
     with pytest.raises(LabError, match=r"5\.1\.3 Invalid recipient address"):
         lab.test_mailflow("MB1", target_email_address="bob")
+
+
+# --- Safety Net and Add-ResubmitRequest ----------------------------------------------------------
+def test_safety_net_replays_delivered_mail_after_a_database_restore(lab: Lab) -> None:
+    start = lab.now()
+    lab.send(ALICE, BOB, subject="Kept in Safety Net")
+    lab.send(ALICE, CAROL, subject="For Carol")
+    lab.advance(minutes=10)
+    lab.mailbox(BOB).inbox.clear()                       # DB02 restored from an older backup
+    assert lab.add_resubmit_request(start, lab.now(), destination="DB02") == 1
+    assert _subjects(lab, BOB) == ["Kept in Safety Net"]
+    assert _subjects(lab, CAROL) == ["For Carol"]         # DB01 was not asked for
+    resubmit = lab.tracking_log(event_id="RESUBMIT")
+    assert resubmit["Source"] == ["SAFETYNET"] and resubmit["ServerHostname"] == ["MB2.exchange2013demo.com"]
+    assert not any("Safety" in q for q in lab.queues(include_empty=True)["Identity"])   # not a queue tool's
+
+
+def test_a_resubmit_request_by_recipient_or_sender(lab: Lab) -> None:
+    start = lab.now()
+    lab.send(ALICE, CAROL, subject="One")
+    lab.send(BOB, CAROL, subject="Two")
+    lab.advance(minutes=1)
+    assert lab.add_resubmit_request(start, lab.now(), sender=BOB) == 1
+    assert _subjects(lab, CAROL) == ["One", "Two", "Two"]
+    assert lab.add_resubmit_request(start, lab.now(), recipient=BOB) == 0
+
+
+def test_safety_net_keeps_mail_for_two_days(lab: Lab) -> None:
+    start = lab.now()
+    lab.send(ALICE, BOB, subject="Old")
+    lab.advance(days=2)
+    assert lab.add_resubmit_request(start, lab.now(), destination="DB02") == 0
+
+
+def test_add_resubmit_request_refuses_in_one_sentence(lab: Lab) -> None:
+    now = lab.now()
+    with pytest.raises(LabError, match=r"-StartTime must be earlier than -EndTime, and both must be in the past"):
+        lab.add_resubmit_request(now, now)
+    lab.advance(minutes=1)
+    with pytest.raises(LabError, match=r"-Destination can't be used with -Recipient or -Sender"):
+        lab.add_resubmit_request(now, lab.now(), destination="DB02", sender=ALICE)
+    with pytest.raises(LabError, match=r"The mailbox database 'DB09' couldn't be found"):
+        lab.add_resubmit_request(now, lab.now(), destination="DB09")
+    with pytest.raises(LabError, match=r"-StartTime takes a date and time"):
+        lab.add_resubmit_request("yesterday", lab.now())   # type: ignore[arg-type]

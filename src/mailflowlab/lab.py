@@ -52,6 +52,7 @@ from .queues import (
 from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
 from .routing import resolve_mx
 from .runtime import Inline, LoopThread, Runtime
+from .safety_net import ResubmitRequest
 from .scheduler import Scheduler
 from .services.base import LabContext, PathLog, Service
 from .services.edge import EdgeTransport
@@ -510,6 +511,30 @@ class Lab:
         owner, queue, msg = self._message(identity)
         owner.remove_message(queue, msg, arguments.flag(with_ndr, "WithNDR"))
         self._call(self.scheduler.run())
+
+    def add_resubmit_request(self, start: datetime, end: datetime, *, destination: str | None = None,
+                             recipient: str | None = None, sender: str | None = None) -> int:
+        """Add-ResubmitRequest: replay from Safety Net the messages delivered between `start`
+        and `end` (both in the past) to database `destination` (the lab names a database where
+        Exchange takes its GUID), or to `recipient` / from `sender`. Returns how many were
+        resubmitted; each goes through the categorizer again and is delivered again."""
+        tz = self.org.tz
+        start, end = arguments.moment(start, "StartTime", tz), arguments.moment(end, "EndTime", tz)
+        if not start < end <= self.clock.now():
+            raise LabError("-StartTime must be earlier than -EndTime, and both must be in the past.")
+        if destination is not None and (recipient is not None or sender is not None):
+            raise LabError("-Destination can't be used with -Recipient or -Sender.")
+        if destination is not None:
+            destination = arguments.name(destination, "mailbox database")
+            if destination.lower() not in (d.lower() for d in self.databases):
+                raise LabError(f"The mailbox database '{destination}' couldn't be found. "
+                               f"Databases: {', '.join(self.databases)}.")
+        request = ResubmitRequest(start, end, destination,
+                                  None if recipient is None else arguments.address(recipient),
+                                  None if sender is None else arguments.address(sender, "sender"))
+        replayed = sum(t.resubmit_from_safety_net(request) for t in self._transport_services())
+        self._call(self.scheduler.run())
+        return replayed
 
     def _queue(self, identity: object) -> tuple[Transport, Queue]:
         """The queue with this Get-Queue identity, and the Transport service that keeps it."""

@@ -15,6 +15,7 @@ from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..queues import SUSPENDED, Queue, QueuedMessage
 from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, mailbox_servers, route, transport_endpoint
+from ..safety_net import ResubmitRequest, SafetyNet
 from ..smtp import replies
 from ..smtp.client import converse, relay
 from ..smtp.network import ConnectFailed
@@ -54,6 +55,8 @@ class Transport(Service):
         self.shadow_queues: dict[str, Queue] = {}
         #: Back pressure (see `back_pressure`): the pressure on this service's resources.
         self.resources = ResourceMonitor(s)
+        #: What this service delivered to mailbox databases, for Add-ResubmitRequest.
+        self.safety_net = SafetyNet()
 
     # --- work on the scheduler ---------------------------------------------------------
     def schedule_pending(self) -> None:
@@ -412,6 +415,19 @@ class Transport(Service):
         if self.shadowed:
             self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
 
+    def resubmit_from_safety_net(self, request: ResubmitRequest) -> int:
+        """Add-ResubmitRequest: replay the kept copies the request asks for through the
+        categorizer (a RESUBMIT event each); how many there were."""
+        now = self.ctx.clock.now()
+        replayed = self.safety_net.replay(request, now)
+        for msg in replayed:
+            self.ctx.tracking.log(now, self.server.fqdn, "SAFETYNET", "RESUBMIT", sender=msg.mail_from,
+                                  recipients=msg.recipients, subject=msg.subject, message_id=msg.message_id)
+            self.submission.messages.append(self.copy_for(msg, msg.recipients))
+        if replayed:
+            self.categorize_soon()
+        return len(replayed)
+
     def _wake(self, queue: Queue) -> None:
         """Schedule the work a resumed queue or message has waiting."""
         if queue is self.submission:
@@ -442,6 +458,8 @@ class Transport(Service):
                 continue
             queue.messages.remove(msg)
             queue.succeed()
+            if outcome.accepted and queue.delivery_type == "SmtpDeliveryToMailbox":
+                self.safety_net.keep(self.copy_for(msg, outcome.accepted), queue.next_hop_domain, self.ctx.clock.now())
             if outcome.accepted:
                 self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "SMTP", "SEND",
                                       sender=msg.mail_from, recipients=outcome.accepted,
