@@ -374,9 +374,9 @@ def _(longest_hop: int, queue_owner: str) -> bool:
 # --- Chapter 11: the operator's tools ----------------------------------------------------------
 @exercise("operator.1",
           "The message is safe in a suspended queue on a running Transport service: Suspend-Queue holds mail "
-          "without stopping anything, and Resume-Queue lets it go.",
-          "Every message enters Transport through the Submission queue of the server it is submitted to; "
-          "Alice's mailbox is on MB2.")
+          "while every service runs, and Resume-Queue lets it go.",
+          "A queue to a mailbox database exists only while it holds mail: make the message wait first (as in "
+          "chapter 4), suspend its queue, then start the service again.")
 def _(lab: Any) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 1")
     suspended = set(lab.queues().where(Status="Suspended")["Identity"])
