@@ -11,7 +11,8 @@ pressures:
 * **Normal**: new connections and messages are accepted.
 * **Medium**: mail from senders in the organization's authoritative domains flows; MAIL FROM
   from other sources is refused (or tarpitted, for some resources: the lab does not tarpit).
-* **High**: all message flow stops: every new MAIL FROM is refused.
+* **High**: every new MAIL FROM is refused; the server works only on the messages it holds
+  (and may stop sending those too: the lab goes on sending).
 
 The connection itself succeeds; the refusal comes at MAIL FROM, with the DSN code 4.3.1
 "Insufficient system resources" (fact sheet §4.4): `452 4.3.1 Insufficient system resources`.
