@@ -98,7 +98,7 @@ def test_transport_that_cannot_find_mailbox_delivery_queues_with_dns_query_faile
     ("set_frontend_transport_service", "MB2", {"internal_dns_adapter_enabled": False},
      "MB2 doesn't run the Front End Transport service"),
     ("set_transport_service", "MB2", {"internal_dns_adapter_enabled": "no"},
-     "InternalDNSAdapterEnabled is True or False, not 'no'."),
+     "-InternalDNSAdapterEnabled takes True or False ($true or $false), not 'no'."),
     ("set_transport_service", "MB2", {"internal_dns_servers": ["dns.google"]},
      "InternalDNSServers must be an IP address like 203.0.113.50, not 'dns.google'."),
     ("set_frontend_transport_service", "CA1", {"internal_dns_servers": 8.8},

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from . import scenarios
 from .errors import LabError
@@ -54,6 +54,14 @@ def address(value: object, role: str = "recipient") -> str:
     if not _LOCAL_PART.match(local) or not _DOMAIN.match(domain):
         raise LabError(f"{code}: {_shown(value)} is not an e-mail address (expected name@domain; "
                        "no spaces, brackets, second @ or empty part between dots).")
+    return value
+
+
+def domain(value: object) -> str:
+    """An SMTP domain like fabrikam.com: labels of letters, digits and inner hyphens."""
+    if not isinstance(value, str) or not value or not _DOMAIN.match(value) or not value.isascii():
+        raise LabError(f"A domain is a name like fabrikam.com (letters, digits, hyphens and dots), "
+                       f"not {_shown(value)}.")
     return value
 
 
@@ -102,6 +110,22 @@ def duration(*, days: object = 0, hours: object = 0, minutes: object = 0, second
                        "give a shorter duration.") from None
 
 
+def moment(value: object, parameter: str, tz: tzinfo) -> datetime:
+    """A -Start/-End date and time: a datetime; one without a time zone is read in the
+    organization's (as the cmdlet reads it in the server's)."""
+    if not isinstance(value, datetime):
+        raise LabError(f"-{parameter} takes a date and time, like datetime(2014, 3, 4, 9, 30), "
+                       f"not {_shown(value)}.")
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def flag(value: object, parameter: str) -> bool:
+    """A $true/$false parameter (-WithNDR, -Resubmit, -InternalDNSAdapterEnabled): True or False, nothing else."""
+    if not isinstance(value, bool):
+        raise LabError(f"-{parameter} takes True or False ($true or $false), not {_shown(value)}.")
+    return value
+
+
 def organization(value: object) -> Organization:
     """What `Lab(...)` is built from: an Organization, as a function of `scenarios` returns it."""
     if isinstance(value, Organization):
@@ -130,13 +154,6 @@ def ip_address(value: object, option: str = "IP address") -> str:
     except ValueError:
         raise LabError(f"{option} must be an IP address like 203.0.113.50, not {_shown(value)}.") from None
 
-
-
-def flag(value: object, parameter: str) -> bool:
-    """A $true/$false parameter: True or False, nothing that only looks like one."""
-    if not isinstance(value, bool):
-        raise LabError(f"{parameter} is True or False, not {_shown(value)}.")
-    return value
 
 
 def ip_addresses(value: object, parameter: str) -> tuple[str, ...]:

@@ -378,3 +378,40 @@ def _(update: str, mailbox_server: str) -> bool:
           "the hop before it.")
 def _(longest_hop: int, queue_owner: str) -> bool:
     return longest_hop == 3 and queue_owner == "Transport"
+
+
+# --- Chapter 11: the operator's tools ----------------------------------------------------------
+@exercise("operator.1",
+          "The message is safe in a suspended queue on a running Transport service: Suspend-Queue holds mail "
+          "while every service runs, and Resume-Queue lets it go.",
+          "A queue to a mailbox database exists only while it holds mail: make the message wait first (as in "
+          "chapter 4), suspend its queue, then start the service again.")
+def _(lab: Any) -> bool:
+    held = lab.queue_messages().where(Subject="Exercise 1")
+    suspended = set(lab.queues().where(Status="Suspended")["Identity"])
+    in_suspended = any(str(i).rpartition("\\")[0] in suspended for i in held["Identity"])
+    return (not _stopped(lab) and "Exercise 1" not in _subjects(lab, CAROL)
+            and len(held) > 0 and in_suspended)
+
+
+@exercise("operator.2",
+          lambda lab, found: f"{len(found)} DELIVER event(s): -EventId DELIVER and -MessageSubject 'pressure' "
+                             "(part of the subject is enough) find them without reading the whole log.",
+          "lab.tracking_log(event_id=..., message_subject=...): the subject filter matches part of the subject.")
+def _(lab: Any, found: Any) -> bool:
+    expected = list(lab.tracking_log(event_id="DELIVER", message_subject="pressure"))
+    return bool(expected) and list(found) == expected
+
+
+@exercise("operator.3",
+          "contoso.org is now an accepted relay domain: Default Frontend takes its mail from anyone without relay "
+          "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server.",
+          "Two cmdlets: New-AcceptedDomain with a relay DomainType, and New-SendConnector for the address space "
+          "contoso.org. Giving anonymous senders relay rights is not the answer.")
+def _(lab: Any) -> bool:
+    if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
+        return False
+    if any(c.anonymous_relay for c in lab.org.receive_connectors):
+        return False
+    lab.internet.send("buyer@gmail.com", "orders@contoso.org", subject="Exercise 3")
+    return "Exercise 3" in [str(m["Subject"]) for m in lab.internet.mailbox("orders@contoso.org").messages]

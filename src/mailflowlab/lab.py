@@ -27,18 +27,32 @@ from typing import Any
 
 import graphviz
 
-from . import arguments, browser, connectors, console, sites
+from . import arguments, browser, connectors, console, domains, probes, sites
+from .back_pressure import ResourceRow
 from .clock import EPOCH, VirtualClock
 from .diagrams import topology_diagram
 from .errors import LabError
 from .headers import format_date
 from .ids import IdSource
 from .message import WIRE, to_bytes
+from .probes import TestMailflowRow
 from .protocol_log import ProtocolLog, ProtocolLogRow
-from .queues import MessageRow, Queue, QueueRow, RetryPolicy, message_table, queue_table
+from .queues import (
+    SUSPENDED,
+    MessageRow,
+    Queue,
+    QueuedMessage,
+    QueueRow,
+    RetryPolicy,
+    find_message,
+    find_queue,
+    message_table,
+    queue_table,
+)
 from .records import AdSiteLinkRow, AdSiteRow, ListenerRow, SentMessage, ServiceStatus
 from .routing import resolve_mx
 from .runtime import Inline, LoopThread, Runtime
+from .safety_net import ResubmitRequest
 from .scheduler import Scheduler
 from .services.base import LabContext, PathLog, Service
 from .services.edge import EdgeTransport
@@ -59,10 +73,11 @@ from .topology import (
     TRANSPORT,
     WINDOWS_SERVICE_NAMES,
     DnsLookups,
+    Mailbox,
     Organization,
     Server,
 )
-from .tracking import TrackingEvent, TrackingLog
+from .tracking import TrackingEvent, TrackingLog, tracking_search
 from .views import Table
 
 SERVICE_CLASSES: dict[str, type[Service]] = {
@@ -107,7 +122,7 @@ class Lab:
         self.tracking = TrackingLog()
         self.ids = IdSource(seed)
         self.databases = {d.name: Database(d.name, d.server) for d in org.databases}
-        for m in org.mailboxes:
+        for m in [*org.mailboxes, *org.system_mailboxes]:
             self.databases[m.database].mailboxes[m.address.lower()] = MailboxFolders(m.address)
         self.ctx = LabContext(org, self.clock, self.scheduler, self.network, SessionCache(self.network),
                               self.ids, self.tracking, ProtocolLog(self.clock.now), PathLog(),
@@ -199,6 +214,11 @@ class Lab:
         subject, body = arguments.text(subject, "subject"), arguments.text(body, "body")
         mailbox = self.org.mailbox(sender)
         assert mailbox is not None                         # _folders found it
+        return self._submit(mailbox, folders, rcpts, subject, body)
+
+    def _submit(self, mailbox: Mailbox, folders: MailboxFolders, rcpts: list[str], subject: str,
+                body: str) -> SentMessage:
+        """Save the message to the Outbox and let the lab settle."""
         mbx_server = self.org.mailbox_server(mailbox)
         msg = EmailMessage(policy=WIRE)
         msg["From"] = f"{mailbox.display_name} <{folders.address}>"
@@ -399,6 +419,23 @@ class Lab:
         assert isinstance(svc, Transport)
         svc.recipient_filter = enabled
 
+    # --- accepted domains (domains.py) -------------------------------------------------------
+    def accepted_domains(self) -> Table[domains.AcceptedDomainRow]:
+        """Get-AcceptedDomain: Name, DomainName, DomainType, Default."""
+        return domains.accepted_domain_table(self.org)
+
+    def new_accepted_domain(self, name: str, domain_name: str, domain_type: str = "Authoritative") -> None:
+        """New-AcceptedDomain -Name -DomainName -DomainType (Authoritative, InternalRelay or
+        ExternalRelay): SMTP Receive takes mail for it at once, without relay permission."""
+        domains.new_accepted_domain(self.org, name, domain_name, domain_type)
+        self._routing_changed()
+
+    def set_accepted_domain(self, identity: str, domain_type: str) -> None:
+        """Set-AcceptedDomain -DomainType: how the categorizer treats a recipient with no mailbox."""
+        found = domains.find(self.org, identity)
+        found.domain_type = domains.domain_type(domain_type)
+        self._routing_changed()
+
     # --- AD sites (sites.py) ---------------------------------------------------------------
     def ad_sites(self) -> Table[AdSiteRow]:
         """Get-AdSite: each AD site, whether it is a hub site, and its Exchange servers."""
@@ -468,24 +505,162 @@ class Lab:
         qs = [q for q in self._queues(False) if queue is None or q.identity.lower() == str(queue).lower()]
         return message_table(qs)
 
-    def retry_queue(self, identity: str) -> None:
-        """Retry-Queue: connect now instead of waiting for NextRetryTime (queues in Retry only)."""
-        found = [q for q in self._queues(True) if q.identity.lower() == str(identity).lower()]
-        if not found:
-            known = ", ".join(q.identity for q in self._queues(False))
-            raise LabError(f"The queue '{identity}' couldn't be found. Queues: {known}.")
-        queue = found[0]
-        if queue.status != "Retry":
+    def retry_queue(self, identity: str, resubmit: bool = False) -> None:
+        """Retry-Queue: connect now instead of waiting for NextRetryTime (queues in Retry only).
+        `resubmit=True` (-Resubmit $true) sends the messages back to the categorizer instead,
+        which routes them again: the way to retry the Unreachable queue."""
+        owner, queue = self._queue(identity)
+        resubmit = arguments.flag(resubmit, "Resubmit")
+        if resubmit:
+            if queue.delivery_type in ("Undefined", "ShadowRedundancy"):
+                raise LabError(f"The queue '{queue.identity}' can't be resubmitted: Retry-Queue -Resubmit "
+                               "works on delivery queues and the Unreachable queue.")
+            owner.resubmit(queue)
+        elif queue.status != "Retry":
             raise LabError(f"The queue '{queue.identity}' is {queue.status}; "
                            "Retry-Queue works only on queues in Retry.")
-        for t in self._transport_services():
-            t.retry_now(queue)
+        else:
+            owner.retry_now(queue)
         self._call(self.scheduler.run())
 
-    def tracking_log(self, message: SentMessage | str | None = None) -> Table[TrackingEvent]:
-        """Get-MessageTrackingLog, for every message or one (by SentMessage or Message-ID)."""
+    def suspend_queue(self, identity: str) -> None:
+        """Suspend-Queue: no more messages leave the queue until Resume-Queue."""
+        owner, queue = self._queue(identity)
+        if queue.status == SUSPENDED:
+            raise LabError(f"The queue '{queue.identity}' is already suspended.")
+        owner.suspend_queue(queue)
+
+    def resume_queue(self, identity: str) -> None:
+        """Resume-Queue: a suspended queue goes on; what it holds leaves at its next turn."""
+        owner, queue = self._queue(identity)
+        if queue.status != SUSPENDED:
+            raise LabError(f"The queue '{queue.identity}' is {queue.status}; "
+                           "Resume-Queue works only on a suspended queue.")
+        owner.resume_queue(queue)
+        self._call(self.scheduler.run())
+
+    def suspend_message(self, identity: str) -> None:
+        """Suspend-Message (identity as Get-Message shows it): the message stays where it is."""
+        owner, queue, msg = self._message(identity)
+        if msg.status == SUSPENDED:
+            raise LabError(f"The message '{identity}' is already suspended.")
+        owner.suspend_message(msg)
+
+    def resume_message(self, identity: str) -> None:
+        """Resume-Message: a suspended message may leave its queue again."""
+        owner, queue, msg = self._message(identity)
+        if msg.status != SUSPENDED:
+            raise LabError(f"The message '{identity}' is {msg.status}; "
+                           "Resume-Message works only on a suspended message.")
+        owner.resume_message(queue, msg)
+        self._call(self.scheduler.run())
+
+    def remove_message(self, identity: str, with_ndr: bool = True) -> None:
+        """Remove-Message: the message leaves its queue for good, with an NDR to its sender
+        unless `with_ndr=False` (-WithNDR $false)."""
+        owner, queue, msg = self._message(identity)
+        owner.remove_message(queue, msg, arguments.flag(with_ndr, "WithNDR"))
+        self._call(self.scheduler.run())
+
+    def add_resubmit_request(self, start: datetime, end: datetime, *, destination: str | None = None,
+                             recipient: str | None = None, sender: str | None = None) -> int:
+        """Add-ResubmitRequest: replay from Safety Net the messages delivered between `start`
+        and `end` (both in the past) to database `destination` (the lab names a database where
+        Exchange takes its GUID), or to `recipient` / from `sender`. Returns how many were
+        resubmitted; each goes through the categorizer again and is delivered again."""
+        tz = self.org.tz
+        start, end = arguments.moment(start, "StartTime", tz), arguments.moment(end, "EndTime", tz)
+        if not start < end <= self.clock.now():
+            raise LabError("-StartTime must be earlier than -EndTime, and both must be in the past.")
+        if destination is not None and (recipient is not None or sender is not None):
+            raise LabError("-Destination can't be used with -Recipient or -Sender.")
+        if destination is not None:
+            destination = arguments.name(destination, "mailbox database")
+            if destination.lower() not in (d.lower() for d in self.databases):
+                raise LabError(f"The mailbox database '{destination}' couldn't be found. "
+                               f"Databases: {', '.join(self.databases)}.")
+        request = ResubmitRequest(start, end, destination,
+                                  None if recipient is None else arguments.address(recipient),
+                                  None if sender is None else arguments.address(sender, "sender"))
+        replayed = sum(t.resubmit_from_safety_net(request) for t in self._transport_services())
+        self._call(self.scheduler.run())
+        return replayed
+
+    def _queue(self, identity: object) -> tuple[Transport, Queue]:
+        """The queue with this Get-Queue identity, and the Transport service that keeps it."""
+        self._require_running()
+        queue = find_queue(self._queues(True), identity)
+        return self._queue_owner(queue), queue
+
+    def _message(self, identity: object) -> tuple[Transport, Queue, QueuedMessage]:
+        self._require_running()
+        queue, msg = find_message(self._queues(True), identity)
+        return self._queue_owner(queue), queue, msg
+
+    def _queue_owner(self, queue: Queue) -> Transport:
+        return next(t for t in self._transport_services() if queue in t.all_queues())
+
+    def back_pressure(self, server: str | None = None) -> Table[ResourceRow]:
+        """The pressure on each resource Transport watches, on every Mailbox server or one
+        (what Get-ExchangeDiagnosticInfo -Process EdgeTransport -Component ResourceThrottling
+        reports)."""
+        wanted = self._server(server).name if server is not None else None
+        return Table([row for t in self._transport_services() if wanted in (None, t.server.name)
+                      for row in t.resources.rows()], list(ResourceRow.__dataclass_fields__))
+
+    def set_resource_pressure(self, server: str, resource: str, pressure: str) -> None:
+        """Put a resource of a server's Transport service under pressure ("Medium", "High") or
+        relieve it ("Normal"): the lab's stand-in for a queue disk filling up or memory running
+        short. The next MAIL FROM meets the new pressure."""
+        transport = self.service(server, TRANSPORT)
+        assert isinstance(transport, Transport)          # the service named Transport
+        transport.resources.set(resource, pressure)
+
+    def test_mailflow(self, identity: str, *, target_mailbox_server: str | None = None,
+                      target_email_address: str | None = None) -> Table[TestMailflowRow]:
+        """Test-Mailflow: the system mailbox of Mailbox server `identity` sends a probe to its own
+        system mailbox, another server's (`target_mailbox_server`) or any address
+        (`target_email_address`). Success and MessageLatencyTime once the probe is delivered;
+        *FAILURE* if it is not within ExecutionTimeout (240 s of virtual time)."""
+        source = self._mailbox_server(identity)
+        if target_mailbox_server is not None and target_email_address is not None:
+            raise LabError("Give -TargetMailboxServer or -TargetEmailAddress, not both.")
+        if target_email_address is not None:
+            target = arguments.address(target_email_address)
+        else:
+            target = self._system_mailbox(self._mailbox_server(target_mailbox_server or source.name)).address
+        mailbox = self._system_mailbox(source)
+        sent = self.clock.now()
+        probe = self._submit(mailbox, self._folders(mailbox.address), [target],
+                             probes.SUBJECT.format(guid=self.ids.guid()), probes.BODY)
+        if probes.result(self.tracking, probe.message_id, target, sent, sent).TestMailflowResult != probes.SUCCESS:
+            self._call(self.scheduler.advance(sent + probes.EXECUTION_TIMEOUT - self.clock.now()))
+        row = probes.result(self.tracking, probe.message_id, target, sent, self.clock.now())
+        return Table([row], list(TestMailflowRow.__dataclass_fields__))
+
+    def _mailbox_server(self, name: str) -> Server:
+        server = self._server(name)
+        if not server.has_role("Mailbox") or server.version < 2013:
+            raise LabError(f"{server.name} isn't an Exchange 2013 Mailbox server; Test-Mailflow runs on one.")
+        return server
+
+    def _system_mailbox(self, server: Server) -> Mailbox:
+        """The system mailbox of the server's first database (by name)."""
+        names = sorted(d.name for d in self.org.databases if d.server == server.name)
+        if not names:
+            raise LabError(f"{server.name} hosts no mailbox database, so it has no system mailbox.")
+        return next(m for m in self.org.system_mailboxes if m.database == names[0])
+
+    def tracking_log(self, message: SentMessage | str | None = None, *, sender: str | None = None,
+                     recipients: str | Iterable[str] | None = None, event_id: str | None = None,
+                     start: datetime | None = None, end: datetime | None = None,
+                     message_subject: str | None = None) -> Table[TrackingEvent]:
+        """Get-MessageTrackingLog, for every message or one (by SentMessage or Message-ID),
+        with the cmdlet's filters: -Sender, -Recipients (any of them), -EventId, -Start
+        (inclusive), -End (exclusive) and -MessageSubject (part of the subject)."""
         mid = message.message_id if isinstance(message, SentMessage) else message
-        return self.tracking.table(mid)
+        return self.tracking.table(mid, tracking_search(self.org.tz, sender, recipients, event_id, start, end,
+                                                        message_subject))
 
     def protocol_log(self, server: str | None = None, connector: str | None = None) -> Table[ProtocolLogRow]:
         """The SMTP Receive protocol log of every connector set to Verbose, or of one

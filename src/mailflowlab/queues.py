@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from . import arguments
+from .errors import LabError
 from .views import Table
+
+#: Get-Queue and Get-Message status of a queue or message an administrator suspended.
+SUSPENDED = "Suspended"
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,13 @@ class Queue:
         return f"{self.server}\\{self.name}"
 
     def due(self, now: datetime) -> bool:
-        """Has messages and is not waiting for its next retry."""
-        return bool(self.messages) and (self.next_retry_time is None or self.next_retry_time <= now)
+        """Has a message that may leave, is not suspended and is not waiting for its next retry."""
+        return (self.status != SUSPENDED and self.next_ready() is not None
+                and (self.next_retry_time is None or self.next_retry_time <= now))
+
+    def next_ready(self) -> QueuedMessage | None:
+        """The first message that is not suspended: the next one SMTP Send hands on."""
+        return next((m for m in self.messages if m.status != SUSPENDED), None)
 
     def fail(self, error: str, now: datetime, policy: RetryPolicy) -> None:
         """A connection attempt failed: the queue goes into Retry."""
@@ -95,11 +105,13 @@ class Queue:
         self.last_retry_time = now
         self.next_retry_time = now + policy.queue_retry_interval(self.delivery_type, self.retry_count)
         for m in self.messages:
-            m.status = "Retry"
+            if m.status != SUSPENDED:
+                m.status = "Retry"
             m.last_error = error
 
     def succeed(self) -> None:
-        self.status = "Ready"
+        if self.status != SUSPENDED:
+            self.status = "Ready"
         self.last_error = ""
         self.retry_count = 0
         self.next_retry_time = None
@@ -152,3 +164,24 @@ def message_table(queues: list[Queue]) -> Table[MessageRow]:
                              m.subject, m.date_received, m.expiration_time, m.retry_count, m.last_error,
                              m.source, m.source_ip, m.message_id)
                   for q in queues for m in q.messages], list(MessageRow.__dataclass_fields__))
+
+
+def find_queue(queues: list[Queue], identity: object) -> Queue:
+    """The queue with this identity (`MB2\\3`, `MB1\\Unreachable`), as Get-Queue shows it."""
+    wanted = arguments.name(identity, "queue").lower()
+    for q in queues:
+        if q.identity.lower() == wanted:
+            return q
+    known = ", ".join(q.identity for q in queues if q.messages or q.name == "Submission")
+    raise LabError(f"The queue '{identity}' couldn't be found. Queues: {known}.")
+
+
+def find_message(queues: list[Queue], identity: object) -> tuple[Queue, QueuedMessage]:
+    """The message with this identity (`MB2\\3\\5111011082243`), as Get-Message shows it."""
+    wanted = arguments.name(identity, "message").lower()
+    for q in queues:
+        for m in q.messages:
+            if f"{q.identity}\\{m.internal_id}".lower() == wanted:
+                return q, m
+    known = ", ".join(f"{q.identity}\\{m.internal_id}" for q in queues for m in q.messages) or "none"
+    raise LabError(f"The message '{identity}' couldn't be found. Messages in queues: {known}.")

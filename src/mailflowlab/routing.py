@@ -180,10 +180,12 @@ def route(org: Organization, here: Server, recipient: str,
     domain = recipient.rpartition("@")[2].lower()
     if here.has_role("Edge"):
         return edge_route(org, here, domain, resolve_mx)
-    if org.is_accepted(domain):
-        mbx = org.mailbox(recipient)
-        if mbx is None:
-            raise RecipientNotFound(recipient)
+    mbx = org.mailbox(recipient) if org.is_accepted(domain) else None
+    if mbx is None and org.is_authoritative(domain):
+        raise RecipientNotFound(recipient)
+    # A relay domain's recipient without a mailbox here goes out by a send connector, as any
+    # outside domain's does (InternalRelay, ExternalRelay: see `domains`).
+    if mbx is not None:
         db = org.database(mbx.database)
         home = org.server(db.server)
         if home.version == 2010 and here.version == 2010 and home.site == here.site:
@@ -259,9 +261,12 @@ def edge_route(org: Organization, edge: Server, domain: str,
 OUTSIDE_MX_ENDPOINT = Endpoint("198.51.100.25", 25)
 
 
-def resolve_mx(org: Organization, domain: str) -> Endpoint | None:
+def resolve_mx(org: Organization, domain: str, inside: bool = True) -> Endpoint | None:
     """DNS: the MX record of `domain`. The organization's MX server (its port 25) for an
-    accepted domain, the outside MX for any other."""
-    if org.is_accepted(domain):
+    authoritative domain, the outside MX for any other. A relay domain's MX is the
+    organization for the Internet (`inside=False`: Exchange takes its mail), and for
+    Transport's send connector the server that really holds it, which the outside MX stands
+    in for."""
+    if org.is_authoritative(domain) or (not inside and org.is_accepted(domain)):
         return Endpoint(org.server(org.mx).ip, 25) if org.mx else None
     return OUTSIDE_MX_ENDPOINT

@@ -240,10 +240,15 @@ class Mailbox:
     password: str = LAB_PASSWORD
 
 
+#: Get-AcceptedDomain's DomainType values (see `domains`).
+DOMAIN_TYPES = ("Authoritative", "InternalRelay", "ExternalRelay")
+
+
 @dataclass
 class AcceptedDomain:
-    name: str
+    name: str                           # DomainName, e.g. exchange2013demo.com
     domain_type: str = "Authoritative"
+    identity: str = ""                  # Name, as New-AcceptedDomain -Name gave it (else DomainName)
 
 
 @dataclass
@@ -298,10 +303,18 @@ class Organization:
         raise KeyError(f"There is no mailbox database named '{name}'.")
 
     def mailbox(self, address: str) -> Mailbox | None:
-        for m in self.mailboxes:
+        """The mailbox (a user's or a database's system mailbox) with this address."""
+        for m in [*self.mailboxes, *self.system_mailboxes]:
             if m.address.lower() == address.lower():
                 return m
         return None
+
+    @property
+    def system_mailboxes(self) -> list[Mailbox]:
+        """One system mailbox per database, which Test-Mailflow sends from and to. Exchange
+        names it SystemMailbox{<GUID>}; the lab puts the database's name in the braces."""
+        return [Mailbox(f"SystemMailbox{{{db.name}}}@{self.domain}", f"SystemMailbox{{{db.name}}}", db.name)
+                for db in self.databases]
 
     @property
     def netbios_name(self) -> str:
@@ -316,7 +329,7 @@ class Organization:
             return None
         if "@" not in user:
             user = f"{user}@{self.domain}"
-        mailbox = self.mailbox(user)
+        mailbox = next((m for m in self.mailboxes if m.address.lower() == user.lower()), None)
         return mailbox if mailbox is not None and mailbox.password == password else None
 
     def edge_subscribed(self, edge: str) -> bool:
@@ -324,7 +337,14 @@ class Organization:
         return any(e.lower() == edge.lower() for e in self.edge_subscriptions)
 
     def is_accepted(self, domain: str) -> bool:
-        return any(d.name.lower() == domain.lower() for d in self.accepted_domains)
+        return self.domain_type(domain) is not None
+
+    def domain_type(self, domain: str) -> str | None:
+        """Authoritative, InternalRelay or ExternalRelay for an accepted domain; None otherwise."""
+        return next((d.domain_type for d in self.accepted_domains if d.name.lower() == domain.lower()), None)
+
+    def is_authoritative(self, domain: str) -> bool:
+        return self.domain_type(domain) == "Authoritative"
 
     def size_limit(self, sender: str, recipient: str) -> int | None:
         """The organization limit on a message from `sender` to `recipient`: MaxSendSize for

@@ -101,6 +101,9 @@ class Service:
         """Put this service's waiting work on the scheduler (services with queues override)."""
 
     # Listener callbacks; services with listeners override these.
+    async def check_sender(self, session: SessionInfo, address: str) -> str:
+        return replies.SENDER_OK
+
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
         return replies.RECIPIENT_OK
 

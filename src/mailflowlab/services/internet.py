@@ -123,7 +123,7 @@ class _MXHandler:
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
         domain = address.rpartition("@")[2]
-        if self.internet.ctx.org.is_accepted(domain):
+        if self.internet.ctx.org.is_authoritative(domain):
             return "550 5.7.1 Relaying denied"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -156,7 +156,7 @@ class Internet:
     def resolve_mx(self, domain: str) -> Endpoint | None:
         """The MX record of `domain`: the organization's MX server (its port 25) for an
         accepted domain, the outside MX for any other."""
-        return resolve_mx(self.ctx.org, domain)
+        return resolve_mx(self.ctx.org, domain, inside=False)
 
     # --- life cycle --------------------------------------------------------------------
     def _session(self) -> _MXSession:

@@ -119,6 +119,8 @@ class SessionInfo:
 class Receiver(Protocol):
     """What a transport service provides to its listeners."""
 
+    async def check_sender(self, session: SessionInfo, address: str) -> str: ...
+
     async def check_recipient(self, session: SessionInfo, address: str) -> str: ...
 
     async def receive(self, session: SessionInfo, mail_from: str, recipients: list[str],
@@ -271,6 +273,9 @@ class ReceiveSession:
             return replies.SERVICE_NOT_ACTIVE
         if not info.groups:
             return replies.NOT_AUTHENTICATED
+        reply = await self.binding.receiver.check_sender(info, address)
+        if not reply.startswith("2"):
+            return reply
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         info.blocked.clear()

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from .. import dsn
+from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
-from ..queues import Queue, QueuedMessage
+from ..queues import SUSPENDED, Queue, QueuedMessage
 from ..routing import (
     INTRA_ORG,
     NextHop,
@@ -23,6 +24,7 @@ from ..routing import (
     route,
     transport_endpoint,
 )
+from ..safety_net import ResubmitRequest, SafetyNet
 from ..smtp import replies
 from ..smtp.client import converse, relay
 from ..smtp.network import ConnectFailed
@@ -68,6 +70,10 @@ class Transport(Service):
         #: The Recipient Filter agent: not installed in Transport on a Mailbox server by default
         #: (Install-AntiSpamAgents.ps1); `Lab.set_recipient_filter_config` turns it on.
         self.recipient_filter = False
+        #: Back pressure (see `back_pressure`): the pressure on this service's resources.
+        self.resources = ResourceMonitor(s)
+        #: What this service delivered to mailbox databases, for Add-ResubmitRequest.
+        self.safety_net = SafetyNet()
 
     # --- work on the scheduler ---------------------------------------------------------
     def schedule_pending(self) -> None:
@@ -109,7 +115,7 @@ class Transport(Service):
                                   self.expire_or_notify)
 
     async def run_categorizer(self) -> None:
-        if not self.running:
+        if not self.running or self.submission.status == SUSPENDED:
             return
         while self.submission.messages:
             self.categorize(self.submission.messages.pop(0))
@@ -135,6 +141,11 @@ class Transport(Service):
                 and org.mailbox(address) is None):
             return replies.USER_UNKNOWN
         return replies.RECIPIENT_OK
+
+    async def check_sender(self, session: SessionInfo, address: str) -> str:
+        """Back pressure: under High pressure (Medium, for a sender outside the authoritative
+        domains) MAIL FROM gets `452 4.3.1 Insufficient system resources`."""
+        return self.resources.mail_from_reply(self.ctx.org, address) or replies.SENDER_OK
 
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
         """Add this hop's Received header: `with Microsoft SMTP Server (TLS) id 15.0...`.
@@ -384,6 +395,77 @@ class Transport(Service):
                 queue.next_retry_time = self.ctx.clock.now()
                 self.send_when_due(key, queue, self.ctx.clock.now())
 
+    # --- the queue cmdlets (Suspend-Queue, Resume-Queue, Retry-Queue -Resubmit, ...-Message) ---
+    def _key(self, queue: Queue) -> tuple[str, str, str] | None:
+        return next((k for k, q in self.delivery_queues.items() if q is queue), None)
+
+    def suspend_queue(self, queue: Queue) -> None:
+        """Suspend-Queue: no more messages leave the queue (one being handed on finishes)."""
+        queue.status = SUSPENDED
+
+    def resume_queue(self, queue: Queue) -> None:
+        """Resume-Queue: the queue goes on where it was, in Retry if its retry is still ahead."""
+        now = self.ctx.clock.now()
+        waiting = queue.next_retry_time is not None and queue.next_retry_time > now
+        queue.status = "Retry" if waiting else "Ready"
+        self._wake(queue)
+
+    def resubmit(self, queue: Queue) -> None:
+        """Retry-Queue -Resubmit: the queue's messages go back to the categorizer, which routes
+        them again (how the Unreachable queue is retried)."""
+        if queue is self.unreachable:
+            self.resubmit_unreachable()
+            return
+        parked, queue.messages = queue.messages, []
+        queue.succeed()
+        self.submission.messages.extend(parked)
+        self.categorize_soon()
+
+    def suspend_message(self, msg: QueuedMessage) -> None:
+        """Suspend-Message: the message stays in its queue; the others go on without it."""
+        msg.status = SUSPENDED
+
+    def resume_message(self, queue: Queue, msg: QueuedMessage) -> None:
+        """Resume-Message: the message may leave again, at its queue's next turn."""
+        msg.status = "Retry" if queue.status == "Retry" else "Ready"
+        self._wake(queue)
+
+    def remove_message(self, queue: Queue, msg: QueuedMessage, with_ndr: bool) -> None:
+        """Remove-Message: the message leaves the queue for good; -WithNDR $true (the default)
+        sends its sender an NDR, $false removes it silently. Either way the tracking log
+        writes a FAIL with source ADMIN."""
+        queue.messages.remove(msg)
+        failures = {r: replies.ADMIN_REMOVED for r in msg.recipients}
+        if with_ndr:
+            self.fail(msg, failures, source="ADMIN")
+        else:
+            for rcpt, status in failures.items():
+                self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "ADMIN", "FAIL",
+                                      sender=msg.mail_from, recipients=[rcpt], subject=msg.subject,
+                                      message_id=msg.message_id, status=status)
+        if self.shadowed:
+            self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
+
+    def resubmit_from_safety_net(self, request: ResubmitRequest) -> int:
+        """Add-ResubmitRequest: replay the kept copies the request asks for through the
+        categorizer (a RESUBMIT event each); how many there were."""
+        now = self.ctx.clock.now()
+        replayed = self.safety_net.replay(request, now)
+        for msg in replayed:
+            self.ctx.tracking.log(now, self.server.fqdn, "SAFETYNET", "RESUBMIT", sender=msg.mail_from,
+                                  recipients=msg.recipients, subject=msg.subject, message_id=msg.message_id)
+            self.submission.messages.append(self.copy_for(msg, msg.recipients))
+        if replayed:
+            self.categorize_soon()
+        return len(replayed)
+
+    def _wake(self, queue: Queue) -> None:
+        """Schedule the work a resumed queue or message has waiting."""
+        if queue is self.submission:
+            self.categorize_soon()
+        elif (key := self._key(queue)) is not None and queue.messages:
+            self.send_when_due(key, queue, self.ctx.clock.now())
+
     def resubmit_unreachable(self) -> None:
         """A routing change (e.g. a new send connector) resubmits the Unreachable queue."""
         parked, self.unreachable.messages = self.unreachable.messages, []
@@ -394,7 +476,8 @@ class Transport(Service):
     # --- SMTP Send --------------------------------------------------------------------
     async def deliver(self, queue: Queue, hop: NextHop) -> None:
         """Hand the queue's first message to the next hop; on failure the queue retries."""
-        msg = queue.messages[0]
+        msg = queue.next_ready()
+        assert msg is not None                         # send_next checked queue.due()
         now = self.ctx.clock.now()
         last = None
         # Servers of the organization are found with the internal DNS lookups; an MX record
@@ -408,8 +491,10 @@ class Transport(Service):
             except (ConnectFailed, ConnectionError, TimeoutError):
                 last = endpoint
                 continue
-            queue.messages.pop(0)
+            queue.messages.remove(msg)
             queue.succeed()
+            if outcome.accepted and queue.delivery_type == "SmtpDeliveryToMailbox":
+                self.safety_net.keep(self.copy_for(msg, outcome.accepted), queue.next_hop_domain, self.ctx.clock.now())
             if outcome.accepted:
                 self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "SMTP", "SEND",
                                       sender=msg.mail_from, recipients=outcome.accepted,

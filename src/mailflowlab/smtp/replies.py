@@ -67,6 +67,12 @@ DNS_NONEXISTENT_DOMAIN = ("451 4.4.0 DNS query failed. The error was: SMTPSEND.D
 #: What Transport writes about a message still waiting after DelayNotificationTimeOut (4 h),
 #: and the NDR status once MessageExpirationTimeOut (2 days) has passed (§4.4).
 MESSAGE_DELAYED = "400 4.4.7 Message delayed"
+#: The status Remove-Message gives each recipient (and its NDR, with -WithNDR $true).
+#: UNCERTAIN: seen in field reports of Exchange NDRs; no Microsoft page the lab found quotes it.
+ADMIN_REMOVED = "550 4.3.2 QUEUE.Admin; message deleted by administrative action"
+#: Back pressure at High (a short disk or memory): MAIL FROM is refused until it is relieved
+#: (fact sheet §4.4 gives 4.3.1's text; Microsoft's back pressure page the refusal of MAIL FROM).
+INSUFFICIENT_RESOURCES = "452 4.3.1 Insufficient system resources"
 QUEUE_EXPIRED = "550 4.4.7 QUEUE.Expired; message expired"
 
 

@@ -1,0 +1,42 @@
+"""Test-Mailflow: a probe message from a Mailbox server's system mailbox, and how long it took.
+
+From the cmdlet reference (named in chapter 11): the cmdlet "tests mail submission, transport,
+and delivery". By default a Mailbox server sends itself a message; -TargetMailboxServer sends it
+to another server's system mailbox, -TargetEmailAddress to any address (always a remote test).
+The subject is `Test-Mailflow <GUID>`, the body "This is a Test-Mailflow probe message." The
+interesting values are TestMailflowResult (Success or *FAILURE*) and MessageLatencyTime. With
+no message delivered within ExecutionTimeout (240 seconds in the Shell) the test fails.
+
+The lab gives each mailbox database one system mailbox, `SystemMailbox{<database>}@<domain>`:
+Exchange names it SystemMailbox{<GUID>}; the lab puts the database's name where the GUID is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .tracking import TrackingLog
+
+SUBJECT = "Test-Mailflow {guid}"
+BODY = "This is a Test-Mailflow probe message."
+#: -ExecutionTimeout's default when the cmdlet runs in the Exchange Management Shell.
+EXECUTION_TIMEOUT = timedelta(seconds=240)
+SUCCESS, FAILURE = "Success", "*FAILURE*"
+
+
+@dataclass(frozen=True)
+class TestMailflowRow:
+    """Test-Mailflow's result."""
+    __test__ = False                    # not a pytest test class, whatever its name
+    TestMailflowResult: str
+    MessageLatencyTime: timedelta
+    TargetEmailAddress: str
+    MessageId: str
+
+
+def result(tracking: TrackingLog, message_id: str, target: str, sent: datetime, now: datetime) -> TestMailflowRow:
+    """Success with the time from submission to DELIVER, or *FAILURE* with the time waited."""
+    delivered = tracking.table(message_id).where(EventId="DELIVER")
+    if len(delivered):
+        return TestMailflowRow(SUCCESS, delivered["Timestamp"][0] - sent, target, message_id)
+    return TestMailflowRow(FAILURE, now - sent, target, message_id)
