@@ -89,7 +89,7 @@ def test_the_recipient_filter_of_an_edge_can_be_turned_off(transport: str) -> No
 
 @pytest.mark.parametrize(("server", "enabled", "error"), [
     ("CA1", True, "runs no anti-spam agents"),
-    ("MB1", "yes", "Enabled is"),
+    ("MB1", "yes", r"-Enabled takes True or False \(\$true or \$false\), not 'yes'"),
     ("MB9", True, "There is no server named 'MB9'"),
 ])
 def test_set_recipient_filter_config_refuses_what_exchange_would(lab: Lab, server: str, enabled: object,

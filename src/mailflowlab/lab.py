@@ -406,8 +406,7 @@ class Lab:
         MSExchangeTransport and Set-RecipientFilterConfig -RecipientValidationEnabled $true.
         Microsoft says not to: one blocked recipient then refuses the whole message."""
         srv = self._server(server)
-        if not isinstance(enabled, bool):
-            raise LabError(f"Enabled is $true or $false (True or False), not {enabled!r}.")
+        enabled = arguments.flag(enabled, "Enabled")
         if srv.has_role("Edge"):
             name = EDGE_TRANSPORT
         elif srv.has_role("Mailbox") and srv.version >= 2013:

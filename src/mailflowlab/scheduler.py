@@ -94,7 +94,9 @@ class Scheduler:
         clock there, even during a lab call (whose own settling would come only after this
         session ends); a session that goes away meanwhile never cuts a piece of work short.
         Inside a running piece of work (whose SMTP session this is) the clock simply moves on:
-        that work holds the turn."""
+        that work holds the turn. A wait of zero (a tarpit set to 00:00:00) returns at once."""
+        if delta <= timedelta(0):
+            return
         if self._working:
             self.clock.advance_to(self.clock.now() + delta)
             return

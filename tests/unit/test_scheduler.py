@@ -135,3 +135,17 @@ def test_a_waiting_session_that_goes_away_cuts_no_work_short() -> None:
         await s.run()
     run(main())
     assert finished == [True] and clock.now() == EPOCH + timedelta(seconds=5)
+
+
+def test_a_wait_of_zero_returns_at_once_and_runs_nothing() -> None:
+    """A tarpit set to 00:00:00: the session goes on without moving the clock or running the
+    hand-overs in flight (they run when the lab settles, as without a tarpit)."""
+    clock = VirtualClock(EPOCH)
+    s = Scheduler(clock)
+    seen: list[str] = []
+
+    async def work() -> None:
+        seen.append("handed on")
+    s.hand_on("relay", work)
+    run(s.wait(timedelta(0)))
+    assert seen == [] and clock.now() == EPOCH and len(s) == 1

@@ -227,7 +227,7 @@ class ReceiveSession:
         by default), so a password guesser gets one guess per interval on each connection. The
         wait is on the virtual clock: the lab's time moves, the real client's does not."""
         connector = self.info(smtp).connector
-        if connector is not None and connector.auth_tarpit_interval:
+        if connector is not None:
             await self.binding.ctx.scheduler.wait(connector.auth_tarpit_interval)
 
     # --- aiosmtpd's hooks ------------------------------------------------------------------------
