@@ -278,7 +278,7 @@ def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser, served):
     """A panel the way the course builds them (a toggle; a diagram drawn with graph.pipe into an
     HTML widget): in a notebook of the Lite lab, pressing the toggle redraws the diagram, drawn
     by Graphviz compiled to WebAssembly. Proves the widget front end and the renderer in the
-    browser before memory mode lands; chapter 1's own panel is checked by the test below."""
+    browser on their own; chapter 1's own panel, on the lab in memory, is checked below."""
     from playwright.sync_api import expect
 
     context = chromium_browser.new_context(viewport={"width": 1280, "height": 1400})
