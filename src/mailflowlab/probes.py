@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .errors import LabError
+from .topology import Mailbox, Organization, Server
 from .tracking import TrackingLog
 
 SUBJECT = "Test-Mailflow {guid}"
@@ -32,6 +34,21 @@ class TestMailflowRow:
     MessageLatencyTime: timedelta
     TargetEmailAddress: str
     MessageId: str
+
+
+def mailbox_server(server: Server) -> Server:
+    """The server itself, if Test-Mailflow can run on it (an Exchange 2013 Mailbox server)."""
+    if not server.has_role("Mailbox") or server.version < 2013:
+        raise LabError(f"{server.name} isn't an Exchange 2013 Mailbox server; Test-Mailflow runs on one.")
+    return server
+
+
+def system_mailbox(org: Organization, server: Server) -> Mailbox:
+    """The system mailbox of the server's first database (by name)."""
+    names = sorted(d.name for d in org.databases if d.server == server.name)
+    if not names:
+        raise LabError(f"{server.name} hosts no mailbox database, so it has no system mailbox.")
+    return next(m for m in org.system_mailboxes if m.database == names[0])
 
 
 def result(tracking: TrackingLog, message_id: str, target: str, sent: datetime, now: datetime) -> TestMailflowRow:

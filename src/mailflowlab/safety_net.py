@@ -15,9 +15,12 @@ the lab has no DAG.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
+from . import arguments
+from .errors import LabError
 from .queues import QueuedMessage
 
 #: Set-TransportConfig -SafetyNetHoldTime's default (fact sheet §4.2).
@@ -46,6 +49,27 @@ class ResubmitRequest:
                 and (self.destination is None or copy.database.lower() == self.destination.lower())
                 and (self.recipient is None or self.recipient.lower() in (r.lower() for r in m.recipients))
                 and (self.sender is None or m.mail_from.lower() == self.sender.lower()))
+
+
+def resubmit_request(start: object, end: object, now: datetime, tz: tzinfo, databases: Iterable[str], *,
+                     destination: object = None, recipient: object = None,
+                     sender: object = None) -> ResubmitRequest:
+    """Add-ResubmitRequest's parameters checked as the cmdlet checks them: a time range in the
+    past, and a known -Destination database or a -Recipient / -Sender, never both kinds."""
+    start, end = arguments.moment(start, "StartTime", tz), arguments.moment(end, "EndTime", tz)
+    if not start < end <= now:
+        raise LabError("-StartTime must be earlier than -EndTime, and both must be in the past.")
+    if destination is not None and (recipient is not None or sender is not None):
+        raise LabError("-Destination can't be used with -Recipient or -Sender.")
+    database = None
+    if destination is not None:
+        database = arguments.name(destination, "mailbox database")
+        names = list(databases)
+        if database.lower() not in (d.lower() for d in names):
+            raise LabError(f"The mailbox database '{database}' couldn't be found. Databases: {', '.join(names)}.")
+    return ResubmitRequest(start, end, database,
+                           None if recipient is None else arguments.address(recipient),
+                           None if sender is None else arguments.address(sender, "sender"))
 
 
 @dataclass

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import graphviz
 
+from .errors import LabError
 from .topology import Organization
 
 #: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
@@ -26,6 +27,26 @@ MIN_COST, MAX_COST = 1, 99_999
 PATH_COLOUR = "#1f77b4"
 ROUTE_COLOUR = "#d62728"
 HUB_FILL = "#fff2cc"
+
+
+def set_hub_site(org: Organization, site: object, enabled: bool) -> None:
+    """Set-AdSite -HubSiteEnabled on the site with this name."""
+    found = next((s for s in org.sites if s.name.lower() == str(site).lower()), None)
+    if found is None:
+        names = ", ".join(s.name for s in org.sites)
+        raise LabError(f"The Active Directory site '{site}' couldn't be found. Sites: {names}.")
+    found.hub_site = bool(enabled)
+
+
+def set_site_link_cost(org: Organization, link: object, cost: object) -> None:
+    """Set-AdSiteLink -ExchangeCost on the IP site link with this name."""
+    found = next((x for x in org.site_links if x.name.lower() == str(link).lower()), None)
+    if found is None:
+        names = ", ".join(x.name for x in org.site_links) or "none"
+        raise LabError(f"The IP site link '{link}' couldn't be found. Site links: {names}.")
+    if isinstance(cost, bool) or not isinstance(cost, int) or not MIN_COST <= cost <= MAX_COST:
+        raise LabError(f"ExchangeCost must be a whole number from {MIN_COST} to {MAX_COST:,}, not {cost!r}.")
+    found.cost = cost
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 
-from .message import parse
+from .headers import format_date
+from .message import WIRE, parse, to_bytes
 
 
 @dataclass
@@ -38,6 +39,21 @@ class OutboxItem:
     subject: str
     attempts: int = 0
     next_attempt: datetime | None = None     # None: as soon as Submission picks it up
+
+
+def outlook_message(display_name: str, address: str, rcpts: list[str], subject: str, body: str,
+                    now: datetime, message_id: str) -> OutboxItem:
+    """The message as Outlook saves it to the Outbox: From, To, Subject, Date, Message-ID and
+    a plain-text body; the Received headers come later, from each hop."""
+    msg = EmailMessage(policy=WIRE)
+    msg["From"] = f"{display_name} <{address}>"
+    msg["To"] = ", ".join(rcpts)
+    msg["Subject"] = subject
+    msg.set_raw("Date", format_date(now))   # as written: "Tue, 4 Mar 2014"
+    msg["Message-ID"] = message_id
+    msg["MIME-Version"] = "1.0"
+    msg.set_content(body or "\n")
+    return OutboxItem(msg, rcpts, to_bytes(msg), message_id, subject)
 
 
 @dataclass
