@@ -11,16 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from mailflowlab import Lab, scenarios
-from mailflowlab.classroom import (
-    Feed,
-    Prompt,
-    Screen,
-    fixed_ports,
-    front_door,
-    learner_listeners,
-    listeners,
-    watch_connectors,
-)
+from mailflowlab.classroom import Feed, Prompt, Screen, watch_connectors
+from mailflowlab.port_plan import fixed_ports, front_door, learner_listeners, listeners
 from mailflowlab.tracking import TrackingEvent
 
 from .conftest import ALICE, BOB
@@ -73,8 +65,8 @@ class ArrivingWhileRead(list):  # type: ignore[type-arg]
 def test_the_feed_prints_events_that_arrive_while_it_prints() -> None:
     """D4: the old loop set `seen = len(events)` after printing a slice, skipping what arrived."""
     events = ArrivingWhileRead([_event(0)])
-    lab = SimpleNamespace(tracking=SimpleNamespace(events=events), ctx=SimpleNamespace(
-        protocol_log=SimpleNamespace(rows=[])), network=SimpleNamespace(outside_client=SimpleNamespace(ip="203.0.113.50")))
+    lab = SimpleNamespace(tracking_events=lambda start: events[start:], protocol_log_rows=lambda start: [],
+                          network=SimpleNamespace(outside_client=SimpleNamespace(ip="203.0.113.50")))
     feed = Feed(lab)  # type: ignore[arg-type]
     shown = [line for _ in range(8) for line in feed.lines()]
     assert [line.split("'")[1] for line in shown] == [f"m{n}" for n in range(6)]

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from mailflowlab import Lab, LabError
-from mailflowlab.smtp import replies
+from mailflowlab import Lab, LabError, replies
 
 from .conftest import ALICE, BOB, CAROL, at, records
 

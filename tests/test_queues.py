@@ -14,9 +14,8 @@ from datetime import timedelta
 import ipywidgets as widgets
 import pytest
 
-from mailflowlab import Lab, LabError
+from mailflowlab import Lab, LabError, replies
 from mailflowlab.diagrams import retry_timeline
-from mailflowlab.smtp import replies
 from mailflowlab.ui import QueueViewer
 
 from .conftest import ALICE, BOB, CAROL, at, records, values

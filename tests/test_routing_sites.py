@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from mailflowlab import Lab, scenarios, sites
+from mailflowlab.diagrams import SITE_PATH_COLOUR, site_diagram
 from mailflowlab.errors import LabError
 from mailflowlab.headers import parse_hops
 from mailflowlab.topology import Mailbox, MailboxDatabase, Organization, Server, Site, SiteLink
@@ -171,8 +172,8 @@ def test_site_diagram_highlights_the_path_and_the_route(lab: Lab) -> None:
     msg = lab.send(USERB, USERC)
     route = sites.site_of_steps(lab.org, lab.path(msg))
     assert route == ["B", "A", "C"]
-    src = sites.site_diagram(lab.org, sites.least_cost_path(lab.org, "B", "C")[0], route).source
-    assert src.count(f' color="{sites.PATH_COLOUR}"') == 2
+    src = site_diagram(lab.org, sites.least_cost_path(lab.org, "B", "C")[0], route).source
+    assert src.count(f' color="{SITE_PATH_COLOUR}"') == 2
     assert src.count("SMTP hop") == 2
     assert "(hub site)" in src
 

@@ -8,7 +8,7 @@ import smtplib
 import pytest
 
 from mailflowlab import Lab, LabError
-from mailflowlab.smtp.replies import ORG_SIZE_LIMIT
+from mailflowlab.replies import ORG_SIZE_LIMIT
 from mailflowlab.topology import MB
 
 from .conftest import ALICE, BOB

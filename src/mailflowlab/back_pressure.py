@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import replies
 from .errors import LabError
-from .smtp import replies
 from .topology import Organization
 
 RESOURCES = ("DatabaseUsedSpace", "PrivateBytes", "QueueLength", "SystemMemory", "UsedDiskSpace",

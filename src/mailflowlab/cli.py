@@ -25,7 +25,7 @@ import socket
 import sys
 import threading
 
-from . import arguments, browser, classroom, scenarios
+from . import arguments, browser, classroom, port_plan, scenarios
 from .errors import LabError
 from .lab import Lab
 from .smtp.network import Peer, PortInUse
@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--edge", choices=["2010", "2013"], help="exchange2013demo only: add an Edge server")
     serve.add_argument("--port", help="loopback port for the MX's port-25 listener (default: any free one)")
     serve.add_argument("--base-port", help="fixed ports for every listener: this one and up, in a documented order")
-    serve.add_argument("--listen", metavar="ADDRESS", default=classroom.LOOPBACK,
+    serve.add_argument("--listen", metavar="ADDRESS", default=port_plan.LOOPBACK,
                        help="also open the learners' listeners (port 25 and 587) on this address, "
                             "e.g. 0.0.0.0 for every interface (default: 127.0.0.1 only); needs --base-port")
     serve.add_argument("--client-ip", default=None,
@@ -78,12 +78,12 @@ def _port_option(value: str | None, option: str) -> int | None:
     return arguments.port(number, option)
 
 
-def _wanted_ports(org: Organization, args: argparse.Namespace) -> dict[classroom.Listener, int]:
+def _wanted_ports(org: Organization, args: argparse.Namespace) -> dict[port_plan.Listener, int]:
     """The fixed ports asked for: --base-port for every listener, --port for the MX's port 25."""
-    wanted: dict[classroom.Listener, int] = {}
+    wanted: dict[port_plan.Listener, int] = {}
     base = _port_option(args.base_port, "--base-port")
     if base is not None:
-        wanted = classroom.fixed_ports(org, base)
+        wanted = port_plan.fixed_ports(org, base)
     port = _port_option(args.port, "--port")
     if port is not None:
         if not org.mx:
@@ -94,7 +94,7 @@ def _wanted_ports(org: Organization, args: argparse.Namespace) -> dict[classroom
 
 def _listen_address(args: argparse.Namespace) -> str:
     address = arguments.ip_address(args.listen, "--listen")
-    if address != classroom.LOOPBACK and args.base_port is None:
+    if address != port_plan.LOOPBACK and args.base_port is None:
         raise LabError("--listen needs --base-port: learners on other machines need ports you can write on the board")
     return address
 
@@ -113,7 +113,7 @@ def serve(args: argparse.Namespace) -> int:
         address = _listen_address(args)
     except LabError as exc:
         return _fail(str(exc).rstrip("."))
-    port_for, hosts_for = classroom.socket_settings(org, wanted, address, classroom.learner_listeners(org))
+    port_for, hosts_for = port_plan.socket_settings(org, wanted, address, port_plan.learner_listeners(org))
     lab = Lab(org, transport="sockets", port_for=port_for, hosts_for=hosts_for)
     if client_ip is not None:
         lab.network.outside_client = Peer("unknown", client_ip)
@@ -138,15 +138,15 @@ def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
     screen = classroom.Screen(sys.stdout)
     print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
     print(lab.endpoints().select("Server", "Service", "Connector", "ExchangeAddress", "LabAddress"))
-    if address != classroom.LOOPBACK:
+    if address != port_plan.LOOPBACK:
         print(f"WARNING: port 25 and 587 of the Front End and the MX are open on {address}, beyond this "
               "machine; relay stays closed, but anyone who reaches this address can send mail into the lab.")
     # Learners on this machine use loopback; on others, the address asked for (or, for every
     # interface, this machine's name).
-    host = {classroom.LOOPBACK: classroom.LOOPBACK, "0.0.0.0": socket.gethostname()}.get(address, address)
-    door = classroom.front_door(lab)
+    host = {port_plan.LOOPBACK: port_plan.LOOPBACK, "0.0.0.0": socket.gethostname()}.get(address, address)
+    door = port_plan.front_door(lab)
     if door is not None:
-        print(f"Learners: telnet {host} {classroom.bound_ports(lab)[door]}")
+        print(f"Learners: telnet {host} {port_plan.bound_ports(lab)[door]}")
     user = org.mailboxes[0].address
     print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
           f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")

@@ -17,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .smtp.certificates import peer_certificate_subject
-from .smtp.network import ConnectFailed, Endpoint, Network, Peer
-
-if TYPE_CHECKING:
-    from .lab import Lab
+from .smtp.network import ConnectFailed, Network, Peer
+from .topology import Endpoint
 
 #: Real seconds to wait for a reply before the console reports that none came.
 REPLY_WAIT = 5.0
@@ -72,7 +70,7 @@ async def _start_tls(writer: asyncio.StreamWriter, network: Network, t: Transcri
     """Go on encrypted, as `openssl s_client -starttls smtp` would (telnet cannot). Like a
     client of a fresh Exchange server, accept its self-signed certificate without trusting it.
     In memory (a browser has no TLS) the session is only marked encrypted, and says so."""
-    if network.kind == "memory":
+    if not network.has_sockets:
         t.lines.append("(TLS started: in memory the session is only marked as encrypted; "
                        "the socket lab does real TLS)")
         return
@@ -128,7 +126,14 @@ async def run_session(network: Network, endpoint: Endpoint, host: str, commands:
     return t
 
 
-def smtp_session(lab: Lab, server: str, connector: str, commands: list[str] | str, *,
+class SessionHost(Protocol):
+    """What `smtp_session` needs of a lab: its own `smtp_session` (a `Lab` has it)."""
+
+    def smtp_session(self, server: str, connector: str, commands: list[str] | str, *,
+                     as_ip: str | None = None, as_name: str = "unknown") -> Transcript: ...
+
+
+def smtp_session(lab: SessionHost, server: str, connector: str, commands: list[str] | str, *,
                  as_ip: str | None = None, as_name: str = "unknown") -> Transcript:
     """Run a raw SMTP session against a receive connector and return its transcript.
 

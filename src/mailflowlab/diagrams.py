@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -338,3 +339,43 @@ def retry_timeline(events: Sequence[TrackingEvent]) -> graphviz.Digraph:
 
 # In a browser (JupyterLite) there is no `dot`: graphviz objects render with WebAssembly there.
 browser.install()
+
+
+# --- AD sites (see `sites`) ---------------------------------------------------------------------
+SITE_PATH_COLOUR = "#1f77b4"
+SITE_ROUTE_COLOUR = "#d62728"
+SITE_HUB_FILL = "#fff2cc"
+
+
+def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str] | None = None,
+                 title: str = "") -> graphviz.Graph:
+    """AD sites and IP site links with their costs. `path` (the least-cost path) is drawn
+    thick blue; `route` (the sites a message really visited) as red arrows. Hub sites are
+    filled yellow."""
+    g = UndirectedDiagram("sites", format="svg")
+    g.attr(rankdir="LR", fontname="Helvetica", label=title, labelloc="t")
+    g.attr("node", shape="ellipse", fontname="Helvetica", style="filled", fillcolor="white")
+    g.attr("edge", fontname="Helvetica")
+    for site in org.sites:
+        servers = ", ".join(s.name for s in org.site_servers(site.name)) or "no servers"
+        label = f"Site {site.name}\\n{servers}" + ("\\n(hub site)" if site.hub_site else "")
+        g.node(site.name, label, fillcolor=SITE_HUB_FILL if site.hub_site else "white",
+               penwidth="2" if site.hub_site else "1")
+    on_path = {frozenset(p) for p in itertools.pairwise(path)}
+    for link in org.site_links:
+        a, b = link.sites
+        if frozenset((a, b)) in on_path:
+            g.edge(a, b, f"{link.name}\\ncost {link.cost}", color=SITE_PATH_COLOUR, penwidth="3",
+                   fontcolor=SITE_PATH_COLOUR)
+        else:
+            g.edge(a, b, f"{link.name}\\ncost {link.cost}", color="gray50")
+    for n, (a, b) in enumerate(itertools.pairwise(route or []), start=1):
+        g.edge(a, b, f"SMTP hop {n}", dir="forward", color=SITE_ROUTE_COLOUR, fontcolor=SITE_ROUTE_COLOUR,
+               style="dashed", penwidth="2", constraint="false")
+    links = "; ".join(f"{link.name} cost {link.cost}" for link in org.site_links)
+    hubs = [s.name for s in org.sites if s.hub_site]
+    g.description = (f"AD sites {', '.join(s.name for s in org.sites)} joined by IP site links ({links})"
+                     + (f"; hub sites: {', '.join(hubs)}" if hubs else "; no hub site")
+                     + (f". Least-cost path, thick blue: {' to '.join(path)}" if path else "")
+                     + (f". Route the message took, red dashed: {' to '.join(route)}" if route else "") + ".")
+    return g

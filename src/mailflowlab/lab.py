@@ -43,7 +43,8 @@ from .queues import RetryPolicy
 from .routing import resolve_mx
 from .runtime import Inline, LoopThread, Runtime
 from .scheduler import Scheduler
-from .services.base import LabContext, PathLog, Service
+from .services.base import Service
+from .services.context import LabContext, PathLog
 from .services.edge import EdgeTransport
 from .services.frontend import FrontEndTransport
 from .services.hub2010 import HubTransport2010
@@ -51,7 +52,7 @@ from .services.internet import Internet
 from .services.mailbox_transport import MailboxTransportDelivery, MailboxTransportSubmission
 from .services.transport import Transport
 from .smtp.client import SessionCache
-from .smtp.network import Endpoint, MemoryNetwork, Network, SocketNetwork
+from .smtp.network import MemoryNetwork, Network, SocketNetwork
 from .store import Database, MailboxFolders
 from .topology import (
     EDGE_TRANSPORT,
@@ -60,6 +61,7 @@ from .topology import (
     MAILBOX_TRANSPORT_DELIVERY,
     MAILBOX_TRANSPORT_SUBMISSION,
     TRANSPORT,
+    Endpoint,
     Organization,
 )
 from .tracking import TrackingLog

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import sites
-from .smtp.network import Endpoint
-from .smtp.replies import NO_CONNECTOR
-from .topology import DnsLookups, Organization, SendConnector, Server, transport_port
+from .replies import NO_CONNECTOR
+from .topology import DnsLookups, Endpoint, Organization, SendConnector, Server, transport_port
 
 #: DNS as the categorizer asks it: the MX endpoint of a domain, or None.
 ResolveMx = Callable[[str], Endpoint | None]

@@ -13,10 +13,7 @@
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
-
-import graphviz
 
 from .errors import LabError
 from .topology import Organization
@@ -24,9 +21,6 @@ from .topology import Organization
 #: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
 MIN_COST, MAX_COST = 1, 99_999
 
-PATH_COLOUR = "#1f77b4"
-ROUTE_COLOUR = "#d62728"
-HUB_FILL = "#fff2cc"
 
 
 def set_hub_site(org: Organization, site: object, enabled: bool) -> None:
@@ -117,38 +111,3 @@ def site_of_steps(org: Organization, steps: list[tuple[str, str]]) -> list[str]:
         if not sites or sites[-1] != site:
             sites.append(site)
     return sites
-
-
-def site_diagram(org: Organization, path: tuple[str, ...] = (), route: list[str] | None = None,
-                 title: str = "") -> graphviz.Graph:
-    """AD sites and IP site links with their costs. `path` (the least-cost path) is drawn
-    thick blue; `route` (the sites a message really visited) as red arrows. Hub sites are
-    filled yellow."""
-    from .diagrams import UndirectedDiagram
-    g = UndirectedDiagram("sites", format="svg")
-    g.attr(rankdir="LR", fontname="Helvetica", label=title, labelloc="t")
-    g.attr("node", shape="ellipse", fontname="Helvetica", style="filled", fillcolor="white")
-    g.attr("edge", fontname="Helvetica")
-    for site in org.sites:
-        servers = ", ".join(s.name for s in org.site_servers(site.name)) or "no servers"
-        label = f"Site {site.name}\\n{servers}" + ("\\n(hub site)" if site.hub_site else "")
-        g.node(site.name, label, fillcolor=HUB_FILL if site.hub_site else "white",
-               penwidth="2" if site.hub_site else "1")
-    on_path = {frozenset(p) for p in itertools.pairwise(path)}
-    for link in org.site_links:
-        a, b = link.sites
-        if frozenset((a, b)) in on_path:
-            g.edge(a, b, f"{link.name}\\ncost {link.cost}", color=PATH_COLOUR, penwidth="3",
-                   fontcolor=PATH_COLOUR)
-        else:
-            g.edge(a, b, f"{link.name}\\ncost {link.cost}", color="gray50")
-    for n, (a, b) in enumerate(itertools.pairwise(route or []), start=1):
-        g.edge(a, b, f"SMTP hop {n}", dir="forward", color=ROUTE_COLOUR, fontcolor=ROUTE_COLOUR,
-               style="dashed", penwidth="2", constraint="false")
-    links = "; ".join(f"{link.name} cost {link.cost}" for link in org.site_links)
-    hubs = [s.name for s in org.sites if s.hub_site]
-    g.description = (f"AD sites {', '.join(s.name for s in org.sites)} joined by IP site links ({links})"
-                     + (f"; hub sites: {', '.join(hubs)}" if hubs else "; no hub site")
-                     + (f". Least-cost path, thick blue: {' to '.join(path)}" if path else "")
-                     + (f". Route the message took, red dashed: {' to '.join(route)}" if route else "") + ".")
-    return g

@@ -9,6 +9,17 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A simulated address and an Exchange port, e.g. Endpoint("10.0.0.12", 475)."""
+    ip: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.ip}:{self.port}"
+
+
 # Transport services, by the names the Services console shows (Windows service in brackets).
 FRONT_END_TRANSPORT = "Front End Transport"            # MSExchangeFrontEndTransport, on CAS
 TRANSPORT = "Transport"                                # MSExchangeTransport, on Mailbox

@@ -17,8 +17,7 @@ from mailflowlab.routing import (
     route,
     transport_endpoint,
 )
-from mailflowlab.smtp.network import Endpoint
-from mailflowlab.topology import SendConnector
+from mailflowlab.topology import Endpoint, SendConnector
 
 
 def test_the_clock_moves_forward_only() -> None:

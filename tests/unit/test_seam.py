@@ -9,7 +9,8 @@ from aiosmtpd.smtp import SMTP
 
 from mailflowlab.runtime import Inline, LoopThread, Runtime
 from mailflowlab.smtp.client import SessionCache, relay
-from mailflowlab.smtp.network import ConnectFailed, Endpoint, MemoryNetwork, Network, Peer, SocketNetwork
+from mailflowlab.smtp.network import ConnectFailed, MemoryNetwork, Network, Peer, SocketNetwork
+from mailflowlab.topology import Endpoint
 
 SERVER = Endpoint("10.0.0.12", 25)
 MB1 = Peer("MB1.example", "10.0.0.11", exchange=True)

@@ -13,7 +13,8 @@ from ..errors import LabError
 from ..ids import IdSource
 from ..runtime import Runtime
 from ..scheduler import Scheduler
-from ..services.base import LabContext, Service
+from ..services.base import Service
+from ..services.context import LabContext
 from ..services.hub2010 import HubTransport2010
 from ..services.internet import Internet
 from ..services.transport import Transport

@@ -6,7 +6,8 @@ import ipaddress
 from .. import arguments, browser, connectors, console
 from ..errors import LabError
 from ..records import ListenerRow
-from ..smtp.network import Endpoint, Peer
+from ..smtp.network import Peer
+from ..topology import Endpoint
 from ..views import Table
 from .base import LabBase
 
@@ -21,7 +22,7 @@ class ListenerCmdlets(LabBase):
         if address is None:
             if browser.IN_BROWSER:
                 raise LabError(browser.unavailable("endpoint"))
-            if self.network.kind == "memory":
+            if not self.network.has_sockets:
                 raise LabError("This lab runs in memory: it has no port for telnet, swaks or smtplib. "
                                "Use smtp_session() here, or Lab(..., transport='sockets').")
             raise LabError(f"{c.name} has not been started yet.")
@@ -34,7 +35,7 @@ class ListenerCmdlets(LabBase):
             for b in svc.bindings:
                 address = self.network.address(b.endpoint)
                 lab = f"{address[0]}:{address[1]}" if address else (
-                    "(in memory)" if self.network.kind == "memory" else "")
+                    "" if self.network.has_sockets else "(in memory)")
                 for c in b.connectors:
                     rows.append(ListenerRow(svc.server.name, svc.name, c.name, f"{svc.server.ip}:{b.port}",
                                             lab, "Listening" if b.listening else "Stopped"))

@@ -48,6 +48,15 @@ class TrackingCmdlets(ServiceCmdlets):
         c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
         return f"{c.server}\\{c.name}"
 
+    def tracking_events(self, start: int = 0) -> list[TrackingEvent]:
+        """The tracking log's events from the `start`-th on, oldest first: what a reader who
+        has taken `start` of them has not seen yet (the teacher's feed)."""
+        return self.tracking.events[start:]
+
+    def protocol_log_rows(self, start: int = 0) -> list[ProtocolLogRow]:
+        """The protocol log's rows, every connector's, from the `start`-th on, oldest first."""
+        return self.ctx.protocol_log.rows[start:]
+
     def path(self, message: SentMessage | str) -> list[tuple[str, str]]:
         """The (server, service) steps that handled a message, in order."""
         mid = message.message_id if isinstance(message, SentMessage) else message

@@ -3,50 +3,13 @@ from __future__ import annotations
 
 import ssl
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from ..clock import VirtualClock
-from ..ids import IdSource
-from ..protocol_log import ProtocolLog
-from ..queues import RetryPolicy
-from ..scheduler import Scheduler
-from ..smtp import replies
+from .. import replies
 from ..smtp.certificates import server_tls_context
-from ..smtp.client import SessionCache
-from ..smtp.network import Endpoint, Network, Peer
-from ..store import Database
-from ..topology import Organization, ReceiveConnector, Server
-from ..tracking import TrackingLog
+from ..smtp.network import Peer
+from ..topology import Endpoint, ReceiveConnector, Server
+from .context import LabContext
 from .smtp_receive import ReceiveBinding, SessionInfo
-
-
-@dataclass
-class PathLog:
-    """Which service handled which message, in order: what `Lab.diagram` draws."""
-    steps: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
-
-    def record(self, message_id: str | None, server: str, service: str) -> None:
-        if message_id:
-            self.steps[message_id].append((server, service))
-
-
-@dataclass
-class LabContext:
-    """The shared things a service may use: AD (the org), time and its scheduler, ids, logs,
-    the network and the SMTP sessions kept open on it."""
-    org: Organization
-    clock: VirtualClock
-    scheduler: Scheduler
-    network: Network
-    sessions: SessionCache
-    ids: IdSource
-    tracking: TrackingLog
-    protocol_log: ProtocolLog
-    paths: PathLog
-    databases: dict[str, Database]
-    policy: RetryPolicy
-    resolve_mx: Callable[[str], Endpoint | None]
 
 
 class Service:

@@ -2,9 +2,9 @@
 the message by next hop into delivery queues (fact sheet §1, §4)."""
 from __future__ import annotations
 
+from .. import replies
 from ..queues import SUSPENDED, Queue, QueuedMessage
 from ..routing import NextHop, NoRoute, RecipientNotFound, route
-from ..smtp import replies
 from .queue_database import QueueDatabase
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import dsn
+from .. import dsn, replies
 from ..queues import Queue, QueuedMessage
 from ..routing import INTRA_ORG
-from ..smtp import replies
 from .queue_database import QueueDatabase
 
 

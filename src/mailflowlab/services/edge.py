@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from .. import replies
 from ..queues import RetryPolicy
-from ..smtp import replies
 from ..topology import EDGE_TRANSPORT, Server
-from .base import LabContext
+from .context import LabContext
 from .smtp_receive import SessionInfo
 from .transport import Transport
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from .. import replies
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
 from ..routing import finds_servers, frontend_targets
-from ..smtp import replies
 from ..smtp.client import relay
-from ..smtp.network import ConnectFailed, Endpoint
-from ..topology import FRONT_END_TRANSPORT
+from ..smtp.network import ConnectFailed
+from ..topology import FRONT_END_TRANSPORT, Endpoint
 from .base import Service
 from .smtp_receive import SessionInfo
 

@@ -21,7 +21,7 @@ from ..queues import Queue
 from ..routing import DAG_REROUTE, NextHop, mail_submission_order
 from ..store import Database, MailboxFolders, OutboxItem
 from ..topology import HUB_TRANSPORT_2010, Organization, Server
-from .base import LabContext
+from .context import LabContext
 from .mailbox_transport import submission_headers
 from .smtp_receive import SessionInfo
 from .transport import Transport

@@ -32,10 +32,11 @@ from ..message import WIRE, prepend, to_bytes
 from ..records import OutgoingRow, SentMessage
 from ..routing import OUTSIDE_MX_ENDPOINT, resolve_mx
 from ..smtp.client import Reply, relay
-from ..smtp.network import ConnectFailed, Endpoint, Peer
+from ..smtp.network import ConnectFailed, Peer
 from ..store import MailboxFolders
+from ..topology import Endpoint
 from ..views import Table
-from .base import LabContext
+from .context import LabContext
 
 #: How often an outside sender tries again after a 4xx or a refused connection, and when it
 #: gives up (RFC 5321 §4.5.4.1).

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import dsn
+from .. import dsn, replies
 from ..headers import format_mapi_received, format_smtp_received, long_build
 from ..message import header, prepend
 from ..routing import finds_servers, submission_targets
 from ..scheduler import Work
-from ..smtp import replies
 from ..smtp.client import relay
 from ..smtp.network import ConnectFailed
 from ..store import MailboxFolders, OutboxItem

@@ -2,9 +2,9 @@
 Resume-Queue and -Message, Remove-Message, and Add-ResubmitRequest's replay from Safety Net."""
 from __future__ import annotations
 
+from .. import replies
 from ..queues import SUSPENDED, Queue, QueuedMessage
 from ..safety_net import ResubmitRequest
-from ..smtp import replies
 from .queue_database import QueueDatabase
 
 

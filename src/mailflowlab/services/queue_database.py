@@ -16,7 +16,8 @@ from ..queues import Queue, QueuedMessage
 from ..routing import NextHop
 from ..safety_net import SafetyNet
 from ..topology import Server
-from .base import LabContext, Service
+from .base import Service
+from .context import LabContext
 
 
 class QueueDatabase(Service):

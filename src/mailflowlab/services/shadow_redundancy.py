@@ -2,10 +2,10 @@
 the site until this one has delivered it."""
 from __future__ import annotations
 
+from .. import replies
 from ..message import header, prepend
 from ..queues import Queue, QueuedMessage
 from ..routing import INTRA_ORG, mailbox_servers, transport_endpoint
-from ..smtp import replies
 from ..smtp.client import converse, relay
 from ..smtp.network import ConnectFailed
 from .queue_database import QueueDatabase

@@ -27,26 +27,25 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from .. import replies
 from ..protocol_log import SessionLog, permissions
-from ..smtp import replies
 from ..smtp.listener import ExchangeSMTP, Listener, banner_ident
-from ..smtp.network import Endpoint, Peer
+from ..smtp.network import Peer
 from ..topology import (
     ANONYMOUS,
     EXCHANGE_LEGACY_SERVERS,
     EXCHANGE_SERVERS,
     EXCHANGE_USERS,
     PARTNERS,
+    Endpoint,
     ReceiveConnector,
     Server,
 )
-
-if TYPE_CHECKING:
-    from .base import LabContext
+from .context import LabContext
 
 
 @dataclass

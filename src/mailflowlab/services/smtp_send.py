@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .. import replies
 from ..queues import Queue
 from ..routing import NextHop, finds_servers
-from ..smtp import replies
 from ..smtp.client import relay
 from ..smtp.network import ConnectFailed
 from .queue_database import QueueDatabase

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .. import replies
 from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
-from ..smtp import replies
 from ..topology import TRANSPORT, Server
-from .base import LabContext
 from .categorizer import Categorizer
+from .context import LabContext
 from .delivery_reports import DeliveryReports
 from .queue_actions import QueueActions
 from .shadow_redundancy import SHADOW_OF, ShadowRedundancy

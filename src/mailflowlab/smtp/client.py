@@ -12,7 +12,8 @@ import asyncio
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from .network import Endpoint, Network, Peer
+from ..topology import Endpoint
+from .network import Network, Peer
 
 #: Real-time limit for one reply on loopback; a lab that needs longer is broken, not slow.
 REPLY_TIMEOUT = 30.0

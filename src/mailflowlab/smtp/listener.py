@@ -27,8 +27,9 @@ from typing import Any, Protocol, cast
 
 from aiosmtpd.smtp import MISSING, SMTP
 
-from . import replies
-from .network import Endpoint, Network, Peer
+from .. import replies
+from ..topology import Endpoint
+from .network import Network, Peer
 
 # aiosmtpd logs a learner's unknown command (and its own deprecations) as warnings on "mail.log";
 # with no handler Python would print them under a notebook cell. The replies already say it.
@@ -151,7 +152,7 @@ class ExchangeSMTP(SMTP):
         session is marked encrypted and starts again (the client says EHLO again)."""
         if not await self.event_handler.may_start_tls(self):
             return
-        if self.listener.network.kind == "memory":
+        if not self.listener.network.has_sockets:
             await self.push(replies.TLS_READY)
             self._set_rset_state()  # type: ignore[no-untyped-call]  # aiosmtpd's own, untyped
             assert self.session is not None

@@ -27,17 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..topology import Endpoint
 from .memory import pipe
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """A simulated address and an Exchange port, e.g. Endpoint("10.0.0.12", 475)."""
-    ip: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"{self.ip}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -91,8 +82,9 @@ Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 class Network(ABC):
     """Listeners and connections for one lab, by simulated endpoint."""
 
-    #: "sockets" or "memory", for messages and tests.
-    kind: str = ""
+    #: Whether sessions run over real sockets: an outside client (telnet, swaks) can reach
+    #: each endpoint at a real port, and STARTTLS is real TLS. In memory neither is so.
+    has_sockets: bool = False
 
     def __init__(self) -> None:
         #: Who an outside client is taken to be (`mailflowlab serve --client-ip` changes it).
@@ -123,7 +115,7 @@ class SocketNetwork(Network):
     """Loopback TCP: each endpoint a real listening socket on `host` (127.0.0.1 unless a
     teacher serves a classroom), at the port `port_for` gives it or one the OS chooses."""
 
-    kind = "sockets"
+    has_sockets = True
     #: The first line a lab client sends over a socket: its one-time ticket.
     TICKET = b"XCALLER "
 
@@ -247,7 +239,6 @@ class MemoryNetwork(Network):
     """In memory: `connect` builds the server's protocol and joins it to the client's streams
     with in-memory transports. Nothing is reachable from outside the lab."""
 
-    kind = "memory"
     #: Simulated source ports of the lab's connections count up from Windows' dynamic range.
     FIRST_PORT = 49152
 

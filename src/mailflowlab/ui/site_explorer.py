@@ -14,6 +14,7 @@ import html
 import ipywidgets as widgets
 
 from .. import sites
+from ..diagrams import site_diagram
 from ..lab import Lab
 from ..records import SentMessage
 from .panel import Panel, svg_html
@@ -74,7 +75,7 @@ class SiteExplorer(Panel):
         if route is not None:
             text += f" The message went {' → '.join(route)}."
         self.result.value = html.escape(text)
-        self.diagram.value = svg_html(sites.site_diagram(self.lab.org, way.path, route),
+        self.diagram.value = svg_html(site_diagram(self.lab.org, way.path, route),
                                       "The AD sites: the least-cost path and the route taken")
 
     def refresh(self) -> None:

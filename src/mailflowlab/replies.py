@@ -10,7 +10,7 @@ import functools
 import re
 from datetime import datetime
 
-from ..headers import format_date
+from .headers import format_date
 
 SENDER_OK = "250 2.1.0 Sender OK"
 RECIPIENT_OK = "250 2.1.5 Recipient OK"
