@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
+
+from .errors import LabError
 
 T = TypeVar("T")
 
@@ -122,7 +125,24 @@ class MemoryLoop(asyncio.BaseEventLoop):
         """Nothing to wake: the loop never blocks."""
 
 
-_swap_current_task: Callable[[Any, Any], Any] | None = getattr(asyncio.tasks, "_swap_current_task", None)
+def task_swapper(version: tuple[int, int] | None = None, tasks: object = None) -> Callable[[Any, Any], Any] | None:
+    """asyncio's private `_swap_current_task(loop, task)` (Python 3.12 and later), which takes
+    the caller's current task off its loop for one call and puts it back after. None on 3.11,
+    which has no such function and needs none: it keeps the current task per loop, so the
+    lab's loop never meets the caller's task. Checked on CPython 3.11, 3.12 and 3.13
+    (tests/unit/test_runtime.py) and on Pyodide's 3.14, where the browser tests run the chapters.
+
+    Where a later Python has renamed or removed it, say so in one sentence instead of
+    letting a cell in the browser fail in a way nobody can read."""
+    version = version or (sys.version_info.major, sys.version_info.minor)
+    if version < (3, 12):
+        return None
+    swap: object = getattr(asyncio.tasks if tasks is None else tasks, "_swap_current_task", None)
+    if not callable(swap):
+        raise LabError(f"Python {version[0]}.{version[1]} has no asyncio.tasks._swap_current_task, which the lab "
+                       "needs to run in memory inside a running event loop (a notebook cell, a browser): use "
+                       "Python 3.11 to 3.14, or Lab(..., transport='sockets') outside a browser.")
+    return swap
 
 
 def _step_aside() -> tuple[asyncio.AbstractEventLoop | None, Any]:
@@ -132,8 +152,9 @@ def _step_aside() -> tuple[asyncio.AbstractEventLoop | None, Any]:
     and nowhere else; Python 3.14 keeps the current task per thread, so both are needed."""
     outer = asyncio.events._get_running_loop()
     outer_task = None
-    if outer is not None and _swap_current_task is not None:
-        outer_task = _swap_current_task(outer, None)
+    swap = task_swapper() if outer is not None else None
+    if swap is not None:
+        outer_task = swap(outer, None)
     asyncio.events._set_running_loop(None)
     return outer, outer_task
 
@@ -142,8 +163,9 @@ def _step_back(saved: tuple[asyncio.AbstractEventLoop | None, Any]) -> None:
     """Put back the caller's running loop and task (see `_step_aside`)."""
     outer, outer_task = saved
     asyncio.events._set_running_loop(outer)
-    if outer is not None and _swap_current_task is not None:
-        _swap_current_task(outer, outer_task)
+    swap = task_swapper() if outer is not None else None
+    if swap is not None:
+        swap(outer, outer_task)
 
 
 class Inline(Runtime):
