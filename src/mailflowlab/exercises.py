@@ -20,8 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .console import smtp_session
+from . import replies
+from .console import Transcript, smtp_session
 from .headers import parse_hops
+from .lab import Lab
+from .records import SentMessage
+from .tracking import TrackingEvent
+from .views import Table
 
 #: What a stub sets its answer to until the learner writes one.
 MISSING = ...
@@ -74,15 +79,15 @@ def check(exercise_id: str, **given: Any) -> None:
 
 
 # --- helpers the checks share ------------------------------------------------------------------
-def _subjects(lab: Any, address: str) -> list[str]:
+def _subjects(lab: Lab, address: str) -> list[str]:
     return [str(m["Subject"]) for m in lab.mailbox(address).messages]
 
 
-def _stopped(lab: Any) -> list[tuple[str, str]]:
+def _stopped(lab: Lab) -> list[tuple[str, str]]:
     return [(r.Server, r.Service) for r in lab.services_table().where(Status="Stopped")]
 
 
-def _transport_servers(lab: Any, message: Any) -> list[str]:
+def _transport_servers(lab: Lab, message: SentMessage | str) -> list[str]:
     return [server for server, service in lab.path(message) if service == "Transport"]
 
 
@@ -103,7 +108,7 @@ def _(answer: str) -> bool:
           lambda lab: (f"Stopping {' '.join(_stopped(lab)[0])} leaves the message in the Outbox: only Submission "
                        "on the mailbox's own server reads that database."),
           "Which service takes messages out of Alice's Outbox, and on which server is her database?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     return len(_stopped(lab)) == 1 and [i.subject for i in lab.mailbox(ALICE).outbox] == ["Exercise 2"]
 
 
@@ -128,11 +133,11 @@ def _(answer: str) -> bool:
           "Only 10.0.0.70 matches the new connector's RemoteIPRanges, and it grants relay to anonymous senders.",
           "Create a receive connector on CA1 whose remote_ip_ranges is just the printer's IP, with "
           "anonymous_relay=True.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     printer = ["EHLO mfp01", "MAIL FROM:<mfp01@exchange2013demo.com>", "RCPT TO:<accounts@contoso.com>", "QUIT"]
     def reply(ip: str) -> str:
         return smtp_session(lab, "CA1", "Default Frontend CA1", printer, as_ip=ip).replies[-2]
-    return reply("10.0.0.70") == "250 2.1.5 Recipient OK" and reply("203.0.113.50") == "550 5.7.1 Unable to relay"
+    return reply("10.0.0.70") == replies.RECIPIENT_OK and reply("203.0.113.50") == replies.UNABLE_TO_RELAY
 
 
 @exercise("external.2",
@@ -140,7 +145,7 @@ def _(lab: Any) -> bool:
           "service.",
           "Use lab.new_send_connector('To Fabrikam', address_spaces=['fabrikam.com'], source_servers=['MB1']) "
           "and send from carol@.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     got = [m for m in lab.internet.mailbox("kate@fabrikam.com").messages if m["Subject"] == "Exercise 3"]
     mine = lab.send_connectors().where(Identity="To Fabrikam")
     return (len(got) == 1 and got[0]["Received"].startswith("from MB1.exchange2013demo.com")
@@ -152,7 +157,7 @@ def _(lab: Any) -> bool:
           "Client Proxy on MB2, bob's server, without a header, so the first hop names the phone.",
           "Use smtplib.SMTP(*lab.endpoint('CA1', 'Client Frontend CA1'), local_hostname='carol-phone'), then "
           "starttls(), login('carol', 'Passw0rd') and sendmail(CAROL, [BOB], ...) with 'Subject: Exercise 4'.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     got = [m for m in lab.mailbox(BOB).messages if m["Subject"] == "Exercise 4"]
     if not got:
         return False
@@ -165,7 +170,7 @@ def _(lab: Any) -> bool:
           "Front End Transport keeps nothing: with it stopped nobody answers the MX's port 25, so the sending "
           "server keeps the message and tries again later.",
           "Stop CA1's Front End Transport, send from Gmail, then look at lab.internet.queue() and lab.queues().")
-def _(lab: Any, holder: str) -> bool:
+def _(lab: Lab, holder: str) -> bool:
     return holder == "outside sender" and "Exercise 3" in lab.internet.queue()["Subject"]
 
 
@@ -174,24 +179,24 @@ def _(lab: Any, holder: str) -> bool:
           "nobody else.",
           "RemoteIPRanges takes CIDR notation: lab.new_receive_connector('CA1', 'Relay for print room', "
           "remote_ip_ranges=['10.0.5.0/24'], anonymous_relay=True).")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     scan = ["EHLO scanner", "MAIL FROM:<scanner@exchange2013demo.com>", "RCPT TO:<lee@contoso.com>", "QUIT"]
     def reply(ip: str) -> str:
         return smtp_session(lab, "CA1", "Default Frontend CA1", scan, as_ip=ip).replies[-2]
-    return (reply("10.0.5.23") == reply("10.0.5.200") == "250 2.1.5 Recipient OK"
-            and reply("10.0.6.23") == "550 5.7.1 Unable to relay")
+    return (reply("10.0.5.23") == reply("10.0.5.200") == replies.RECIPIENT_OK
+            and reply("10.0.6.23") == replies.UNABLE_TO_RELAY)
 
 
 # --- Chapter 4: queues ----------------------------------------------------------------------
 @exercise("queues.1",
           "Transport on MB2 keeps the message; Mailbox Transport Delivery on MB1 is the next hop, on port 475.",
           "Mail for Carol (database DB01 on MB1) leaves MB2's Transport for MB1's Mailbox Transport Delivery.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     return bool(lab.queues().where(lambda r: r.Identity.startswith("MB2\\") and r.MessageCount > 0
                                    and r.LastError.endswith("10.0.0.11:475")))
 
 
-def _defers(lab: Any) -> int:
+def _defers(lab: Lab) -> int:
     return len(lab.tracking_log().where(MessageSubject="Exercise 1", EventId="DEFER"))
 
 
@@ -200,7 +205,7 @@ def _defers(lab: Any) -> int:
                                    "MailboxDeliveryQueueRetryInterval (5 minutes)."),
           "Count the first failed attempt too, and look up MailboxDeliveryQueueRetryInterval. (Exercise 1 must "
           "be solved first: its message is the one that waits.)")
-def _(lab: Any, prediction: int) -> bool:
+def _(lab: Lab, prediction: int) -> bool:
     return _defers(lab) > 0 and prediction == _defers(lab)
 
 
@@ -208,7 +213,7 @@ def _(lab: Any, prediction: int) -> bool:
           "Both Transport services: the Front End tries every Mailbox server of the site before it gives up.",
           "Stopping one Transport is not enough (the Front End fails over), and the other services are not on "
           "its path.")
-def _(lab: Any, attempt: Any) -> bool:
+def _(lab: Lab, attempt: Transcript) -> bool:
     return "PRX5" in str(attempt) and len(_stopped(lab)) == 2
 
 
@@ -218,13 +223,13 @@ def _(lab: Any, attempt: Any) -> bool:
           "RCPT.",
           "Print lab13.internet.mailbox(GMAIL).messages[-1].get_content(): the last lines quote the Edge's reply.")
 def _(answer: str) -> bool:
-    return str(answer).strip() == "550 5.1.1 User unknown"
+    return str(answer).strip() == replies.USER_UNKNOWN
 
 
 @exercise("edge.2",
           "Nothing listens on the MX's port 25, so Gmail keeps the message and retries every 30 minutes.",
           "Stop the service first, then send, then look at lab10.internet.queue() and lab10.queues().")
-def _(lab10: Any, where: str) -> bool:
+def _(lab10: Lab, where: str) -> bool:
     return where == "outside sender" and lab10.internet.queue()["Subject"] == ["Exercise 2"]
 
 
@@ -274,7 +279,7 @@ def _(answer1: list[str]) -> bool:
 @exercise("routing.2",
           "At 200 both paths cost 200 and the tie goes to fewer hops (B-C), so hub site A is off the path.",
           "B -> A -> C costs 200. What happens on a tie? Set the cost with triangle.set_site_link_cost('B-C', n).")
-def _(triangle: Any, answer2: int) -> bool:
+def _(triangle: Lab, answer2: int) -> bool:
     users = ("userb@exchange2013demo.com", "userc@exchange2013demo.com")
     return (answer2 == 200 and triangle.ad_site_links().where(Name="B-C")[0].Cost == 200
             and _transport_servers(triangle, triangle.send(*users, subject="Exercise 2 check")) == ["MBXB", "MBXC"])
@@ -294,7 +299,7 @@ def _(answer3: str) -> bool:
           "allowed it.",
           "Look at Set-TransportConfig: which two limits apply when both sender and recipient are in the "
           "organization? Leave the connectors alone.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     frontend = lab.receive_connectors("CA1").where(Identity="CA1\\Default Frontend CA1")[0]
     return "Exercise 1" in _subjects(lab, BOB) and str(frontend.MaxMessageSize).startswith("36 MB")
 
@@ -302,9 +307,9 @@ def _(lab: Any) -> bool:
 @exercise("recipients.2",
           "The Recipient Filter refused only nobody@; a client that goes on to DATA delivers to everyone else.",
           "Name all three recipients, keep going after the 550 and end the message with a lone '.'.")
-def _(edge: Any, attempt: Any) -> bool:
+def _(edge: Lab, attempt: Transcript) -> bool:
     got = [who for who in (BOB, CAROL) if "Exercise 2" in _subjects(edge, who)]
-    return got == [BOB, CAROL] and "550 5.1.1 User unknown" in attempt.replies
+    return got == [BOB, CAROL] and replies.USER_UNKNOWN in attempt.replies
 
 
 @exercise("recipients.4",
@@ -312,14 +317,14 @@ def _(edge: Any, attempt: Any) -> bool:
           "the categorizer bounces only nobody@, and Bob and Carol get the message.",
           "Do as Microsoft says in the quote above: Set-RecipientFilterConfig on both Mailbox servers, then send "
           "the three-recipient message again with the subject 'Exercise 4'.")
-def _(mbx: Any) -> bool:
+def _(mbx: Lab) -> bool:
     return all("Exercise 4" in _subjects(mbx, who) for who in (BOB, CAROL))
 
 
 @exercise("logs.1",
           "Only mailboxes on MB1's databases: Transport on MB2 still reaches MB2's own Delivery on 475.",
           "Which server hosts each mailbox's database? Only one Delivery service moved.")
-def _(lab475: Any, cut_off: list[str]) -> bool:
+def _(lab475: Lab, cut_off: list[str]) -> bool:
     for who in lab475.mailboxes():
         lab475.send(ALICE, who, subject="Exercise 3")
     arrived = {who for who in lab475.mailboxes() if "Exercise 3" in _subjects(lab475, who)}
@@ -341,7 +346,7 @@ def _(refused: list[str]) -> bool:
           "the sending server writes the bounce; the organization's 10 MB never comes into play.",
           "Read the bounce the Gmail sender got: lab.internet.mailbox('someone@gmail.com').messages[-1].")
 def _(code: str) -> bool:
-    return str(code).strip() == "552 5.3.4"
+    return str(code).strip() == " ".join(replies.TOO_BIG.split()[:2])      # "552 5.3.4"
 
 
 @exercise("logs.3",
@@ -358,7 +363,7 @@ def _(permissions: str) -> bool:
           "The first Exchange hop after Google's is the server that took the message from the Internet: the Edge. "
           "Its header looks like Transport's; its place in the chain gives it away.",
           "Look for the first row whose 'Stamped by' is not 'not Exchange'.")
-def _(edge_lab: Any, edge_host: str) -> bool:
+def _(edge_lab: Lab, edge_host: str) -> bool:
     edge_fqdn = next(s.fqdn for s in edge_lab.org.servers if "Edge" in s.roles)
     return str(edge_host).lower() == str(edge_fqdn).lower()
 
@@ -386,7 +391,7 @@ def _(longest_hop: int, queue_owner: str) -> bool:
           "while every service runs, and Resume-Queue lets it go.",
           "A queue to a mailbox database exists only while it holds mail: make the message wait first (as in "
           "chapter 4), suspend its queue, then start the service again.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 1")
     suspended = set(lab.queues().where(Status="Suspended")["Identity"])
     in_suspended = any(str(i).rpartition("\\")[0] in suspended for i in held["Identity"])
@@ -398,7 +403,7 @@ def _(lab: Any) -> bool:
           lambda lab, found: f"{len(found)} DELIVER event(s): -EventId DELIVER and -MessageSubject 'pressure' "
                              "(part of the subject is enough) find them without reading the whole log.",
           "lab.tracking_log(event_id=..., message_subject=...): the subject filter matches part of the subject.")
-def _(lab: Any, found: Any) -> bool:
+def _(lab: Lab, found: Table[TrackingEvent]) -> bool:
     expected = list(lab.tracking_log(event_id="DELIVER", message_subject="pressure"))
     return bool(expected) and list(found) == expected
 
@@ -408,7 +413,7 @@ def _(lab: Any, found: Any) -> bool:
           "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server.",
           "Two cmdlets: New-AcceptedDomain with a relay DomainType, and New-SendConnector for the address space "
           "contoso.org. Giving anonymous senders relay rights is not the answer.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
         return False
     if any(c.anonymous_relay for c in lab.org.receive_connectors):
