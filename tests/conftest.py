@@ -57,4 +57,5 @@ def values(table: Any, *columns: str) -> list[list[Any]]:
 
 def records(table: Any) -> list[dict[str, Any]]:
     """Each row as a dict of all its fields (what DataFrame.to_dict("records") gave)."""
-    return [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(r) for r in table]
+    return [dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else dict(r)
+            for r in table]

@@ -14,6 +14,13 @@ from mailflowlab.errors import LabError
 
 HUGE = 10 ** 400
 
+#: Recipients a learner might pass, each with words the sentence about it must hold.
+BAD_RECIPIENTS: list[tuple[object, str]] = [
+    ([], "at least one recipient"), ((), "at least one recipient"), (None, "not None"), (7, "not 7"),
+    ({"bob@x.com": 1}, "not {"), (iter(["bob@x.com"]), "not <list_iterator"), (["bob@x.com", None], "not None"),
+    (["bob@x.com", "a@@b"], "5.1.3"), ([["bob@x.com"]], "not ['bob@x.com']"),
+]
+
 BAD: list[tuple[str, Callable[[], Any], str]] = [
     # (case, call, words the sentence must hold)
     *[(f"recipient {v!r}", lambda v=v: arguments.address(v), w) for v, w in [
@@ -33,11 +40,7 @@ BAD: list[tuple[str, Callable[[], Any], str]] = [
     ("sender None", lambda: arguments.address(None, "sender"), "The sender must be an e-mail address"),
     ("sender a@@b", lambda: arguments.address("a@@b", "sender"), "5.1.7 Invalid address"),
     ("sender ''", lambda: arguments.address("", "sender"), "5.1.7 Invalid address"),
-    *[(f"recipients {v!r}", lambda v=v: arguments.recipients(v), w) for v, w in [
-        ([], "at least one recipient"), ((), "at least one recipient"), (None, "not None"), (7, "not 7"),
-        ({"bob@x.com": 1}, "not {"), (iter(["bob@x.com"]), "not <list_iterator"), (["bob@x.com", None], "not None"),
-        (["bob@x.com", "a@@b"], "5.1.3"), ([["bob@x.com"]], "not ['bob@x.com']"),
-    ]],
+    *[(f"recipients {v!r}", lambda v=v: arguments.recipients(v), w) for v, w in BAD_RECIPIENTS],
     *[(f"{kind} name {v!r}", lambda v=v, kind=kind: arguments.name(v, kind), w) for kind, v, w in [
         ("server", None, "not None"), ("server", 1, "not 1"), ("server", ["MB1"], "not ['MB1']"),
         ("server", "", "an empty one names nothing"), ("server", "   ", "an empty one names nothing"),

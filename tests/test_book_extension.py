@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 spec = importlib.util.spec_from_file_location(
     "mfl_live", Path(__file__).resolve().parents[1] / "book" / "_ext" / "mfl_live.py")
+assert spec is not None and spec.loader is not None
 mfl_live = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mfl_live)
 
@@ -17,7 +19,7 @@ BINDER = "https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/notebooks/01-x.ip
 HUB = "https://hub.example.edu/hub/user-redirect/git-pull?repo=https://github.com/o/r&urlpath=..."
 
 
-def context(with_hub: bool) -> dict:
+def context(with_hub: bool) -> dict[str, Any]:
     buttons = [{"type": "link", "text": "Binder", "url": BINDER}]
     if with_hub:
         buttons.append({"type": "link", "text": "JupyterHub", "url": HUB})
@@ -29,7 +31,7 @@ def context(with_hub: bool) -> dict:
 
 
 @pytest.mark.parametrize("with_hub", [False, True])
-def test_bar_and_snapshot_note(with_hub):
+def test_bar_and_snapshot_note(with_hub: bool) -> None:
     ctx = context(with_hub)
     mfl_live.add_live_links(None, "notebooks/01-x", "page.html", ctx, None)
     body = ctx["body"]
@@ -45,7 +47,7 @@ def test_bar_and_snapshot_note(with_hub):
     assert menu[0]["text"] == "Run live in your browser" and menu[0]["url"] == lite
 
 
-def test_pages_without_launch_buttons_are_untouched():
+def test_pages_without_launch_buttons_are_untouched() -> None:
     ctx = {"header_buttons": [], "body": "<h1>Intro</h1>"}
     mfl_live.add_live_links(None, "intro", "page.html", ctx, None)
     assert ctx["body"] == "<h1>Intro</h1>"

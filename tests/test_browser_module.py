@@ -10,29 +10,33 @@ from mailflowlab import browser, header_samples, hop_diagram, parse_hops
 
 
 @pytest.mark.parametrize("feature", ["endpoint", "telnet", "swaks", "serve", "tls", "STARTTLS", "render"])
-def test_unavailable_is_one_sentence(feature):
+def test_unavailable_is_one_sentence(feature: str) -> None:
     text = browser.unavailable(feature)
     assert text.endswith(".") and "\n" not in text and "Traceback" not in text
     assert text.count(". ") <= 1 and 40 < len(text) < 200
 
 
-def test_unknown_feature_says_which_exist():
+def test_unknown_feature_says_which_exist() -> None:
     with pytest.raises(ValueError, match="endpoint, render, serve, tls"):
         browser.unavailable("ftp")
 
 
-def test_off_the_browser_graphviz_is_untouched():
+def test_off_the_browser_graphviz_is_untouched() -> None:
     assert not browser.IN_BROWSER
     browser.install()
     assert not getattr(graphviz.piping.Pipe._pipe_future, "_mailflowlab_browser", False)
 
 
-def test_in_a_browser_svg_comes_from_the_wasm_renderer(monkeypatch):
+def test_in_a_browser_svg_comes_from_the_wasm_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
     original = graphviz.piping.Pipe._pipe_future
-    calls = []
+    calls: list[str] = []
     monkeypatch.setattr(browser, "IN_BROWSER", True)
     monkeypatch.setattr(browser, "start", lambda: None)
-    monkeypatch.setattr(browser, "render_svg", lambda src, engine: calls.append(engine) or "<svg>x</svg>")
+
+    def render_svg(src: str, engine: str) -> str:
+        calls.append(engine)
+        return "<svg>x</svg>"
+    monkeypatch.setattr(browser, "render_svg", render_svg)
     try:
         browser.install()
         graph = hop_diagram(parse_hops(header_samples.INBOUND_2013.text))
@@ -46,11 +50,11 @@ def test_in_a_browser_svg_comes_from_the_wasm_renderer(monkeypatch):
         graphviz.piping.Pipe._pipe_future = original
 
 
-def test_placeholder_before_the_engine_loads():
+def test_placeholder_before_the_engine_loads() -> None:
     svg = browser.render_svg("digraph { a -> b }")
     assert svg.startswith("<svg") and "run this cell again" in svg
 
 
-def test_site_root_from_the_kernel_worker_url():
+def test_site_root_from_the_kernel_worker_url() -> None:
     url = "http://127.0.0.1:8000/lite/extensions/@jupyterlite/pyodide-kernel-extension/static/1.js"
     assert browser._site_root(url) == "http://127.0.0.1:8000/lite/"

@@ -118,7 +118,9 @@ def test_the_certificate_is_exchanges_self_signed_one(socket_lab: Lab) -> None:
         context = ssl.create_default_context()
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
         with context.wrap_socket(raw, server_hostname="CA1.exchange2013demo.com") as tls:
-            cert = x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+            der = tls.getpeercert(binary_form=True)
+            assert der is not None
+            cert = x509.load_der_x509_certificate(der)
     assert cert.subject.rfc4514_string() == cert.issuer.rfc4514_string() == "CN=CA1"
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
     assert names == ["CA1", "CA1.exchange2013demo.com"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 
+import pytest
+
 from mailflowlab import Lab, parse_hops
 from mailflowlab.course import newest_hops, queue_text
 from mailflowlab.diagrams import diagram_html, hop_diagram
@@ -51,7 +53,7 @@ def test_a_diagram_says_what_it_shows_as_alt_text_at_its_own_size(lab: Lab) -> N
     assert diagram_html("<?xml?><svg/>", "").count('alt="a diagram"') == 1
 
 
-def test_every_check_answers_a_stub_with_write_your_answer(capsys) -> None:
+def test_every_check_answers_a_stub_with_write_your_answer(capsys: pytest.CaptureFixture[str]) -> None:
     assert len(EXERCISES) >= 30
     check("internal.1", answer=MISSING)
     assert "Not answered yet" in capsys.readouterr().out

@@ -4,14 +4,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import graphviz
+
 from mailflowlab import Lab, hop_diagram, parse_hops, scenarios
 from mailflowlab.diagrams import STOPPED_FILL, format_delay
 
 from .conftest import ALICE, BOB, CAROL
 
 
-def svg(graph) -> str:  # type: ignore[no-untyped-def]
-    return graph.pipe(format="svg").decode()
+def svg(graph: graphviz.Graph) -> str:
+    return str(graph.pipe(format="svg").decode())
 
 
 def titles(text: str) -> list[str]:

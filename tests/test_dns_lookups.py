@@ -9,6 +9,7 @@ queues wait with "DNS query failed". Nothing is lost: put the setting back and m
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from .conftest import ALICE, BOB, CAROL, values
 GMAIL = "someone@gmail.com"
 PRX2 = "451 4.7.0 Temporary server error. Please try again later. PRX2"
 DNS_FAILED = "451 4.4.0 DNS query failed. The error was: SMTPSEND.DNS.NonExistentDomain; nonexistent domain"
-OUTSIDE_DNS = {"internal_dns_adapter_enabled": False, "internal_dns_servers": ["8.8.8.8"]}
+OUTSIDE_DNS: dict[str, Any] = {"internal_dns_adapter_enabled": False, "internal_dns_servers": ["8.8.8.8"]}
 
 
 def test_submission_that_cannot_find_transport_leaves_internal_mail_in_the_outbox(lab: Lab) -> None:

@@ -14,6 +14,7 @@ import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -56,8 +57,9 @@ def conda_spec_to_pep440(spec: str) -> SpecifierSet:
     return SpecifierSet(",".join(out))
 
 
-def load_env() -> dict:
-    return yaml.safe_load(ENV_FILE.read_text())
+def load_env() -> dict[str, Any]:
+    env: dict[str, Any] = yaml.safe_load(ENV_FILE.read_text())
+    return env
 
 
 def conda_entries() -> list[tuple[str, str]]:
@@ -84,8 +86,9 @@ def is_local(line: str) -> bool:
     return line.startswith((".", "/", "file:"))
 
 
-def project() -> dict:
-    return tomllib.loads(PYPROJECT.read_text())["project"]
+def project() -> dict[str, Any]:
+    table: dict[str, Any] = tomllib.loads(PYPROJECT.read_text())["project"]
+    return table
 
 
 def executable_version(exe: str) -> Version:
@@ -97,14 +100,14 @@ def executable_version(exe: str) -> Version:
     raise AssertionError(f"cannot read the version of {exe}")
 
 
-def test_channels_are_conda_forge_only():
+def test_channels_are_conda_forge_only() -> None:
     env = load_env()
     assert env.get("channels") == ["conda-forge"], env.get("channels")
     assert "defaults" not in env.get("channels", [])
 
 
 @pytest.mark.parametrize("name,spec", conda_entries(), ids=lambda v: v or "any")
-def test_conda_entry_matches_test_environment(name, spec):
+def test_conda_entry_matches_test_environment(name: str, spec: str) -> None:
     if name in SKIP:
         return
     wanted = conda_spec_to_pep440(spec)
@@ -121,14 +124,14 @@ def test_conda_entry_matches_test_environment(name, spec):
     else:
         dist = CONDA_TO_PYPI.get(name, name)
         try:
-            have = metadata.version(dist)
+            installed = metadata.version(dist)
         except metadata.PackageNotFoundError:
             pytest.fail(f"conda {name!r} (PyPI {dist!r}) is not installed in the test environment")
-        assert Version(have) in wanted, f"{name} {wanted}: installed {dist} {have}"
+        assert Version(installed) in wanted, f"{name} {wanted}: installed {dist} {installed}"
 
 
 @pytest.mark.parametrize("line", pip_entries())
-def test_pip_entry_matches_test_environment(line):
+def test_pip_entry_matches_test_environment(line: str) -> None:
     if is_local(line):
         # the project itself: it must be installed in the test environment
         name = project()["name"]
@@ -141,7 +144,7 @@ def test_pip_entry_matches_test_environment(line):
 
 def _env_specs() -> dict[str, SpecifierSet]:
     """canonical PyPI name -> PEP 440 specifier for every Python package in environment.yml"""
-    specs = {}
+    specs: dict[str, SpecifierSet] = {}
     for name, spec in conda_entries():
         if name in SKIP or name == "python" or name in CONDA_TO_EXECUTABLE:
             continue
@@ -154,7 +157,7 @@ def _env_specs() -> dict[str, SpecifierSet]:
 
 
 @pytest.mark.parametrize("dependency", project()["dependencies"])
-def test_pyproject_runtime_dependency_is_in_environment_yml(dependency):
+def test_pyproject_runtime_dependency_is_in_environment_yml(dependency: str) -> None:
     req = Requirement(dependency)
     specs = _env_specs()
     name = canonicalize_name(req.name)
@@ -170,7 +173,7 @@ def test_pyproject_runtime_dependency_is_in_environment_yml(dependency):
             )
 
 
-def test_python_version_agrees_with_requires_python():
+def test_python_version_agrees_with_requires_python() -> None:
     requires = SpecifierSet(project()["requires-python"])
     python = dict(conda_entries())["python"]
     wanted = conda_spec_to_pep440(python)
@@ -183,5 +186,5 @@ def test_python_version_agrees_with_requires_python():
     ("=8.1", "==8.1.*"), ("1.4.*", "==1.4.*"), ("1.2", "==1.2"), ("==0.21", "==0.21"),
     (">=4.2,<5", "<5,>=4.2"), ("", ""),
 ])
-def test_conda_spec_conversion(spec, expected):
+def test_conda_spec_conversion(spec: str, expected: str) -> None:
     assert str(conda_spec_to_pep440(spec)) == str(SpecifierSet(expected))

@@ -30,7 +30,7 @@ def hops(message: EmailMessage) -> list[tuple[str, str, str | None, str | None]]
 def test_standalone_2010_server_writes_exactly_one_mapi_header(transport: str) -> None:
     with Lab(scenarios.exchange2010demo(), transport=transport) as lab:
         lab.send(ALICE, BOB, subject="standalone")
-        received = newest(lab, BOB).get_all("Received")
+        received = newest(lab, BOB).get_all("Received", [])
         assert len(received) == 1
         assert " with mapi id 14.03.0123.004;" in received[0]
         assert hops(newest(lab, BOB)) == [("EX2010", "EX2010", "mapi", MAPI_ID)]

@@ -24,7 +24,15 @@ CHECK_ID = re.compile(r'check\("([\w.]+)"')
 
 
 def tags(cell: nbformat.NotebookNode) -> list[str]:
-    return cell.get("metadata", {}).get("tags", [])
+    found: list[str] = cell.get("metadata", {}).get("tags", [])
+    return found
+
+
+def check_id(source: str) -> str:
+    """The exercise id a check cell passes to `check(...)`."""
+    match = CHECK_ID.search(source)
+    assert match is not None, f"no check(...) in {source!r}"
+    return match.group(1)
 
 
 def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
@@ -55,7 +63,7 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
     assert len(found) >= 3, f"{path.name}: {len(found)} exercises"
     for stub, check, _solution in found:
         assert "write your answer here" in nb.cells[stub].source
-        assert CHECK_ID.search(nb.cells[check].source).group(1) in EXERCISES
+        assert check_id(nb.cells[check].source) in EXERCISES
         assert "hide-input" not in tags(nb.cells[stub]), "a hidden solution would run under Run All"
     run = copy.deepcopy(nb)
     for cell in run.cells:
@@ -72,7 +80,7 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
             pairs[-1][1] = cell
     NotebookClient(run, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for on_stub, on_solution in pairs:
-        exercise = CHECK_ID.search(on_stub.source).group(1)
+        exercise = check_id(on_stub.source)
         assert "✅" not in output_text(on_stub), f"{exercise}: the stub already passes"
         assert ("Not answered yet" in output_text(on_stub) or "Not yet" in output_text(on_stub)), exercise
         assert "✅ Correct!" in output_text(on_solution), f"{exercise}: the solution fails: {output_text(on_solution)}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from email.message import EmailMessage
 
 import ipywidgets as widgets
 import pytest
@@ -44,7 +45,7 @@ def test_exchange_version_reads_the_build_table(build: str | None, version: str)
     assert exchange_version(build) == version
 
 
-def _services(text: str) -> list[str]:
+def _services(text: str | EmailMessage) -> list[str]:
     return list(explain(parse_hops(text))["Stamped by"])
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 from datetime import UTC, datetime, timedelta, timezone
 from email.policy import default as default_policy
+from typing import Any
 
 import pytest
 
@@ -53,7 +54,7 @@ def test_long_build_pads_like_the_mapi_header() -> None:
 
 
 def test_format_smtp_received_matches_the_fact_sheet() -> None:
-    common = dict(from_host=MB2, from_ip=MB2_IP, by_host=MB2, by_ip=MB2_IP, build="15.0.847.32", when=WHEN)
+    common: dict[str, Any] = dict(from_host=MB2, from_ip=MB2_IP, by_host=MB2, by_ip=MB2_IP, build="15.0.847.32", when=WHEN)
     assert format_smtp_received(tls=True, via="Mailbox Transport", **common) == (
         "from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com (10.0.0.12) with "
         "Microsoft SMTP Server (TLS) id 15.0.847.32 via Mailbox Transport; Tue, 4 Mar 2014 10:00:02 +1000")

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from mailflowlab import Lab, scenarios
+from mailflowlab.smtp.network import SocketNetwork
 
 from .conftest import ALICE, BOB
 
@@ -59,6 +60,7 @@ def test_tls_sessions_leave_nothing_behind() -> None:
 
 def test_every_listener_binds_loopback_only() -> None:
     with Lab(scenarios.exchange2013demo(), transport="sockets") as lab:
+        assert isinstance(lab.network, SocketNetwork)
         for svc in lab.services.values():
             for binding in svc.bindings:
                 server = lab.network._servers.get(binding.endpoint)     # the socket network's listener

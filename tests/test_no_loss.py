@@ -43,7 +43,8 @@ def _smtp_send(address: tuple[str, int], n: int, rcpts: list[str]) -> str:
     except ConnectionRefusedError:
         return "refused"
     except smtplib.SMTPDataError as exc:
-        return f"{exc.smtp_code} {exc.smtp_error.decode()}"
+        said = exc.smtp_error
+        return f"{exc.smtp_code} {said.decode() if isinstance(said, bytes) else said}"
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         return f"{code} {text.decode()}"

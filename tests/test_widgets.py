@@ -29,7 +29,9 @@ def find(root: widgets.Widget, cls: type | None = None, css: str | None = None) 
 
 def svg_of(html: str) -> str:
     """The SVG inside a panel's diagram (an <img> with a data: URL, alt text and a scroll frame)."""
-    return base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)).decode()
+    found = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    assert found is not None, "no diagram in the panel"
+    return base64.b64decode(found.group(1)).decode()
 
 
 def toggle(root: widgets.Widget, description: str) -> widgets.ToggleButton:

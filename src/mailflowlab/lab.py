@@ -66,6 +66,8 @@ from .topology import (
 )
 from .tracking import TrackingLog
 
+__all__ = ["Lab", "LabError", "default_transport"]
+
 SERVICE_CLASSES: dict[str, type[Service]] = {
     FRONT_END_TRANSPORT: FrontEndTransport,
     TRANSPORT: Transport,

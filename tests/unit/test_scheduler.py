@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from mailflowlab.clock import EPOCH, VirtualClock
 from mailflowlab.scheduler import HOP_LATENCY, Scheduler
 
+T = TypeVar("T")
 
-def run(coro):  # type: ignore[no-untyped-def]
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
