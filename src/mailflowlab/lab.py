@@ -25,17 +25,8 @@ from typing import Any
 
 from . import arguments, browser
 from .clock import EPOCH, VirtualClock
+from .cmdlets import Cmdlets
 from .cmdlets.base import Driver
-from .cmdlets.connectors import ConnectorCmdlets
-from .cmdlets.domains import DomainCmdlets
-from .cmdlets.listeners import ListenerCmdlets
-from .cmdlets.mail import MailCmdlets
-from .cmdlets.probes import ProbeCmdlets
-from .cmdlets.queues import QueueCmdlets
-from .cmdlets.services import ServiceCmdlets
-from .cmdlets.sites import SiteCmdlets
-from .cmdlets.tracking import TrackingCmdlets
-from .cmdlets.transport_config import TransportConfigCmdlets
 from .errors import LabError
 from .ids import IdSource
 from .protocol_log import ProtocolLog
@@ -88,8 +79,7 @@ def default_transport() -> str:
     return chosen if chosen in TRANSPORTS else "sockets"
 
 
-class Lab(ProbeCmdlets, MailCmdlets, TrackingCmdlets, ServiceCmdlets, ListenerCmdlets, ConnectorCmdlets,
-          TransportConfigCmdlets, DomainCmdlets, SiteCmdlets, QueueCmdlets):
+class Lab(Cmdlets):
     """Owns the runtime, the clock, the scheduler and every service of one organization; its
     cmdlets come from the modules of `mailflowlab.cmdlets`."""
 

@@ -6,3 +6,20 @@ lab's receive addresses and telnet-like sessions), `connectors`, `transport_conf
 `domains`, `sites`, `queues`, `tracking`, `probes` (Test-Mailflow) and `mail` (sending and
 reading mailboxes).
 """
+from __future__ import annotations
+
+from .connectors import ConnectorCmdlets
+from .domains import DomainCmdlets
+from .listeners import ListenerCmdlets
+from .mail import MailCmdlets
+from .probes import ProbeCmdlets
+from .queues import QueueCmdlets
+from .services import ServiceCmdlets
+from .sites import SiteCmdlets
+from .tracking import TrackingCmdlets
+from .transport_config import TransportConfigCmdlets
+
+
+class Cmdlets(ProbeCmdlets, MailCmdlets, TrackingCmdlets, ServiceCmdlets, ListenerCmdlets, ConnectorCmdlets,
+              TransportConfigCmdlets, DomainCmdlets, SiteCmdlets, QueueCmdlets):
+    """Every cmdlet of the lab (a module's own mixin comes before the one it builds on)."""
