@@ -28,12 +28,34 @@ MAILBOX_TRANSPORT_DELIVERY = "Mailbox Transport Delivery"       # MSExchangeDeli
 HUB_TRANSPORT_2010 = "Hub Transport"                   # Exchange 2010 MSExchangeTransport
 EDGE_TRANSPORT = "Edge Transport"                      # Edge Transport server
 
-WINDOWS_SERVICE_NAMES = {
-    "MSExchangeFrontEndTransport": FRONT_END_TRANSPORT,
-    "MSExchangeTransport": TRANSPORT,
-    "MSExchangeSubmission": MAILBOX_TRANSPORT_SUBMISSION,
-    "MSExchangeDelivery": MAILBOX_TRANSPORT_DELIVERY,
+# The other two names Windows gives each service: Get-Service's Name and its DisplayName
+# (Microsoft, "Overview of Exchange services on Exchange servers",
+# https://learn.microsoft.com/en-us/exchange/plan-and-deploy/deployment-ref/services-overview;
+# that page is written for 2016 and 2019: the same names on 2013 are INFERRED). The Edge and
+# the 2010 Hub run the same MSExchangeTransport as a 2013 Mailbox server.
+WINDOWS_NAMES: dict[str, tuple[str, str]] = {
+    FRONT_END_TRANSPORT: ("MSExchangeFrontEndTransport", "Microsoft Exchange Frontend Transport"),
+    TRANSPORT: ("MSExchangeTransport", "Microsoft Exchange Transport"),
+    MAILBOX_TRANSPORT_SUBMISSION: ("MSExchangeSubmission", "Microsoft Exchange Mailbox Transport Submission"),
+    MAILBOX_TRANSPORT_DELIVERY: ("MSExchangeDelivery", "Microsoft Exchange Mailbox Transport Delivery"),
+    HUB_TRANSPORT_2010: ("MSExchangeTransport", "Microsoft Exchange Transport"),
+    EDGE_TRANSPORT: ("MSExchangeTransport", "Microsoft Exchange Transport"),
 }
+
+
+def service_names(service: str) -> tuple[str, ...]:
+    """Every name Exchange uses for a transport service: the role's service name (as the lab
+    and the Exchange docs write it), Get-Service's Name and its DisplayName."""
+    return (service, *WINDOWS_NAMES.get(service, ()))
+
+
+def names_service(name: str, service: str) -> bool:
+    """Whether `name` is one of `service`'s names, ignoring case and spaces: "Front End
+    Transport", "MSExchangeFrontEndTransport" and "Microsoft Exchange Frontend Transport" all
+    name the same service (the `via Frontend Transport` of a header writes it as one word)."""
+    def squeeze(text: str) -> str:
+        return "".join(text.split()).casefold()
+    return squeeze(name) in {squeeze(n) for n in service_names(service)}
 
 # Builds (fact sheet §3.3).
 BUILD_2013_SP1 = "15.0.847.32"

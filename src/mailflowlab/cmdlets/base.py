@@ -20,7 +20,7 @@ from ..services.internet import Internet
 from ..services.transport import Transport
 from ..smtp.network import Network
 from ..store import Database, MailboxFolders
-from ..topology import WINDOWS_SERVICE_NAMES, Organization, Server
+from ..topology import Organization, Server, names_service
 from ..tracking import TrackingLog
 
 T = TypeVar("T")
@@ -64,12 +64,12 @@ class LabBase:
         self._driver.settle()
 
     def service(self, server: str, service: str) -> Service:
-        """Find a service by server and name ('Transport' or 'MSExchangeTransport')."""
+        """Find a service by server and any of its names ('Transport', 'MSExchangeTransport' or
+        'Microsoft Exchange Transport')."""
         srv = self._server(server)
         service = arguments.name(service, "service")
-        name = WINDOWS_SERVICE_NAMES.get(service, service)
         for (s, n), svc in self.services.items():
-            if s == srv.name and n.lower() == name.lower():
+            if s == srv.name and names_service(service, n):
                 return svc
         runs = ", ".join(srv.services) or "no transport service"
         raise LabError(f"{srv.name} does not run a service named '{service}'. It runs: {runs}.")
