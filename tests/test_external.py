@@ -154,3 +154,19 @@ def test_hop_diagram_chains_googles_by_only_hops_into_one_path(lab: Lab) -> None
     edges = [line.split(" [")[0].split(" -> ") for line in graph.body if " -> " in line]
     assert len(edges) == 6
     assert all(edges[i][1].strip() == edges[i + 1][0].strip() for i in range(5))
+
+
+def test_a_send_connector_is_used_only_from_its_source_servers(lab: Lab) -> None:
+    """Alice's mailbox is on MB2, but only MB1 may send through To Fabrikam: MB2's Transport
+    relays the message to MB1 first, in a queue named after the connector."""
+    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.com"], source_servers=["MB1"])
+    lab.stop_service("MB1", "Transport")
+    lab.send(ALICE, "kate@fabrikam.com", subject="Figures")
+    waiting = lab.queues().where(lambda q: q.MessageCount > 0 and q.DeliveryType != "ShadowRedundancy")
+    assert [(q.Identity.split("\\")[0], q.DeliveryType, q.NextHopDomain) for q in waiting] == [
+        ("MB2", "SmtpRelayToConnectorSourceServers", "To Fabrikam")]
+    lab.start_service("MB1", "Transport")
+    lab.advance(minutes=10)
+    got = lab.internet.mailbox("kate@fabrikam.com").messages
+    assert [m["Subject"] for m in got] == ["Figures"]
+    assert [h.by_host.split(".")[0] for h in parse_hops(got[0])][:4] == ["MB2", "MB2", "MB1", "mx"]

@@ -218,6 +218,13 @@ def route(org: Organization, here: Server, recipient: str,
         # the Edge over the implicit intra-org connector; FET is never used (§6).
         return NextHop("SmtpRelayWithinAdSiteToEdge", connector.name, INTRA_ORG,
                        tuple((e.name, Endpoint(e.ip, EDGE_PORT)) for e in edges), category="External")
+    if here.name not in connector.source_servers:
+        # Only the connector's source servers send through it: any other Transport service
+        # relays the message to one of them first (fact sheet §4.1, DeliveryType
+        # SmtpRelayToConnectorSourceServers, NextHopDomain = the connector's name).
+        sources = [org.server(s) for s in connector.source_servers]
+        return NextHop("SmtpRelayToConnectorSourceServers", connector.name, INTRA_ORG,
+                       tuple((s.name, transport_endpoint(s)) for s in sources))
     if connector.frontend_proxy:
         cas = sorted((s for s in org.site_servers(here.site) if s.has_role("ClientAccess")
                       and s.version >= 2013), key=lambda s: s.name)
