@@ -59,5 +59,5 @@ def test_every_check_answers_a_stub_with_write_your_answer(capsys: pytest.Captur
     assert "Not answered yet" in capsys.readouterr().out
     assert verdict("internal.1", answer="Transport")[0] is False
     assert verdict("internal.1", answer="Mailbox Transport Delivery")[0] is True
-    passed, text = verdict("internal.3", n_hops="three")             # a wrong type: a hint, no traceback
+    passed, text = verdict("internal.3", lab=None, stamped_by="MB1")    # no lab: a hint, no traceback
     assert passed is False and "Hint" in text

@@ -15,7 +15,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from mailflowlab.exercises import EXERCISES
+from mailflowlab.exercises import EXERCISES, verdict
+from mailflowlab.topology import names_service, service_names
+
+from .conftest import CAROL
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CHAPTERS = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb") if not p.name.startswith("00-"))
@@ -84,3 +87,47 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
         assert "✅" not in output_text(on_stub), f"{exercise}: the stub already passes"
         assert ("Not answered yet" in output_text(on_stub) or "Not yet" in output_text(on_stub)), exercise
         assert "✅ Correct!" in output_text(on_solution), f"{exercise}: the solution fails: {output_text(on_solution)}"
+
+
+# --- the checks on their own, without a notebook -------------------------------------------------
+def test_chapter_2_exercise_2_passes_by_doing_what_its_text_says(lab) -> None:
+    """The text asks for the connector and a message from carol@ with no subject named: any
+    subject passes, and the check proves MB1 is the only way out by sending from MB2 itself."""
+    assert verdict("external.2", lab=lab)[0] is False
+    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.com"], source_servers=["MB1"])
+    lab.send(CAROL, "kate@fabrikam.com", subject="Quarterly figures")
+    assert verdict("external.2", lab=lab)[0] is True
+
+
+def test_chapter_2_exercise_2_fails_when_mb2_may_send_too(lab) -> None:
+    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.com"], source_servers=["MB1", "MB2"])
+    lab.send(CAROL, "kate@fabrikam.com", subject="Quarterly figures")
+    assert verdict("external.2", lab=lab)[0] is False       # alice@'s probe leaves from MB2
+
+
+@pytest.mark.parametrize(("exercise", "service", "names"), [
+    ("internal.1", "Mailbox Transport Delivery",
+     ["Mailbox Transport Delivery", "MSExchangeDelivery", "Microsoft Exchange Mailbox Transport Delivery",
+      " mailbox transport delivery "]),
+    ("external.1", "Front End Transport",
+     ["Front End Transport", "MSExchangeFrontEndTransport", "Microsoft Exchange Frontend Transport",
+      "Frontend Transport"]),
+])
+def test_a_service_is_named_by_any_name_exchange_uses(exercise: str, service: str, names: list[str]) -> None:
+    for name in names:
+        assert names_service(name, service), name
+        assert verdict(exercise, answer=name)[0] is True, name
+    for wrong in ("Transport", "MSExchangeTransport", "Microsoft Exchange Transport", "Delivery", ""):
+        assert verdict(exercise, answer=wrong)[0] is False, wrong
+
+
+def test_every_service_has_its_get_service_and_display_name() -> None:
+    assert service_names("Transport") == ("Transport", "MSExchangeTransport", "Microsoft Exchange Transport")
+    assert names_service("MSExchangeTransport", "Edge Transport")       # the Edge runs the same service
+    assert not names_service("MSExchangeTransport", "Front End Transport")
+
+
+def test_the_lab_stops_a_service_by_its_display_name(lab) -> None:
+    lab.stop_service("MB1", "Microsoft Exchange Mailbox Transport Delivery")
+    assert [(r.Server, r.Service) for r in lab.services_table().where(Status="Stopped")] == [
+        ("MB1", "Mailbox Transport Delivery")]

@@ -20,13 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import replies
-from .console import Transcript, smtp_session
+from .console import smtp_session
 from .headers import parse_hops
-from .lab import Lab
-from .records import SentMessage
-from .tracking import TrackingEvent
-from .views import Table
+from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, names_service
 
 #: What a stub sets its answer to until the learner writes one.
 MISSING = ...
@@ -79,16 +75,25 @@ def check(exercise_id: str, **given: Any) -> None:
 
 
 # --- helpers the checks share ------------------------------------------------------------------
-def _subjects(lab: Lab, address: str) -> list[str]:
+def _subjects(lab: Any, address: str) -> list[str]:
     return [str(m["Subject"]) for m in lab.mailbox(address).messages]
 
 
-def _stopped(lab: Lab) -> list[tuple[str, str]]:
+def _stopped(lab: Any) -> list[tuple[str, str]]:
     return [(r.Server, r.Service) for r in lab.services_table().where(Status="Stopped")]
 
 
-def _transport_servers(lab: Lab, message: SentMessage | str) -> list[str]:
+def _transport_servers(lab: Any, message: Any) -> list[str]:
     return [server for server, service in lab.path(message) if service == "Transport"]
+
+
+def _short(host: Any) -> str:
+    """MB1 for 'MB1', 'mb1' or 'MB1.exchange2013demo.com'."""
+    return str(host).split(".")[0].upper()
+
+
+def _exchange_hops(message: Any) -> int:
+    return sum(1 for hop in parse_hops(message) if (hop.by_host or "").endswith("exchange2013demo.com"))
 
 
 ALICE, BOB, CAROL = "alice@exchange2013demo.com", "bob@exchange2013demo.com", "carol@exchange2013demo.com"
@@ -97,67 +102,77 @@ NOBODY = "nobody@exchange2013demo.com"
 
 # --- Chapter 1: internal mail flow ----------------------------------------------------------
 @exercise("internal.1",
-          "Mailbox Transport Delivery stamps it when it receives from Transport on port 475, just before it "
-          "writes into the database.",
-          "It is the last hop of every internal message: which service listens on port 475?")
+          "10.0.0.11 is MB1, and port 475 is where Mailbox Transport Delivery (MSExchangeDelivery) listens: "
+          "Transport on MB2 keeps the message and tries again until MB1's Delivery answers.",
+          "Split the endpoint: the address belongs to one server of the diagram, and the port to one of the "
+          "services this chapter follows.")
 def _(answer: str) -> bool:
-    return str(answer).strip().lower() in ("mailbox transport delivery", "msexchangedelivery")
+    return names_service(str(answer), MAILBOX_TRANSPORT_DELIVERY)
 
 
 @exercise("internal.2",
           lambda lab: (f"Stopping {' '.join(_stopped(lab)[0])} leaves the message in the Outbox: only Submission "
                        "on the mailbox's own server reads that database."),
           "Which service takes messages out of Alice's Outbox, and on which server is her database?")
-def _(lab: Lab) -> bool:
+def _(lab: Any) -> bool:
     return len(_stopped(lab)) == 1 and [i.subject for i in lab.mailbox(ALICE).outbox] == ["Exercise 2"]
 
 
 @exercise("internal.3",
-          "Three hops: mapi (Submission), SMTP into Transport, SMTP via Mailbox Transport (Delivery). The same "
-          "pattern as the lab; note the 5 min 46 s the message spent in Transport before hop 3.",
-          "parse_hops(REAL_HEADER) returns one Hop per Received header; count them.")
-def _(n_hops: int) -> bool:
-    return n_hops == 3
+          "Submission on MB1 reads Carol's database and hands the message to its own server's Transport first; "
+          "Transport relays it to Delivery on MB2, Bob's server: MB1, MB1, MB2.",
+          "Each service works on one server only for a reason: which server's database does Submission read, "
+          "which Transport does it try first, and which Delivery may write into Bob's database?")
+def _(lab: Any, stamped_by: list[str]) -> bool:
+    lab.send(CAROL, BOB, subject="Exercise 3 check")
+    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(BOB).messages[-1])]
+    return [_short(server) for server in stamped_by] == actual
 
 
 # --- Chapters 2 and 3: external mail flow; clients, devices and relay ---------------------
 @exercise("external.1",
-          "Front End Transport on CA1 stamps `via Frontend Transport` when it proxies an Internet session to "
-          "Transport.",
-          "Look at the `by` host of that hop: it is the Client Access server. Which transport service runs there?")
+          "CA1 is the Client Access server, and its only transport service is Front End Transport "
+          "(MSExchangeFrontEndTransport): it stamps `via Frontend Transport` when it proxies an Internet "
+          "session to Transport.",
+          "Find the first hop whose `by` host is a server of exchange2013demo.com. What kind of server is it, "
+          "and which transport service runs on that kind?")
 def _(answer: str) -> bool:
-    return str(answer).strip() == "Front End Transport"
+    return names_service(str(answer), FRONT_END_TRANSPORT)
 
 
 @exercise("clients.1",
           "Only 10.0.0.70 matches the new connector's RemoteIPRanges, and it grants relay to anonymous senders.",
-          "Create a receive connector on CA1 whose remote_ip_ranges is just the printer's IP, with "
-          "anonymous_relay=True.")
-def _(lab: Lab) -> bool:
+          "Who may use a receive connector (RemoteIPRanges) and what it lets them do are two settings of one "
+          "connector. Would changing Default Frontend CA1 also change it for everyone else?")
+def _(lab: Any) -> bool:
     printer = ["EHLO mfp01", "MAIL FROM:<mfp01@exchange2013demo.com>", "RCPT TO:<accounts@contoso.com>", "QUIT"]
     def reply(ip: str) -> str:
         return smtp_session(lab, "CA1", "Default Frontend CA1", printer, as_ip=ip).replies[-2]
-    return reply("10.0.0.70") == replies.RECIPIENT_OK and reply("203.0.113.50") == replies.UNABLE_TO_RELAY
+    return reply("10.0.0.70") == "250 2.1.5 Recipient OK" and reply("203.0.113.50") == "550 5.7.1 Unable to relay"
 
 
 @exercise("external.2",
-          "A more specific address space (fabrikam.com) wins over *, and the message left from MB1's Transport "
-          "service.",
-          "Use lab.new_send_connector('To Fabrikam', address_spaces=['fabrikam.com'], source_servers=['MB1']) "
-          "and send from carol@.")
-def _(lab: Lab) -> bool:
-    got = [m for m in lab.internet.mailbox("kate@fabrikam.com").messages if m["Subject"] == "Exercise 3"]
+          "A more specific address space (fabrikam.com) wins over *, and only MB1's Transport service may use "
+          "the connector: even Alice's mail, submitted on MB2, leaves from MB1.",
+          "A send connector says which addresses it carries and which Transport services may send through it. "
+          "Then read the newest Received header at kate@: `from` which server?")
+def _(lab: Any) -> bool:
+    kate = lab.internet.mailbox("kate@fabrikam.com")
+    from_carol = [m for m in kate.messages if CAROL in str(m["From"])]
     mine = lab.send_connectors().where(Identity="To Fabrikam")
-    return (len(got) == 1 and got[0]["Received"].startswith("from MB1.exchange2013demo.com")
-            and mine["SourceTransportServers"] == ["MB1"])
+    if not from_carol or not mine:
+        return False
+    lab.send(ALICE, "kate@fabrikam.com", subject="Exercise 2 check")     # from MB2: must still leave MB1
+    return all(str(m["Received"]).startswith("from MB1.exchange2013demo.com")
+               for m in (from_carol[-1], kate.messages[-1]))
 
 
 @exercise("clients.2",
           "Port 587 took the phone's session after STARTTLS and AUTH LOGIN; Front End Transport passed it to "
           "Client Proxy on MB2, bob's server, without a header, so the first hop names the phone.",
-          "Use smtplib.SMTP(*lab.endpoint('CA1', 'Client Frontend CA1'), local_hostname='carol-phone'), then "
-          "starttls(), login('carol', 'Passw0rd') and sendmail(CAROL, [BOB], ...) with 'Subject: Exercise 4'.")
-def _(lab: Lab) -> bool:
+          "A phone submits on the client port, not on 25, and must secure the session before it may log on; "
+          "lab.receive_connectors('CA1') shows which connector that is, and smtplib has a method for each step.")
+def _(lab: Any) -> bool:
     got = [m for m in lab.mailbox(BOB).messages if m["Subject"] == "Exercise 4"]
     if not got:
         return False
@@ -170,33 +185,35 @@ def _(lab: Lab) -> bool:
           "Front End Transport keeps nothing: with it stopped nobody answers the MX's port 25, so the sending "
           "server keeps the message and tries again later.",
           "Stop CA1's Front End Transport, send from Gmail, then look at lab.internet.queue() and lab.queues().")
-def _(lab: Lab, holder: str) -> bool:
+def _(lab: Any, holder: str) -> bool:
     return holder == "outside sender" and "Exercise 3" in lab.internet.queue()["Subject"]
 
 
 @exercise("clients.3",
-          "One connector whose RemoteIPRanges is the whole subnet: every scanner in 10.0.5.0/24 may relay, "
-          "nobody else.",
-          "RemoteIPRanges takes CIDR notation: lab.new_receive_connector('CA1', 'Relay for print room', "
-          "remote_ip_ranges=['10.0.5.0/24'], anonymous_relay=True).")
-def _(lab: Lab) -> bool:
+          "The connector's RemoteIPRanges is now the print room's subnet alone: every scanner in 10.0.5.0/24 "
+          "may relay, and the rest of 10.0.0.0/8 is back on Default Frontend CA1, where relay is refused.",
+          "Read the connector with lab.receive_connectors('CA1'): which addresses does it take today? "
+          "RemoteIPRanges accepts a single address, a range or CIDR notation.")
+def _(lab: Any) -> bool:
     scan = ["EHLO scanner", "MAIL FROM:<scanner@exchange2013demo.com>", "RCPT TO:<lee@contoso.com>", "QUIT"]
     def reply(ip: str) -> str:
         return smtp_session(lab, "CA1", "Default Frontend CA1", scan, as_ip=ip).replies[-2]
-    return (reply("10.0.5.23") == reply("10.0.5.200") == replies.RECIPIENT_OK
-            and reply("10.0.6.23") == replies.UNABLE_TO_RELAY)
+    return (bool(lab.receive_connectors("CA1").where(Identity="CA1\\Relay for print room"))
+            and reply("10.0.5.23") == reply("10.0.5.200") == "250 2.1.5 Recipient OK"
+            and reply("10.0.6.23") == reply("10.20.0.5") == "550 5.7.1 Unable to relay")
 
 
 # --- Chapter 4: queues ----------------------------------------------------------------------
 @exercise("queues.1",
           "Transport on MB2 keeps the message; Mailbox Transport Delivery on MB1 is the next hop, on port 475.",
-          "Mail for Carol (database DB01 on MB1) leaves MB2's Transport for MB1's Mailbox Transport Delivery.")
-def _(lab: Lab) -> bool:
+          "The LastError names the endpoint Transport could not reach: whose address is 10.0.0.11, and which "
+          "of its services listens on 475?")
+def _(lab: Any) -> bool:
     return bool(lab.queues().where(lambda r: r.Identity.startswith("MB2\\") and r.MessageCount > 0
                                    and r.LastError.endswith("10.0.0.11:475")))
 
 
-def _defers(lab: Lab) -> int:
+def _defers(lab: Any) -> int:
     return len(lab.tracking_log().where(MessageSubject="Exercise 1", EventId="DEFER"))
 
 
@@ -205,7 +222,7 @@ def _defers(lab: Lab) -> int:
                                    "MailboxDeliveryQueueRetryInterval (5 minutes)."),
           "Count the first failed attempt too, and look up MailboxDeliveryQueueRetryInterval. (Exercise 1 must "
           "be solved first: its message is the one that waits.)")
-def _(lab: Lab, prediction: int) -> bool:
+def _(lab: Any, prediction: int) -> bool:
     return _defers(lab) > 0 and prediction == _defers(lab)
 
 
@@ -213,7 +230,7 @@ def _(lab: Lab, prediction: int) -> bool:
           "Both Transport services: the Front End tries every Mailbox server of the site before it gives up.",
           "Stopping one Transport is not enough (the Front End fails over), and the other services are not on "
           "its path.")
-def _(lab: Lab, attempt: Transcript) -> bool:
+def _(lab: Any, attempt: Any) -> bool:
     return "PRX5" in str(attempt) and len(_stopped(lab)) == 2
 
 
@@ -223,22 +240,25 @@ def _(lab: Lab, attempt: Transcript) -> bool:
           "RCPT.",
           "Print lab13.internet.mailbox(GMAIL).messages[-1].get_content(): the last lines quote the Edge's reply.")
 def _(answer: str) -> bool:
-    return str(answer).strip() == replies.USER_UNKNOWN
+    return str(answer).strip() == "550 5.1.1 User unknown"
 
 
 @exercise("edge.2",
           "Nothing listens on the MX's port 25, so Gmail keeps the message and retries every 30 minutes.",
           "Stop the service first, then send, then look at lab10.internet.queue() and lab10.queues().")
-def _(lab10: Lab, where: str) -> bool:
+def _(lab10: Any, where: str) -> bool:
     return where == "outside sender" and lab10.internet.queue()["Subject"] == ["Exercise 2"]
 
 
 @exercise("edge.3",
-          "EDGE2010, CA1 (via Frontend Transport), MB1 Transport and MB1 Mailbox Transport Delivery: four hops, "
-          "one more than without an Edge.",
-          "Keep the hops whose by_host ends with exchange2013demo.com and count them.")
-def _(exchange_hops: int) -> bool:
-    return exchange_hops == 4
+          "EDGE2013, then Transport and Mailbox Transport Delivery on a Mailbox server: three hops. A subscribed "
+          "Edge delivers to Transport directly, so no hop says `via Frontend Transport`, one fewer than the "
+          "article's 2010 Edge.",
+          "Where does EdgeSync's inbound connector (smart host --) deliver: to CA1 or to the Mailbox servers? "
+          "Then count what each server on the way stamps.")
+def _(lab13: Any, exchange_hops: int) -> bool:
+    lab13.internet.send("someone@gmail.com", CAROL, subject="Exercise 3 check")
+    return exchange_hops == _exchange_hops(lab13.mailbox(CAROL).messages[-1])
 
 
 # --- Chapter 6: coexistence -----------------------------------------------------------------
@@ -270,16 +290,17 @@ def _(answer3: list[str]) -> bool:
 # --- Chapter 7: routing ---------------------------------------------------------------------
 @exercise("routing.1",
           "A is a hub site on the least-cost path C -> A -> B, so MBXC relays to MBXA, which relays to MBXB.",
-          "Call lab.set_hub_site('A', True) before sending, then list the Transport servers with "
-          "transport_servers(lab, msg).")
-def _(answer1: list[str]) -> bool:
-    return list(answer1) == ["MBXC", "MBXA", "MBXB"]
+          "A hub site does not change the least-cost path; it makes mail stop in it when it lies on that path. "
+          "Which sites does the path from C to B cross?")
+def _(lab: Any, answer1: list[str]) -> bool:
+    message = lab.send("userc@exchange2013demo.com", "userb@exchange2013demo.com", subject="Exercise 1 check")
+    return [_short(s) for s in answer1] == _transport_servers(lab, message) == ["MBXC", "MBXA", "MBXB"]
 
 
 @exercise("routing.2",
           "At 200 both paths cost 200 and the tie goes to fewer hops (B-C), so hub site A is off the path.",
           "B -> A -> C costs 200. What happens on a tie? Set the cost with triangle.set_site_link_cost('B-C', n).")
-def _(triangle: Lab, answer2: int) -> bool:
+def _(triangle: Any, answer2: int) -> bool:
     users = ("userb@exchange2013demo.com", "userc@exchange2013demo.com")
     return (answer2 == 200 and triangle.ad_site_links().where(Name="B-C")[0].Cost == 200
             and _transport_servers(triangle, triangle.send(*users, subject="Exercise 2 check")) == ["MBXB", "MBXC"])
@@ -299,7 +320,7 @@ def _(answer3: str) -> bool:
           "allowed it.",
           "Look at Set-TransportConfig: which two limits apply when both sender and recipient are in the "
           "organization? Leave the connectors alone.")
-def _(lab: Lab) -> bool:
+def _(lab: Any) -> bool:
     frontend = lab.receive_connectors("CA1").where(Identity="CA1\\Default Frontend CA1")[0]
     return "Exercise 1" in _subjects(lab, BOB) and str(frontend.MaxMessageSize).startswith("36 MB")
 
@@ -307,24 +328,24 @@ def _(lab: Lab) -> bool:
 @exercise("recipients.2",
           "The Recipient Filter refused only nobody@; a client that goes on to DATA delivers to everyone else.",
           "Name all three recipients, keep going after the 550 and end the message with a lone '.'.")
-def _(edge: Lab, attempt: Transcript) -> bool:
+def _(edge: Any, attempt: Any) -> bool:
     got = [who for who in (BOB, CAROL) if "Exercise 2" in _subjects(edge, who)]
-    return got == [BOB, CAROL] and replies.USER_UNKNOWN in attempt.replies
+    return got == [BOB, CAROL] and "550 5.1.1 User unknown" in attempt.replies
 
 
 @exercise("recipients.4",
           "With the Recipient Filter off on the Mailbox servers, every address of the accepted domain is taken; "
           "the categorizer bounces only nobody@, and Bob and Carol get the message.",
-          "Do as Microsoft says in the quote above: Set-RecipientFilterConfig on both Mailbox servers, then send "
-          "the three-recipient message again with the subject 'Exercise 4'.")
-def _(mbx: Lab) -> bool:
+          "Microsoft's advice is quoted above. Which cmdlet switched the agent on in this chapter, and on how "
+          "many servers is it on?")
+def _(mbx: Any) -> bool:
     return all("Exercise 4" in _subjects(mbx, who) for who in (BOB, CAROL))
 
 
 @exercise("logs.1",
           "Only mailboxes on MB1's databases: Transport on MB2 still reaches MB2's own Delivery on 475.",
           "Which server hosts each mailbox's database? Only one Delivery service moved.")
-def _(lab475: Lab, cut_off: list[str]) -> bool:
+def _(lab475: Any, cut_off: list[str]) -> bool:
     for who in lab475.mailboxes():
         lab475.send(ALICE, who, subject="Exercise 3")
     arrived = {who for who in lab475.mailboxes() if "Exercise 3" in _subjects(lab475, who)}
@@ -346,7 +367,7 @@ def _(refused: list[str]) -> bool:
           "the sending server writes the bounce; the organization's 10 MB never comes into play.",
           "Read the bounce the Gmail sender got: lab.internet.mailbox('someone@gmail.com').messages[-1].")
 def _(code: str) -> bool:
-    return str(code).strip() == " ".join(replies.TOO_BIG.split()[:2])      # "552 5.3.4"
+    return str(code).strip() == "552 5.3.4"
 
 
 @exercise("logs.3",
@@ -363,7 +384,7 @@ def _(permissions: str) -> bool:
           "The first Exchange hop after Google's is the server that took the message from the Internet: the Edge. "
           "Its header looks like Transport's; its place in the chain gives it away.",
           "Look for the first row whose 'Stamped by' is not 'not Exchange'.")
-def _(edge_lab: Lab, edge_host: str) -> bool:
+def _(edge_lab: Any, edge_host: str) -> bool:
     edge_fqdn = next(s.fqdn for s in edge_lab.org.servers if "Edge" in s.roles)
     return str(edge_host).lower() == str(edge_fqdn).lower()
 
@@ -391,7 +412,7 @@ def _(longest_hop: int, queue_owner: str) -> bool:
           "while every service runs, and Resume-Queue lets it go.",
           "A queue to a mailbox database exists only while it holds mail: make the message wait first (as in "
           "chapter 4), suspend its queue, then start the service again.")
-def _(lab: Lab) -> bool:
+def _(lab: Any) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 1")
     suspended = set(lab.queues().where(Status="Suspended")["Identity"])
     in_suspended = any(str(i).rpartition("\\")[0] in suspended for i in held["Identity"])
@@ -402,8 +423,9 @@ def _(lab: Lab) -> bool:
 @exercise("operator.2",
           lambda lab, found: f"{len(found)} DELIVER event(s): -EventId DELIVER and -MessageSubject 'pressure' "
                              "(part of the subject is enough) find them without reading the whole log.",
-          "lab.tracking_log(event_id=..., message_subject=...): the subject filter matches part of the subject.")
-def _(lab: Lab, found: Table[TrackingEvent]) -> bool:
+          "help(lab.tracking_log) lists its filters, named as Get-MessageTrackingLog's parameters: which two "
+          "narrow the log to these deliveries?")
+def _(lab: Any, found: Any) -> bool:
     expected = list(lab.tracking_log(event_id="DELIVER", message_subject="pressure"))
     return bool(expected) and list(found) == expected
 
@@ -413,7 +435,7 @@ def _(lab: Lab, found: Table[TrackingEvent]) -> bool:
           "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server.",
           "Two cmdlets: New-AcceptedDomain with a relay DomainType, and New-SendConnector for the address space "
           "contoso.org. Giving anonymous senders relay rights is not the answer.")
-def _(lab: Lab) -> bool:
+def _(lab: Any) -> bool:
     if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
         return False
     if any(c.anonymous_relay for c in lab.org.receive_connectors):
