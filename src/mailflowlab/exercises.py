@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from . import scenarios
 from .console import smtp_session
 from .headers import parse_hops
-from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, names_service
+from .lab import Lab
+from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, MB, names_service
 
 #: What a stub sets its answer to until the learner writes one.
 MISSING = ...
@@ -98,6 +101,7 @@ def _exchange_hops(message: Any) -> int:
 
 ALICE, BOB, CAROL = "alice@exchange2013demo.com", "bob@exchange2013demo.com", "carol@exchange2013demo.com"
 NOBODY = "nobody@exchange2013demo.com"
+DAVE = "dave@exchange2013demo.com"       # a 2010 mailbox in scenarios.coexistence()
 
 
 # --- Chapter 1: internal mail flow ----------------------------------------------------------
@@ -173,7 +177,7 @@ def _(lab: Any) -> bool:
           "A phone submits on the client port, not on 25, and must secure the session before it may log on; "
           "lab.receive_connectors('CA1') shows which connector that is, and smtplib has a method for each step.")
 def _(lab: Any) -> bool:
-    got = [m for m in lab.mailbox(BOB).messages if m["Subject"] == "Exercise 4"]
+    got = [m for m in lab.mailbox(BOB).messages if m["Subject"] == "Exercise 2"]
     if not got:
         return False
     hops = parse_hops(got[-1])
@@ -236,11 +240,14 @@ def _(lab: Any, attempt: Any) -> bool:
 
 # --- Chapter 5: Edge ------------------------------------------------------------------------
 @exercise("edge.1",
-          "The Recipient Filter agent looks the address up in the recipients EdgeSync copied, and refuses it at "
-          "RCPT.",
-          "Print lab13.internet.mailbox(GMAIL).messages[-1].get_content(): the last lines quote the Edge's reply.")
-def _(answer: str) -> bool:
-    return str(answer).strip() == "550 5.1.1 User unknown"
+          "The Recipient Filter on the Edge refuses carl@ alone, at RCPT; the sending server goes on to DATA for "
+          "the recipients that were accepted, so Bob and Carol get the message and Gmail bounces only carl@.",
+          "At which SMTP command does the Edge refuse an unknown recipient, and what does a sending server do with "
+          "the recipients the same session accepted?")
+def _(lab13: Any, delivered_to: list[str]) -> bool:
+    lab13.internet.send("someone@gmail.com", [BOB, "carl@exchange2013demo.com", CAROL], subject="Exercise 1 check")
+    reached = {who for who in (BOB, CAROL) if "Exercise 1 check" in _subjects(lab13, who)}
+    return {str(who).strip().lower() for who in delivered_to} == reached
 
 
 @exercise("edge.2",
@@ -263,28 +270,44 @@ def _(lab13: Any, exchange_hops: int) -> bool:
 
 # --- Chapter 6: coexistence -----------------------------------------------------------------
 @exercise("coexistence.1",
-          "The last SMTP hop is 2013 Transport -> the 2010 Hub, which stamps 14.3.123.4; its store driver adds "
-          "no header.",
-          "Use versions_table(parse_hops(lab.mailbox(DAVE).messages[-1])) and read the last row.")
-def _(answer1: str) -> bool:
-    return answer1 == "Exchange 2010"
+          "The 2010 Hub's store driver picks the message up over MAPI (hop 1, by HUB2010); a 2010 Hub cannot talk "
+          "to Mailbox Transport Delivery, so it relays to a 2013 Transport (MB1), which hands it to Delivery on "
+          "MB1, Carol's server.",
+          "Who picks up mail from a 2010 Outbox, and which 2013 service may a 2010 Hub hand mail to? Delivery "
+          "writes only into its own server's databases.")
+def _(lab: Any, stamped_by: list[str]) -> bool:
+    lab.send(DAVE, CAROL, subject="Exercise 1 check")
+    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(CAROL).messages[-1])]
+    return [_short(server) for server in stamped_by] == actual
 
 
 @exercise("coexistence.2",
-          "A 2010 database belongs to the mailbox delivery group of its site and version 14: "
-          "SmtpRelayToMailboxDeliveryGroup.",
-          "Look at lab.queues() while the Hub is stopped: which queue has MessageCount 1?")
-def _(answer2: str) -> bool:
-    return answer2 == "Site:Default-First-Site-Name;Version:14"
+          "Retry-Queue on the queue for the version-14 delivery group connected at once: the message left "
+          "minutes before the queue's NextRetryTime, without moving the clock.",
+          "A queue in Retry waits for its NextRetryTime even when its next hop is back. Which queue holds the "
+          "message, and which cmdlet makes a queue try now?")
+def _(lab: Any) -> bool:
+    events = lab.tracking_log().where(MessageSubject="Exercise 2")
+    defers = [e.Timestamp for e in events if e.EventId == "DEFER"]
+    delivered = [e.Timestamp for e in events if e.EventId == "DELIVER" and DAVE in e.Recipients]
+    return (bool(defers) and bool(delivered)
+            and delivered[0] - max(t for t in defers if t <= delivered[0]) < timedelta(minutes=10))
 
 
 @exercise("coexistence.3",
-          "The Edge delivers to 2013 Transport on MB1, which routes dave@'s 2010 database to the version-14 "
-          "delivery group: HUB2010.",
-          "Entering on 2013, the 2010 Edge sends to a 2013 Mailbox server first. Where must mail for a 2010 "
-          "mailbox go next?")
-def _(answer3: list[str]) -> bool:
-    return list(answer3) == ["EDGE2010", "MB1", "HUB2010"]
+          lambda answer3: (f"Front End Transport keeps nothing, and a 2013 Transport service ({answer3}) accepted the "
+                           "message and keeps it in its queue for the version-14 delivery group until the Hub is "
+                           "back: the sender sees no error."),
+          "Which services on the way keep a queue, and which of them would accept a message whose next hop is "
+          "down? Look at lab.internet.queue() and lab.queues() in your lab.")
+def _(answer3: str) -> bool:
+    with Lab(scenarios.coexistence(internet_entry="2013"), transport="memory") as lab:     # same in both modes
+        lab.stop_service("HUB2010", "Hub Transport")
+        lab.internet.send("someone@gmail.com", DAVE, subject="Exercise 3 check")
+        held = [q.Identity.split("\\")[0] for q in lab.queues()
+                if q.MessageCount > 0 and q.DeliveryType != "ShadowRedundancy"]
+        holder = "outside sender" if len(lab.internet.queue()) else held[0]
+    return _short(answer3) == _short(holder)
 
 
 # --- Chapter 7: routing ---------------------------------------------------------------------
@@ -298,20 +321,28 @@ def _(lab: Any, answer1: list[str]) -> bool:
 
 
 @exercise("routing.2",
-          "At 200 both paths cost 200 and the tie goes to fewer hops (B-C), so hub site A is off the path.",
-          "B -> A -> C costs 200. What happens on a tie? Set the cost with triangle.set_site_link_cost('B-C', n).")
+          lambda triangle, answer2: (f"With A-B at 50, B -> A -> C costs 150. At {answer2} the two paths tie and "
+                                     "the tie goes to fewer hops (B-C); one more and the path through hub site A is "
+                                     "cheaper, so the message stops in A."),
+          "Add up the path through A with A-B's new cost, then compare it with B-C. What happens on a tie?")
 def _(triangle: Any, answer2: int) -> bool:
-    users = ("userb@exchange2013demo.com", "userc@exchange2013demo.com")
-    return (answer2 == 200 and triangle.ad_site_links().where(Name="B-C")[0].Cost == 200
-            and _transport_servers(triangle, triangle.send(*users, subject="Exercise 2 check")) == ["MBXB", "MBXC"])
+    def servers_at(cost: int) -> list[str]:
+        triangle.set_site_link_cost("B-C", cost)
+        message = triangle.send("userb@exchange2013demo.com", "userc@exchange2013demo.com", subject="Exercise 2 check")
+        return _transport_servers(triangle, message)
+    if triangle.ad_site_links().where(Name="A-B")[0].Cost != 50:
+        return False
+    above = servers_at(int(answer2) + 1)
+    return above == ["MBXB", "MBXA", "MBXC"] and servers_at(int(answer2)) == ["MBXB", "MBXC"]
 
 
 @exercise("routing.3",
           "MBXC could not reach MBXB, backed off one hop along C -> A -> B, and MBXA keeps the message: the point "
           "of failure closest to B.",
-          "Look at lab.queues() for a queue whose NextHopDomain is B. Which server is it on?")
-def _(answer3: str) -> bool:
-    return answer3 == "MBXA"
+          "Send it, then look at lab.queues() for a queue that holds a message for site B. Which server is it on?")
+def _(lab: Any, answer3: str) -> bool:
+    waiting = {q.Identity.split("\\")[0] for q in lab.queues() if q.MessageCount > 0 and q.NextHopDomain == "B"}
+    return ("MBXB", "Transport") in _stopped(lab) and waiting == {_short(answer3)}
 
 
 # --- Chapters 8 and 9: troubleshooting ------------------------------------------------------
@@ -362,12 +393,24 @@ def _(refused: list[str]) -> bool:
     return list(refused) == ["<ALICE>", "<partner@fabrikam.com>"]
 
 
+def _body(megabytes: int) -> str:
+    """About `megabytes` MB of text in lines of 998 characters, the longest SMTP allows."""
+    return ("A" * 997 + "\n") * (megabytes * MB // 998)
+
+
 @exercise("recipients.3",
-          "The connector's MaxMessageSize (5 MB) fires first, in the session: 552 5.3.4 after the final dot, and "
-          "the sending server writes the bounce; the organization's 10 MB never comes into play.",
-          "Read the bounce the Gmail sender got: lab.internet.mailbox('someone@gmail.com').messages[-1].")
-def _(code: str) -> bool:
-    return str(code).strip() == "552 5.3.4"
+          "Default Frontend CA1's MaxMessageSize is met only by mail that comes in on port 25 from outside, and it "
+          "refuses in the session (552 5.3.4); the organization's MaxSendSize and MaxReceiveSize, which every "
+          "message meets, stay at 10 MB.",
+          "Which of the limits in the table above does only mail from the Internet meet, and which does every "
+          "message meet?")
+def _(lab: Any) -> bool:
+    before = len(lab.mailbox(BOB).messages)           # only what this check sends counts
+    lab.internet.send("someone@gmail.com", BOB, subject="Exercise 3 from outside, 6 MB", body=_body(6))
+    lab.internet.send("someone@gmail.com", BOB, subject="Exercise 3 from outside, 4 MB", body=_body(4))
+    lab.send(ALICE, BOB, subject="Exercise 3 inside, 8 MB", body=_body(8))
+    got = _subjects(lab, BOB)[before:]
+    return got == ["Exercise 3 from outside, 4 MB", "Exercise 3 inside, 8 MB"]
 
 
 @exercise("logs.3",
@@ -433,8 +476,9 @@ def _(lab: Any, found: Any) -> bool:
 @exercise("operator.3",
           "contoso.org is now an accepted relay domain: Default Frontend takes its mail from anyone without relay "
           "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server.",
-          "Two cmdlets: New-AcceptedDomain with a relay DomainType, and New-SendConnector for the address space "
-          "contoso.org. Giving anonymous senders relay rights is not the answer.")
+          "Exchange takes mail only for domains it knows, and mail it does not keep leaves by a send connector. "
+          "What must the organization know about contoso.org? Giving anonymous senders relay rights is not the "
+          "answer.")
 def _(lab: Any) -> bool:
     if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
         return False
