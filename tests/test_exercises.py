@@ -121,6 +121,12 @@ def test_a_service_is_named_by_any_name_exchange_uses(exercise: str, service: st
         assert verdict(exercise, answer=wrong)[0] is False, wrong
 
 
+def test_the_service_that_held_a_message_is_named_by_any_name_too() -> None:
+    for name in ("Transport", "MSExchangeTransport", "Microsoft Exchange Transport"):
+        assert verdict("headers.3", longest_hop=3, queue_owner=name)[0] is True, name
+    assert verdict("headers.3", longest_hop=3, queue_owner="Mailbox Transport Delivery")[0] is False
+
+
 def test_every_service_has_its_get_service_and_display_name() -> None:
     assert service_names("Transport") == ("Transport", "MSExchangeTransport", "Microsoft Exchange Transport")
     assert names_service("MSExchangeTransport", "Edge Transport")       # the Edge runs the same service

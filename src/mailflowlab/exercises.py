@@ -25,7 +25,7 @@ from . import scenarios
 from .console import smtp_session
 from .headers import parse_hops
 from .lab import Lab
-from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, MB, names_service
+from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, MB, TRANSPORT, names_service
 
 #: What a stub sets its answer to until the learner writes one.
 MISSING = ...
@@ -446,7 +446,7 @@ def _(update: str, mailbox_server: str) -> bool:
           "The delay belongs to the hop that ended the wait; the message waited on the server (and service) of "
           "the hop before it.")
 def _(longest_hop: int, queue_owner: str) -> bool:
-    return longest_hop == 3 and queue_owner == "Transport"
+    return longest_hop == 3 and names_service(str(queue_owner), TRANSPORT)
 
 
 # --- Chapter 11: the operator's tools ----------------------------------------------------------
