@@ -1,0 +1,93 @@
+"""The incident catalogue (issue 17): every incident is broken when it starts, fixed by its known
+fix, not fixed by opening a relay, graded the same however often verify() runs, the same lab for
+the same seed in both transports, and never given away by a hint."""
+from __future__ import annotations
+
+import pytest
+
+from mailflowlab import incidents
+from mailflowlab.errors import LabError
+from mailflowlab.headers import parse_hops
+from mailflowlab.incidents.running import NO_MORE_HINTS
+
+IDS = incidents.ids()
+
+
+def _open_relay(ticket: incidents.Incident) -> None:
+    """The "fix" a desperate admin tries: a receive connector on the Front End (or the MX) that lets
+    anyone relay, scoped just narrower than the whole Internet so that it wins over the default."""
+    org = ticket.lab.org
+    door = org.mx or org.servers[0].name
+    ticket.lab.new_receive_connector(door, "Allow everything", remote_ip_ranges=["0.0.0.0/1", "128.0.0.0/1"],
+                                     anonymous_relay=True)
+
+
+@pytest.mark.parametrize("incident_id", IDS)
+def test_broken_then_fixed_by_the_reference_fix(incident_id: str) -> None:
+    with incidents.start(incident_id, seed=3, transport="memory") as ticket:
+        first = ticket.verify()
+        assert not first.passed, first
+        again = ticket.verify()                      # verify() fixes nothing, however often it runs
+        assert not again.passed and again.sentence.split(":")[0] == first.sentence.split(":")[0]
+        ticket.reference_fix()
+        fixed = ticket.verify()
+        assert fixed.passed, fixed
+        assert ticket.verify().passed                # earlier probes do not spoil the next verify()
+
+
+@pytest.mark.parametrize("incident_id", IDS)
+def test_a_fix_that_opens_a_relay_fails(incident_id: str) -> None:
+    with incidents.start(incident_id, seed=4, transport="memory") as ticket:
+        ticket.reference_fix()
+        _open_relay(ticket)
+        verdict = ticket.verify()
+        assert not verdict.passed
+        assert "open relay" in verdict.sentence or "relay anonymously" in verdict.sentence
+
+
+@pytest.mark.parametrize("incident_id", IDS)
+def test_hints_go_symptom_tool_object_and_never_say_the_fix(incident_id: str) -> None:
+    for seed in (0, 1, 2):
+        with incidents.start(incident_id, seed=seed, transport="memory") as ticket:
+            hints = [ticket.hint(), ticket.hint(), ticket.hint()]
+            assert ticket.hint() == NO_MORE_HINTS and ticket.hints == tuple(hints)
+            steps = ticket.spec.fix(ticket._staged.facts)
+            for text in hints:
+                for s in steps:
+                    cmdlet = s.powershell.split()[0]
+                    assert s.python not in text and s.powershell not in text, (text, s)
+                    assert cmdlet not in text and f"{s.method}(" not in text, (text, s)
+
+
+@pytest.mark.parametrize("incident_id", IDS)
+def test_the_same_seed_gives_the_same_lab_in_both_transports(incident_id: str) -> None:
+    seen = []
+    for transport in ("sockets", "memory"):
+        with incidents.start(incident_id, seed=11, transport=transport) as ticket:
+            ticket.reference_fix()
+            verdict = ticket.verify()
+            assert verdict.passed, verdict
+            hops = []
+            for sent in ticket._staged.stuck:
+                for rcpt in sent.path.expect:
+                    folders = (ticket.lab.mailbox(rcpt) if ticket.lab.org.mailbox(rcpt)
+                               else ticket.lab.internet.mailbox(rcpt))
+                    msg = next(m for m in folders.messages if m["Message-ID"] == sent.message_id)
+                    hops.append([(h.from_host, h.by_host, h.protocol, h.time) for h in parse_hops(msg)])
+            seen.append((ticket.report, ticket.hints, hops, [p.path for p in verdict.paths]))
+    assert seen[0] == seen[1]
+
+
+def test_seeds_change_who_and_where() -> None:
+    reports = set()
+    for seed in range(6):
+        with incidents.start("internal-dns", seed=seed, transport="memory") as ticket:
+            reports.add((ticket.report, ticket.reveal()))
+    assert len(reports) >= 4
+
+
+def test_mistakes_are_one_sentence() -> None:
+    with pytest.raises(LabError, match=r"^There is no incident 'nope'\. Incidents: transport-stopped, "):
+        incidents.start("nope")
+    with pytest.raises(LabError, match=r"^The seed must be a whole number"):
+        incidents.start(IDS[0], seed="7")  # type: ignore[arg-type]
