@@ -188,3 +188,16 @@ def test_a_device_pointed_at_a_mailbox_servers_transport_needs_a_relay_connector
         "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "250 2.1.5 Recipient OK"]
     assert smtp_session(lab, "MB1", "Default MB1", device, as_ip="10.0.0.53").replies[2] == \
         "530 5.7.1 Client was not authenticated"
+
+
+def test_set_send_connector_address_spaces_reroutes_what_waited(lab: Lab) -> None:
+    """Set-SendConnector -AddressSpaces: a connector narrowed to one partner leaves other mail in
+    Unreachable; widening it again to * is a routing change, so that mail leaves."""
+    lab.new_send_connector("To Internet", address_spaces=["fabrikam.com"])
+    lab.send(BOB, "someone@gmail.com", subject="Waits")
+    assert [q.Identity for q in lab.queues() if q.MessageCount and "Unreachable" in q.Identity]
+    lab.set_send_connector("To Internet", address_spaces=["*"])
+    assert [m["Subject"] for m in lab.internet.mailbox("someone@gmail.com").messages] == ["Waits"]
+    assert lab.send_connectors()[0].AddressSpaces == "SMTP:*;1"
+    with pytest.raises(LabError, match=r"^Give at least one address space"):
+        lab.set_send_connector("To Internet", address_spaces=[])

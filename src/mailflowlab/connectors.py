@@ -257,10 +257,7 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
     """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
-    spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
-                                               else address_spaces))
-    if not spaces:
-        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    spaces = _address_spaces(address_spaces)
     mailbox_servers = [s.name for s in org.servers if s.has_role("Mailbox") and s.version >= 2013]
     sources = tuple(org.server(s).name for s in source_servers) if source_servers else tuple(mailbox_servers)
     for s in sources:
@@ -269,6 +266,27 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
                          f"Transport service that sends through send connectors.")
     c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy)
     org.send_connectors.append(c)
+    return c
+
+
+def _address_spaces(address_spaces: Iterable[str]) -> tuple[str, ...]:
+    """-AddressSpaces: '*', a domain, or '*.domain'; at least one."""
+    spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
+                                               else address_spaces))
+    if not spaces:
+        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    return spaces
+
+
+def set_send_connector(org: Organization, name: str, *, frontend_proxy: bool | None = None,
+                       address_spaces: Iterable[str] | None = None) -> SendConnector:
+    """Set-SendConnector -FrontendProxyEnabled / -AddressSpaces: both checked before either changes."""
+    c = find_send_connector(org, name)
+    spaces = None if address_spaces is None else _address_spaces(address_spaces)
+    if frontend_proxy is not None:
+        c.frontend_proxy = bool(frontend_proxy)
+    if spaces is not None:
+        c.address_spaces = spaces
     return c
 
 

@@ -1,6 +1,7 @@
 """Get-, Set- and New-ReceiveConnector; Get-, New- and Set-SendConnector."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .. import connectors
@@ -39,7 +40,9 @@ class ConnectorCmdlets(LabBase):
         connectors.new_send_connector(self.org, name, **settings)
         self._routing_changed()
 
-    def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
-        """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
-        connectors.find_send_connector(self.org, name).frontend_proxy = bool(frontend_proxy)
+    def set_send_connector(self, name: str, *, frontend_proxy: bool | None = None,
+                           address_spaces: str | Iterable[str] | None = None) -> None:
+        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server") and
+        -AddressSpaces (the domains it sends to, '*' for all): a routing change."""
+        connectors.set_send_connector(self.org, name, frontend_proxy=frontend_proxy, address_spaces=address_spaces)
         self._routing_changed()
