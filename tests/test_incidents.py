@@ -86,6 +86,14 @@ def test_seeds_change_who_and_where() -> None:
     assert len(reports) >= 4
 
 
+def test_the_catalogue_covers_every_chapter() -> None:
+    assert len(IDS) == len(set(IDS)) >= 15
+    for chapter in range(1, 12):
+        assert incidents.for_chapter(chapter), f"no incident for chapter {chapter}"
+    assert sum(len(s.faults) > 1 for s in incidents.CATALOGUE) >= 3
+    assert [row.Id for row in incidents.catalogue()] == IDS
+
+
 def test_mistakes_are_one_sentence() -> None:
     with pytest.raises(LabError, match=r"^There is no incident 'nope'\. Incidents: transport-stopped, "):
         incidents.start("nope")

@@ -31,13 +31,14 @@ from typing import Any
 
 from ..errors import LabError
 from ..views import Table
-from . import internal
+from . import coexistence, edge, internal, internet, limits, queues, relay, sites
 from .model import IncidentRow, IncidentSpec, Path, Step
 from .running import Incident
 from .verify import Check, PathResult, Verdict
 
 #: Every incident, in the order of the chapters they belong to.
-CATALOGUE: tuple[IncidentSpec, ...] = (*internal.INCIDENTS,)
+CATALOGUE: tuple[IncidentSpec, ...] = (*internal.INCIDENTS, *internet.INCIDENTS, *relay.INCIDENTS, *queues.INCIDENTS,
+                                        *edge.INCIDENTS, *coexistence.INCIDENTS, *sites.INCIDENTS, *limits.INCIDENTS)
 
 __all__ = ["CATALOGUE", "Check", "Incident", "IncidentRow", "IncidentSpec", "Path", "PathResult", "Step", "Verdict",
            "catalogue", "for_chapter", "get", "ids", "start"]

@@ -5,8 +5,12 @@ other people, servers and names."""
 from __future__ import annotations
 
 from random import Random
+from typing import TYPE_CHECKING
 
 from ..topology import Mailbox, Organization
+
+if TYPE_CHECKING:
+    from ..lab import Lab
 
 #: Staff the seed may add to an organization: (user, display name).
 PEOPLE = (("dan", "Dan Kim"), ("erin", "Erin Walsh"), ("farid", "Farid Haddad"), ("grace", "Grace Liu"),
@@ -44,3 +48,22 @@ def first_name(org: Organization, address: str) -> str:
 
 def outsiders(rng: Random, count: int) -> list[str]:
     return rng.sample(OUTSIDERS, count)
+
+
+def pair(lab: Lab, rng: Random, server: str | None = None) -> tuple[str, str]:
+    """A user (on `server` if given) and a colleague whose mailbox is on the other server."""
+    org = lab.org
+    people = users_on(org, server) if server else [m.address for m in org.mailboxes]
+    user = rng.choice(sorted(people))
+    home = org.mailbox_server(org.mailbox(user) or org.mailboxes[0]).name
+    others = sorted(a for a in lab.mailboxes() if a not in users_on(org, home))
+    return user, rng.choice(others)
+
+
+def named(lab: Lab, **names: str) -> dict[str, str]:
+    """The facts, with each address's first name beside it (`user_name`)."""
+    facts = dict(names)
+    for key, value in names.items():
+        if "@" in value and lab.org.mailbox(value) is not None:
+            facts[f"{key}_name"] = first_name(lab.org, value)
+    return facts

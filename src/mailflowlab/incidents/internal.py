@@ -16,34 +16,15 @@ def _demo(rng: Random) -> Organization:
     return cast.staffed(scenarios.exchange2013demo(), rng)
 
 
-def _pair(lab: Lab, rng: Random, server: str | None = None) -> tuple[str, str]:
-    """A user (on `server` if given) and a colleague whose mailbox is on the other server."""
-    org = lab.org
-    people = cast.users_on(org, server) if server else [m.address for m in org.mailboxes]
-    user = rng.choice(sorted(people))
-    home = org.mailbox_server(org.mailbox(user) or org.mailboxes[0]).name
-    others = sorted(a for a in lab.mailboxes() if a not in cast.users_on(org, home))
-    return user, rng.choice(others)
-
-
-def _facts(lab: Lab, **names: str) -> dict[str, str]:
-    """The facts, with each address's first name beside it (`user_name`)."""
-    facts = dict(names)
-    for key, value in names.items():
-        if "@" in value and lab.org.mailbox(value) is not None:
-            facts[f"{key}_name"] = cast.first_name(lab.org, value)
-    return facts
-
-
 # --- Transport stopped on every Mailbox server (the article's experiment) -----------------------
 
 def _stage_transport_stopped(lab: Lab, rng: Random) -> Staged:
-    user, colleague = _pair(lab, rng)
+    user, colleague = cast.pair(lab, rng)
     outsider = cast.outsiders(rng, 1)[0]
     for server in sorted(s.name for s in lab.org.servers if TRANSPORT in s.services):
         lab.stop_service(server, TRANSPORT)
     lab.advance(minutes=rng.randint(20, 50))
-    facts = _facts(lab, user=user, colleague=colleague, outsider=outsider)
+    facts = cast.named(lab, user=user, colleague=colleague, outsider=outsider)
     stuck = (send(lab, inbound(outsider, user), "Invoice 4471"),
              send(lab, internal(user, colleague), "Agenda for Thursday"))
     lab.advance(minutes=rng.randint(5, 15))
@@ -82,10 +63,10 @@ TRANSPORT_STOPPED = IncidentSpec(
 
 def _stage_submission(lab: Lab, rng: Random) -> Staged:
     server = rng.choice(["MB1", "MB2"])
-    user, colleague = _pair(lab, rng, server)
+    user, colleague = cast.pair(lab, rng, server)
     lab.stop_service(server, MAILBOX_TRANSPORT_SUBMISSION)
     lab.advance(minutes=rng.randint(30, 90))
-    facts = _facts(lab, user=user, colleague=colleague, server=server)
+    facts = cast.named(lab, user=user, colleague=colleague, server=server)
     stuck = (send(lab, internal(user, colleague), "Leave request"),)
     lab.advance(minutes=rng.randint(5, 20))
     return Staged(facts, stuck)
@@ -117,11 +98,11 @@ SUBMISSION_STOPPED = IncidentSpec(
 
 def _stage_delivery(lab: Lab, rng: Random) -> Staged:
     server = rng.choice(["MB1", "MB2"])
-    user, colleague = _pair(lab, rng, server)
+    user, colleague = cast.pair(lab, rng, server)
     outsider = cast.outsiders(rng, 1)[0]
     lab.stop_service(server, MAILBOX_TRANSPORT_DELIVERY)
     lab.advance(minutes=rng.randint(20, 60))
-    facts = _facts(lab, user=user, colleague=colleague, outsider=outsider, server=server)
+    facts = cast.named(lab, user=user, colleague=colleague, outsider=outsider, server=server)
     stuck = (send(lab, internal(colleague, user), "Budget sign-off"),
              send(lab, inbound(outsider, user), "Your order has shipped"))
     lab.advance(minutes=rng.randint(5, 20))
@@ -159,10 +140,10 @@ RESOLVERS = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "208.67.222.222")
 def _stage_dns(lab: Lab, rng: Random) -> Staged:
     server = rng.choice(["MB1", "MB2"])
     resolver = rng.choice(RESOLVERS)
-    user, colleague = _pair(lab, rng, server)
+    user, colleague = cast.pair(lab, rng, server)
     lab.set_transport_service(server, internal_dns_adapter_enabled=False, internal_dns_servers=[resolver])
     lab.advance(minutes=rng.randint(10, 40))
-    facts = _facts(lab, user=user, colleague=colleague, server=server, resolver=resolver)
+    facts = cast.named(lab, user=user, colleague=colleague, server=server, resolver=resolver)
     stuck = (send(lab, internal(user, colleague), "Minutes of the board meeting"),)
     lab.advance(minutes=rng.randint(5, 20))
     return Staged(facts, stuck)

@@ -120,9 +120,9 @@ def verify(lab: Lab, paths: tuple[Path, ...], stuck: tuple[Sent, ...], base: Bas
     elif first_path is not None:
         sentence = f"Not every path works yet: {first_path.path}: {first_path.detail}."
     else:
-        sentence = (f"Mail flows again: {_count(len(stuck), 'message')} that waited arrived once each, "
-                    f"{_count(len(results), 'probe')} arrived once each, and no connector relays "
-                    "for the Internet.")
+        waited = f"the {_count(len(stuck), 'message')} that waited and " if stuck else ""
+        sentence = (f"Mail flows again: {waited}{_count(len(results), 'fresh probe')} arrived once each, "
+                    "and no listener relays for the Internet.")
     passed = first_check is None and first_path is None
     return Verdict(passed, sentence, results, tuple(checks))
 
