@@ -51,7 +51,7 @@ def test_hints_go_symptom_tool_object_and_never_say_the_fix(incident_id: str) ->
         with incidents.start(incident_id, seed=seed, transport="memory") as ticket:
             hints = [ticket.hint(), ticket.hint(), ticket.hint()]
             assert ticket.hint() == NO_MORE_HINTS and ticket.hints == tuple(hints)
-            steps = ticket.spec.fix(ticket._staged.facts)
+            steps = ticket.spec.fix(ticket.facts)
             for text in hints:
                 for s in steps:
                     cmdlet = s.powershell.split()[0]
@@ -68,7 +68,7 @@ def test_the_same_seed_gives_the_same_lab_in_both_transports(incident_id: str) -
             verdict = ticket.verify()
             assert verdict.passed, verdict
             hops = []
-            for sent in ticket._staged.stuck:
+            for sent in ticket.stuck:
                 for rcpt in sent.path.expect:
                     folders = (ticket.lab.mailbox(rcpt) if ticket.lab.org.mailbox(rcpt)
                                else ticket.lab.internet.mailbox(rcpt))

@@ -33,7 +33,7 @@ from ..errors import LabError
 from ..views import Table
 from . import coexistence, edge, internal, internet, limits, queues, relay, sites
 from .model import IncidentRow, IncidentSpec, Path, Step
-from .running import Incident
+from .running import Incident, organization
 from .verify import Check, PathResult, Verdict
 
 #: Every incident, in the order of the chapters they belong to.
@@ -41,7 +41,7 @@ CATALOGUE: tuple[IncidentSpec, ...] = (*internal.INCIDENTS, *internet.INCIDENTS,
                                         *edge.INCIDENTS, *coexistence.INCIDENTS, *sites.INCIDENTS, *limits.INCIDENTS)
 
 __all__ = ["CATALOGUE", "Check", "Incident", "IncidentRow", "IncidentSpec", "Path", "PathResult", "Step", "Verdict",
-           "catalogue", "for_chapter", "get", "ids", "start"]
+           "catalogue", "for_chapter", "get", "ids", "organization", "start"]
 
 
 def ids() -> list[str]:

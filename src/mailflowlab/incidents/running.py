@@ -6,11 +6,23 @@ from random import Random
 from typing import Any
 
 from ..lab import Lab
+from ..topology import Organization
 from . import verify as grading
-from .model import IncidentSpec, Staged
+from .model import Facts, IncidentSpec, Sent, Staged
 
 #: What hint() says once every hint has been given.
 NO_MORE_HINTS = "That was the last hint: the object at fault is named above. Fix it with the cmdlets you know."
+
+
+def _rng(spec: IncidentSpec, seed: int) -> Random:
+    """The one random stream of an incident: the organization is drawn first, then the fault."""
+    return Random(f"{spec.id}/{seed}")
+
+
+def organization(spec: IncidentSpec, seed: int) -> Organization:
+    """The organization the incident starts from (the same one `Incident` builds), e.g. to give
+    its listeners fixed ports before the lab starts."""
+    return spec.scenario(_rng(spec, seed))
 
 
 class Incident:
@@ -24,7 +36,7 @@ class Incident:
     def __init__(self, spec: IncidentSpec, seed: int, transport: str | None = None, **lab_options: Any) -> None:
         self.spec = spec
         self.seed = seed
-        rng = Random(f"{spec.id}/{seed}")
+        rng = _rng(spec, seed)
         self.lab = Lab(spec.scenario(rng), seed=seed, transport=transport, **lab_options)
         self.lab.start()
         try:
@@ -43,6 +55,16 @@ class Incident:
     @property
     def title(self) -> str:
         return self.spec.title
+
+    @property
+    def facts(self) -> Facts:
+        """What the seed chose (people, servers, connector names): the answer key's raw facts."""
+        return self._staged.facts
+
+    @property
+    def stuck(self) -> tuple[Sent, ...]:
+        """The mail the fault already caught, which must arrive exactly once after the fix."""
+        return self._staged.stuck
 
     @property
     def report(self) -> str:
