@@ -99,3 +99,63 @@ def test_mistakes_are_one_sentence() -> None:
         incidents.start("nope")
     with pytest.raises(LabError, match=r"^The seed must be a whole number"):
         incidents.start(IDS[0], seed="7")  # type: ignore[arg-type]
+
+
+def _settings(ticket: incidents.Incident) -> tuple[object, ...]:
+    lab = ticket.lab
+    return (list(lab.receive_connectors()), list(lab.send_connectors()), list(lab.services_table()),
+            list(lab.accepted_domains()), lab.org.max_send_size, lab.org.max_receive_size,
+            [(s.name, s.transport_dns, s.frontend_dns) for s in lab.org.servers], list(lab.ad_sites()),
+            [q.Identity for q in lab.queues(include_empty=True) if q.Status == "Suspended"],
+            [(r.Server, r.Resource, r.Pressure) for r in lab.back_pressure()])
+
+
+@pytest.mark.parametrize("incident_id", ["transport-stopped", "mfp-relay-scope", "maintenance-leftovers"])
+def test_verify_changes_no_setting(incident_id: str) -> None:
+    with incidents.start(incident_id, seed=5, transport="memory") as ticket:
+        before = _settings(ticket)
+        ticket.verify()
+        assert _settings(ticket) == before
+
+
+def test_widening_a_scoped_relay_connector_to_the_internet_fails() -> None:
+    with incidents.start("mfp-relay-scope", seed=1, transport="memory") as ticket:
+        connector = ticket.facts["connector"]
+        ticket.lab.set_receive_connector("CA1", connector, remote_ip_ranges=["0.0.0.0-255.255.255.255"])
+        verdict = ticket.verify()
+    assert not verdict.passed
+    assert verdict.sentence.startswith(f"CA1\\{connector} was scoped to {ticket.facts['old_ip']} and now takes "
+                                       "connections from the Internet (0.0.0.0-255.255.255.255)")
+
+
+def test_a_relay_connector_for_a_whole_network_fails() -> None:
+    with incidents.start("mfp-relay-scope", seed=1, transport="memory") as ticket:
+        ticket.lab.new_receive_connector("CA1", "All printers", remote_ip_ranges=["10.0.0.0/8"], anonymous_relay=True)
+        verdict = ticket.verify()
+    assert not verdict.passed
+    assert verdict.sentence == ("CA1\\All printers lets 16,777,216 addresses relay anonymously (10.0.0.0/8): "
+                                "a relay connector should list only its devices.")
+
+
+def test_another_right_fix_passes_too() -> None:
+    """Graded by the mail: DNS servers that know the organization fix internal-dns as well as the
+    adapter does; a new send connector for * fixes the narrowed one."""
+    with incidents.start("internal-dns", seed=2, transport="memory") as ticket:
+        ticket.lab.set_transport_service(ticket.facts["server"], internal_dns_servers=["10.0.0.1"])
+        assert ticket.verify().passed
+    with incidents.start("send-connector-address-space", seed=2, transport="memory") as ticket:
+        ticket.lab.new_send_connector("Everything else", address_spaces=["*"])
+        assert ticket.verify().passed
+
+
+def test_mail_doubled_by_a_safety_net_replay_fails() -> None:
+    from datetime import timedelta
+    with incidents.start("delivery-stopped", seed=3, transport="memory") as ticket:
+        ticket.reference_fix()
+        assert ticket.verify().passed
+        lab = ticket.lab
+        lab.add_resubmit_request(lab.now() - timedelta(hours=3), lab.now() - timedelta(seconds=1),
+                                 recipient=ticket.facts["user"])
+        verdict = ticket.verify()
+    assert not verdict.passed and "a message was doubled" in verdict.sentence
+    assert verdict.sentence.startswith("The mail that was already affected did not arrive exactly once: ")

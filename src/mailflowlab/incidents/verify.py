@@ -148,7 +148,7 @@ def _stuck_check(results: list[PathResult]) -> Check:
     missing = next((r for r in results if not r.delivered), None)
     if missing is None:
         return Check("stuck mail", True, f"{_count(len(results), 'message')} that waited arrived once each")
-    return Check("stuck mail", False, f"The mail that was already affected has not arrived: "
+    return Check("stuck mail", False, f"The mail that was already affected did not arrive exactly once: "
                                       f"{missing.path}: {missing.detail}.")
 
 
