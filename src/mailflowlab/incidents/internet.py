@@ -154,4 +154,47 @@ RECIPIENT_FILTER = IncidentSpec(
 )
 
 
-INCIDENTS = (FRONTEND_ANONYMOUS, ADDRESS_SPACE, RECIPIENT_FILTER)
+# --- The Default Frontend moved off port 25 ----------------------------------------------------------
+
+MOVED_PORTS = (26, 2526, 8025, 10025)
+
+
+def _stage_port(lab: Lab, rng: Random) -> Staged:
+    user, colleague = cast.pair(lab, rng)
+    first, second = cast.outsiders(rng, 2)
+    port = rng.choice(MOVED_PORTS)
+    lab.advance(minutes=rng.randint(10, 30))
+    lab.set_receive_connector("CA1", DEFAULT_FRONTEND, bindings=f"0.0.0.0:{port}")
+    lab.advance(minutes=rng.randint(20, 60))
+    facts = cast.named(lab, user=user, colleague=colleague, outsider=first, other=second, port=str(port))
+    stuck = (send(lab, inbound(first, user), "Minutes of Tuesday's meeting"),
+             send(lab, inbound(second, colleague), "Your parcel is on its way"))
+    lab.advance(minutes=rng.randint(5, 20))
+    return Staged(facts, stuck)
+
+
+FRONTEND_PORT = IncidentSpec(
+    id="frontend-port-changed",
+    title="The Internet cannot even connect: the Front End listens elsewhere",
+    chapters=(9, 2),
+    scenario=_demo,
+    stage=_stage_port,
+    report=("Nothing from outside since the consultant 'tidied up the connectors' this morning, {user_name} "
+            "says; {outsider} says their server 'cannot connect' and keeps retrying."),
+    hints=("The outside sender never got a reply at all: not a refusal in SMTP, a refused connection. "
+           "Which address and port does it try?",
+           "lab.internet.queue() for where it connects; telnet to the MX's port 25; then every listener "
+           "with its Exchange port (lab.endpoints()) and Get-ReceiveConnector's Bindings.",
+           "The object at fault: the Bindings of '" + DEFAULT_FRONTEND + "', which no longer listens on "
+           "the port the MX record's senders use."),
+    faults=("'" + DEFAULT_FRONTEND + "' was moved to port {port}: nothing listens on CA1's port 25, so "
+            "outside senders' connections are refused and they retry.",),
+    paths=lambda f: (inbound(f["outsider"], f["user"]), inbound(f["other"], f["colleague"]),
+                     internal(f["user"], f["colleague"])),
+    fix=lambda f: (step(f"Set-ReceiveConnector 'CA1\\{DEFAULT_FRONTEND}' -Bindings 0.0.0.0:25",
+                        "set_receive_connector", "CA1", DEFAULT_FRONTEND, bindings="0.0.0.0:25"),),
+    sources=("exchange2013-facts.md §0.1 and §2.1: Default Frontend <server> listens on port 25",),
+)
+
+
+INCIDENTS = (FRONTEND_ANONYMOUS, FRONTEND_PORT, ADDRESS_SPACE, RECIPIENT_FILTER)
