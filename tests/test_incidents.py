@@ -159,3 +159,12 @@ def test_mail_doubled_by_a_safety_net_replay_fails() -> None:
         verdict = ticket.verify()
     assert not verdict.passed and "a message was doubled" in verdict.sentence
     assert verdict.sentence.startswith("The mail that was already affected did not arrive exactly once: ")
+
+
+def test_the_readme_lists_every_incident_and_the_teachers_commands() -> None:
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for spec in incidents.CATALOGUE:
+        assert f"| `{spec.id}` | {spec.title} | {', '.join(map(str, spec.chapters))} | {len(spec.faults)} |" in readme
+    assert "mailflowlab serve --incident ID [--seed N]" in readme
+    assert all(f"`{command}`" in readme for command in ("incident", "hint", "verify", "reveal"))
