@@ -74,7 +74,9 @@ def test_the_same_seed_gives_the_same_lab_in_both_transports(incident_id: str) -
                                else ticket.lab.internet.mailbox(rcpt))
                     msg = next(m for m in folders.messages if m["Message-ID"] == sent.message_id)
                     hops.append([(h.from_host, h.by_host, h.protocol, h.time) for h in parse_hops(msg)])
-            seen.append((ticket.report, ticket.hints, hops, [p.path for p in verdict.paths]))
+            events = [(e.Timestamp, e.ServerHostname, e.EventId, e.MessageId, e.RecipientStatus)
+                      for e in ticket.lab.tracking_log()]
+            seen.append((ticket.report, ticket.reveal(), hops, [p.path for p in verdict.paths], events))
     assert seen[0] == seen[1]
 
 
