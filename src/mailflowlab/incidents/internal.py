@@ -172,4 +172,49 @@ INTERNAL_DNS = IncidentSpec(
 )
 
 
-INCIDENTS = (TRANSPORT_STOPPED, SUBMISSION_STOPPED, DELIVERY_STOPPED, INTERNAL_DNS)
+# --- Two servers' DNS lookups changed: the Front End's and one Mailbox server's ---------------------
+
+def _stage_dns_two(lab: Lab, rng: Random) -> Staged:
+    server = rng.choice(["MB1", "MB2"])
+    resolver = rng.choice(RESOLVERS)
+    user, colleague = cast.pair(lab, rng, server)
+    outsider = cast.outsiders(rng, 1)[0]
+    lab.set_frontend_transport_service("CA1", internal_dns_adapter_enabled=False, internal_dns_servers=[resolver])
+    lab.set_transport_service(server, internal_dns_adapter_enabled=False, internal_dns_servers=[resolver])
+    lab.advance(minutes=rng.randint(10, 40))
+    facts = cast.named(lab, user=user, colleague=colleague, outsider=outsider, server=server, resolver=resolver)
+    stuck = (send(lab, inbound(outsider, colleague), "Re: the lease renewal"),
+             send(lab, internal(user, colleague), "Draft for review"))
+    lab.advance(minutes=rng.randint(5, 20))
+    return Staged(facts, stuck)
+
+
+DNS_TWO_SERVERS = IncidentSpec(
+    id="dns-clean-up-two-servers",
+    title="After the DNS clean-up: nothing from outside, and some Outboxes stuck",
+    chapters=(2, 4),
+    scenario=_demo,
+    stage=_stage_dns_two,
+    report=("Since the DNS clean-up, {colleague_name} gets nothing from outside ({outsider} says their mail "
+            "is 'deferred'), and {user_name}'s messages to {colleague_name} stay in the Outbox."),
+    hints=("Two different codes: the outside sender's 451 ends with a PRX code, and the Outbox's "
+           "SUBMITDEFER names DNS. Look both up before touching anything.",
+           "lab.internet.queue() and the tracking log for the two replies; then each server's DNS lookups "
+           "(EAC: Servers > server > DNS lookups; Get-FrontendTransportService, Get-TransportService).",
+           "The objects at fault: the internal DNS lookups of Front End Transport on CA1 and of the "
+           "Transport service on {server}."),
+    faults=("Front End Transport on CA1 looks up the Mailbox servers at {resolver}: inbound mail gets "
+            "451 4.7.0 ... PRX2.",
+            "The Transport service on {server} looks up servers at {resolver}: Submission there defers with "
+            "451 4.4.0 DNS query failed."),
+    paths=lambda f: (inbound(f["outsider"], f["colleague"]), inbound(f["outsider"], f["user"]),
+                     internal(f["user"], f["colleague"]), internal(f["colleague"], f["user"])),
+    fix=lambda f: (Step("Set-FrontendTransportService CA1 -InternalDNSAdapterEnabled $true",
+                        "set_frontend_transport_service", ("CA1",), (("internal_dns_adapter_enabled", True),)),
+                   Step(f"Set-TransportService {f['server']} -InternalDNSAdapterEnabled $true",
+                        "set_transport_service", (f["server"],), (("internal_dns_adapter_enabled", True),))),
+    sources=("exchange2013-facts.md: FrontendTransportServer and TransportServer InternalDNSServers; PRX2",),
+)
+
+
+INCIDENTS = (TRANSPORT_STOPPED, SUBMISSION_STOPPED, DELIVERY_STOPPED, INTERNAL_DNS, DNS_TWO_SERVERS)
