@@ -107,7 +107,9 @@ class Incident:
         facts = self._staged.facts
         faults = "\n".join(f"  - {f.format(**facts)}" for f in self.spec.faults)
         fix = "\n".join(f"  {line}" for line in self.fix_steps())
-        return f"{self.id}: {self.title}\nWhat is broken:\n{faults}\nThe known fix:\n{fix}"
+        sources = "".join(f"\n  {source}" for source in self.spec.sources)
+        return (f"{self.id}: {self.title}\nWhat is broken:\n{faults}\nThe known fix:\n{fix}"
+                + (f"\nSources:{sources}" if sources else ""))
 
     def close(self) -> None:
         self.lab.close()

@@ -42,7 +42,8 @@ RELAY_TEST_TO = "victim@relay-check.example"
 #: Addresses on the Internet: a scoped connector that now matches one of them was widened.
 INTERNET_SAMPLES = ("198.51.100.99", "203.0.113.50", "209.85.220.43", "192.0.2.25", "8.8.8.8")
 
-#: The most addresses a connector that grants anonymous relay may cover: one /24 of devices.
+#: The most addresses a connector that grants anonymous relay may cover: one /24 of devices. The
+#: lab's grading rule (Microsoft's relay page says to list the devices' addresses; the size is ours).
 MAX_RELAY_ADDRESSES = 256
 
 
@@ -146,8 +147,10 @@ def _arrived(lab: Lab, sent: Sent) -> PathResult:
 
 def _stuck_check(results: list[PathResult]) -> Check:
     missing = next((r for r in results if not r.delivered), None)
+    if not results:
+        return Check("stuck mail", True, "no message was left waiting (what the fault met was refused or returned)")
     if missing is None:
-        return Check("stuck mail", True, f"{_count(len(results), 'message')} that waited arrived once each")
+        return Check("stuck mail", True, f"the {_count(len(results), 'message')} that waited arrived once each")
     return Check("stuck mail", False, f"The mail that was already affected did not arrive exactly once: "
                                       f"{missing.path}: {missing.detail}.")
 
