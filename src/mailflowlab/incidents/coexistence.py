@@ -55,7 +55,7 @@ HUB2010_STOPPED = IncidentSpec(
     paths=lambda f: (internal(f["colleague"], f["user"]), internal(f["user"], f["colleague"]),
                      inbound(f["outsider"], f["colleague"]), inbound(f["outsider"], f["user"])),
     fix=lambda f: (step(f"Start-Service MSExchangeTransport  (on {HUB})", "start_service", HUB, HUB_TRANSPORT_2010),),
-    sources=("exchange2013-facts.md §6 (coexistence with Exchange 2010)",),
+    sources=("exchange2013-facts.md §6 and §7 (the 2010 Edge, coexistence with Exchange 2010)",),
 )
 
 

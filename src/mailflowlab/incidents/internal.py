@@ -55,7 +55,7 @@ TRANSPORT_STOPPED = IncidentSpec(
     paths=_paths_everyone,
     fix=lambda f: (step("Start-Service MSExchangeTransport  (on MB1)", "start_service", "MB1", TRANSPORT),
                    step("Start-Service MSExchangeTransport  (on MB2)", "start_service", "MB2", TRANSPORT)),
-    sources=("exchange2013-facts.md §0.1 and §4: PRX5 when no Transport answers the Front End",),
+    sources=("exchange2013-facts.md §0.3: PRX5 when no Transport answers the Front End",),
 )
 
 
@@ -168,7 +168,7 @@ INTERNAL_DNS = IncidentSpec(
     paths=lambda f: (internal(f["user"], f["colleague"]), internal(f["colleague"], f["user"])),
     fix=lambda f: (Step(f"Set-TransportService {f['server']} -InternalDNSAdapterEnabled $true",
                         "set_transport_service", (f["server"],), (("internal_dns_adapter_enabled", True),)),),
-    sources=("exchange2013-facts.md: TransportServer InternalDNSServers / InternalDNSAdapterEnabled",),
+    sources=("Set-TransportService -InternalDNSAdapterEnabled / -InternalDNSServers (Exchange Server docs)",),
 )
 
 
@@ -213,7 +213,8 @@ DNS_TWO_SERVERS = IncidentSpec(
                         "set_frontend_transport_service", ("CA1",), (("internal_dns_adapter_enabled", True),)),
                    Step(f"Set-TransportService {f['server']} -InternalDNSAdapterEnabled $true",
                         "set_transport_service", (f["server"],), (("internal_dns_adapter_enabled", True),))),
-    sources=("exchange2013-facts.md: FrontendTransportServer and TransportServer InternalDNSServers; PRX2",),
+    sources=("exchange2013-facts.md §0.3 (PRX2: DNS lookup failure)",
+             "Set-FrontendTransportService and Set-TransportService (Exchange Server docs)"),
 )
 
 

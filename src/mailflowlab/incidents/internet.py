@@ -108,7 +108,7 @@ ADDRESS_SPACE = IncidentSpec(
     paths=_paths_address_space,
     fix=lambda f: (step(f"Set-SendConnector '{f['connector']}' -AddressSpaces *", "set_send_connector",
                         f["connector"], address_spaces=["*"]),),
-    sources=("exchange2013-facts.md §2.2 (send connectors) and §4 (the Unreachable queue)",),
+    sources=("exchange2013-facts.md §2.2 (send connectors) and §4.1 (the Unreachable queue)",),
 )
 
 
@@ -150,7 +150,7 @@ RECIPIENT_FILTER = IncidentSpec(
                      inbound(f["other"], f["colleague"]), internal(f["colleague"], f["user"])),
     fix=lambda f: (step(f"Set-RecipientFilterConfig -Enabled $false  (on {f['server']})",
                         "set_recipient_filter_config", f["server"], enabled=False),),
-    sources=("exchange2013-facts.md §5.2: recipient filtering on a Mailbox server refuses the message",),
+    sources=("exchange2013-facts.md §5.2 and §6: recipient filtering on a Mailbox server refuses the whole message",),
 )
 
 

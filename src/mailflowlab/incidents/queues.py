@@ -53,7 +53,7 @@ QUEUE_SUSPENDED = IncidentSpec(
     paths=lambda f: (outbound(f["user"], f"accounts@{f['partner']}"), outbound(f["colleague"], "ravi.k@gmail.com"),
                      internal(f["user"], f["colleague"])),
     fix=lambda f: (step(f"Resume-Queue {f['queue']}", "resume_queue", f["queue"]),),
-    sources=("exchange2013-facts.md §4: Suspend-Queue / Resume-Queue",),
+    sources=("exchange2013-facts.md §4.1 (queues); Exchange Server docs: Suspend-Queue / Resume-Queue",),
 )
 
 
@@ -95,7 +95,7 @@ BACK_PRESSURE = IncidentSpec(
                      internal(f["user"], f["colleague"])),
     fix=lambda f: (Step(f"(free space for the queue database on {f['server']}, until {f['resource']} is Normal)",
                         "set_resource_pressure", (f["server"], f["resource"], "Normal")),),
-    sources=("exchange2013-facts.md §4.3 (back pressure)",),
+    sources=("Exchange Server docs, Understanding back pressure: UsedDiskSpace, DatabaseUsedSpace; 452 4.3.1",),
 )
 
 
@@ -139,7 +139,7 @@ MAINTENANCE_LEFTOVERS = IncidentSpec(
     fix=lambda f: (step(f"Start-Service MSExchangeTransport  (on {f['server']})", "start_service",
                         f["server"], TRANSPORT),
                    step(f"Resume-Queue {f['queue']}", "resume_queue", f["queue"])),
-    sources=("exchange2013-facts.md §4 (queues) and §0.1 (the Transport service)",),
+    sources=("exchange2013-facts.md §4.1 (queues) and §0.3 (Transport stopped)",),
 )
 
 

@@ -54,7 +54,7 @@ HUB_SITE = IncidentSpec(
     paths=lambda f: (internal(f["user"], f["colleague"]), internal(f["colleague"], f["user"]),
                      internal(f["local"], f["user"]), internal(f["user"], f["local"])),
     fix=lambda f: (step("Start-Service MSExchangeTransport  (on MBXA)", "start_service", "MBXA", TRANSPORT),),
-    sources=("exchange2013-facts.md §7 (hub sites, least-cost routing)",),
+    sources=("exchange2013-facts.md §7: a hub site on the least-cost path relays the mail",),
 )
 
 
