@@ -81,12 +81,14 @@ def test_the_same_seed_gives_the_same_lab_in_both_transports(incident_id: str) -
     assert seen[0] == seen[1]
 
 
-def test_seeds_change_who_and_where() -> None:
-    reports = set()
-    for seed in range(6):
-        with incidents.start("internal-dns", seed=seed, transport="memory") as ticket:
-            reports.add((ticket.report, ticket.reveal()))
-    assert len(reports) >= 4
+@pytest.mark.parametrize("incident_id", IDS)
+def test_seeds_change_who_and_where(incident_id: str) -> None:
+    """Classmates with other seeds meet other people, servers or names, so an answer cannot be copied."""
+    seen = set()
+    for seed in range(5):
+        with incidents.start(incident_id, seed=seed, transport="memory") as ticket:
+            seen.add((ticket.report, ticket.reveal()))
+    assert len(seen) >= 3
 
 
 def test_the_catalogue_covers_every_chapter() -> None:
