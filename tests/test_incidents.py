@@ -173,3 +173,17 @@ def test_the_readme_lists_every_incident_and_the_teachers_commands() -> None:
         assert f"| `{spec.id}` | {spec.title} | {', '.join(map(str, spec.chapters))} | {len(spec.faults)} |" in readme
     assert "mailflowlab serve --incident ID [--seed N]" in readme
     assert all(f"`{command}`" in readme for command in ("incident", "hint", "verify", "reveal"))
+
+
+def test_deleting_the_stuck_mail_is_not_a_fix() -> None:
+    """Remove-Message empties the suspended queue and Resume-Queue makes it look healthy, but the
+    mail that waited never arrives: verify() says where it went, in Exchange's words."""
+    with incidents.start("queue-suspended", seed=2, transport="memory") as ticket:
+        lab = ticket.lab
+        for row in list(lab.queue_messages(ticket.facts["queue"])):
+            lab.remove_message(row.Identity, with_ndr=False)
+        lab.resume_queue(ticket.facts["queue"])
+        verdict = ticket.verify()
+    assert not verdict.passed
+    assert verdict.sentence.endswith("returned it with an NDR: 550 4.3.2 QUEUE.Admin; message deleted by "
+                                     "administrative action.")
