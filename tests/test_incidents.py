@@ -57,6 +57,9 @@ def test_hints_go_symptom_tool_object_and_never_say_the_fix(incident_id: str) ->
                     cmdlet = s.powershell.split()[0]
                     assert s.python not in text and s.powershell not in text, (text, s)
                     assert cmdlet not in text and f"{s.method}(" not in text, (text, s)
+                    for _, value in s.kwargs:            # the parameter values the fix sets
+                        for v in (value if isinstance(value, list) else [value]):
+                            assert isinstance(v, bool) or str(v) not in text, (text, s)
 
 
 @pytest.mark.parametrize("incident_id", IDS)

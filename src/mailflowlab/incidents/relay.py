@@ -62,14 +62,13 @@ RELAY_SCOPE = IncidentSpec(
     chapters=(3,),
     scenario=_with_relay_org,
     stage=_stage_scope,
-    report=("{user_name} says the multifunction printer on level 3 shows 'Send error' for every scan to a "
-            "customer since the office moved its printers to the new network; scans to {user_name}'s own "
-            "mailbox still arrive."),
+    report=("{user_name} says the multifunction printer on level 3 (its display says {device_ip}, sender "
+            "{device_sender}) shows 'Send error' for every scan to a customer since the office moved its "
+            "printers to the new network; scans to {user_name}'s own mailbox still arrive."),
     hints=("Scans to colleagues arrive and scans to customers do not: what does Exchange need before it "
            "sends mail for an anonymous caller to a domain it does not own? Look at the reply the printer got.",
-           "Send as the printer does (lab.smtp_session with as_ip, from the printer's address "
-           "{device_ip}) and compare with what the receive connectors list (Get-ReceiveConnector: "
-           "RemoteIPRanges).",
+           "Send as the printer does (lab.smtp_session with as_ip, from the printer's address) and "
+           "compare with what the receive connectors list (Get-ReceiveConnector: RemoteIPRanges).",
            "The object at fault: the RemoteIPRanges of the relay connector '{connector}' on CA1."),
     faults=("The relay connector '{connector}' lists the printer's old address {old_ip}; the printer now "
             "comes from {device_ip}, so the Default Frontend answers 550 5.7.1 Unable to relay.",),
@@ -103,8 +102,9 @@ RELAY_TWO_FAULTS = IncidentSpec(
     chapters=(3, 2),
     scenario=_with_relay_org,
     stage=_stage_two,
-    report=("After last night's change window the scanner's mail to customers fails ('SMTP error'), "
-            "{user_name} says; {customer} is still waiting for the signed delivery note."),
+    report=("After last night's change window the scanner ({device_ip}, sender {device_sender}) fails "
+            "('SMTP error') on every scan to a customer, {user_name} says; {customer} is still waiting for "
+            "the signed delivery note."),
     hints=("Start with what the printer hears when it sends to a customer; fix that, then follow the "
            "message: there may be a second thing in its way.",
            "Get-ReceiveConnector on CA1 (Enabled, RemoteIPRanges), then Get-Queue and Get-SendConnector "
