@@ -190,3 +190,34 @@ def test_deleting_the_stuck_mail_is_not_a_fix() -> None:
     assert not verdict.passed
     assert verdict.sentence.endswith("returned it with an NDR: 550 4.3.2 QUEUE.Admin; message deleted by "
                                      "administrative action.")
+
+
+def test_reopening_a_connector_the_fault_scoped_is_not_widening() -> None:
+    """The baseline is the healthy organization: a fault that narrowed default connectors (here
+    Default MB1 and MB2, scoped to the Mailbox servers so that the Front End cannot proxy to them)
+    is fixed by opening them again, and verify() must not call that widening. Built as a spec of
+    its own, as a chapter could."""
+    from mailflowlab import scenarios
+    from mailflowlab.incidents.model import Staged, inbound, step
+    from mailflowlab.incidents.probes import send
+    outside, bob = "kate@fabrikam.com", "bob@exchange2013demo.com"
+
+    def stage(lab, rng):  # type: ignore[no-untyped-def]
+        for server in ("MB1", "MB2"):
+            lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["10.0.0.11-10.0.0.12"])
+        return Staged({}, (send(lab, inbound(outside, bob), "From outside"),))
+
+    def fix(f):  # type: ignore[no-untyped-def]
+        return tuple(step(f"Set-ReceiveConnector 'Default {s}' -RemoteIPRanges 0.0.0.0-255.255.255.255",
+                          "set_receive_connector", s, f"Default {s}", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
+                     for s in ("MB1", "MB2"))
+
+    spec = incidents.IncidentSpec(
+        id="scoped-default", title="t", chapters=(1,), scenario=lambda rng: scenarios.exchange2013demo(),
+        stage=stage, report="r", hints=("a", "b", "c"), faults=("f",), paths=lambda f: (inbound(outside, bob),),
+        fix=fix)
+    with incidents.Incident(spec, seed=0, transport="memory") as ticket:
+        assert not ticket.verify().passed
+        ticket.reference_fix()
+        verdict = ticket.verify()
+    assert verdict.passed, verdict

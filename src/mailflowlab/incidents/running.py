@@ -39,12 +39,13 @@ class Incident:
         rng = _rng(spec, seed)
         self.lab = Lab(spec.scenario(rng), seed=seed, transport=transport, **lab_options)
         self.lab.start()
+        healthy = grading.baseline(self.lab)
         try:
             self._staged: Staged = spec.stage(self.lab, rng)
         except BaseException:
             self.lab.close()
             raise
-        self._baseline = grading.baseline(self.lab)
+        self._baseline = grading.baseline(self.lab, healthy)
         self._hints_given = 0
         self._rounds = 0
 

@@ -96,14 +96,25 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Baseline:
-    """What verify() compares with: each receive connector's ranges when the incident began."""
+    """What verify() compares with: the receive connectors that took no Internet address in the
+    healthy organization (before the fault), and those the incident's history created scoped."""
     scoped: dict[tuple[str, str], tuple[str, ...]]
+    known: frozenset[tuple[str, str]]
 
 
-def baseline(lab: Lab) -> Baseline:
-    """Remember the receive connectors that took no Internet address when the incident began."""
-    return Baseline({(c.server, c.name): c.remote_ip_ranges for c in lab.org.receive_connectors
-                     if not c.implicit and not any(c.accepts_ip(ip) for ip in INTERNET_SAMPLES)})
+def baseline(lab: Lab, before: Baseline | None = None) -> Baseline:
+    """The scoped connectors now; given `before` (taken before the fault), those of `before` as
+    they were then, plus connectors created since as they are now: a fault that scoped a default
+    connector may be fixed by opening it again, but a relay connector made for a printer stays
+    scoped."""
+    connectors = [c for c in lab.org.receive_connectors if not c.implicit]
+    now = {(c.server, c.name): c.remote_ip_ranges for c in connectors
+           if not any(c.accepts_ip(ip) for ip in INTERNET_SAMPLES)}
+    known = frozenset((c.server, c.name) for c in connectors)
+    if before is None:
+        return Baseline(now, known)
+    created = {k: v for k, v in now.items() if k not in before.known}
+    return Baseline({**created, **before.scoped}, known)
 
 
 def verify(lab: Lab, paths: tuple[Path, ...], stuck: tuple[Sent, ...], base: Baseline, round_: int) -> Verdict:
