@@ -9,7 +9,7 @@
         ticket.lab                         # a running Lab: the fault in place, some mail already stuck
         ticket.lab.tracking_log()          # diagnose with the operator's tools ...
         ticket.hint()                      # a symptom to look at; next call a tool; then the object
-        ticket.lab.set_transport_service("MB2", internal_dns_adapter_enabled=True)   # ... fix with cmdlets
+        ...                                # ... and fix it with the lab's cmdlets
         result = ticket.verify()           # fresh mail along every path, invariants, one sentence
         result.passed, result.sentence
         ticket.reveal()                    # the teacher's answer key (what is broken, the known fix)
@@ -24,6 +24,13 @@ which connector names and addresses; the same seed gives the same lab in either 
 along every path the incident concerns, no listener relays for an outside address and no scoped
 connector was opened to the Internet (see `incidents.verify`). Nothing in it reads the learner's
 words: typing an answer cannot pass it.
+
+A new incident is an `IncidentSpec` (see `model`): its organization, a `stage` that breaks it with
+the lab's cmdlets and sends the first affected mail (`probes.send`), the report and three hints
+as templates over the facts the seed chose, the paths that must work again, and the fix as
+`Step`s. `Incident(spec, seed)` runs one that is not in the catalogue. `organization(spec, seed)`
+is the organization an incident starts from (`serve --incident` gives its listeners fixed ports
+with it).
 """
 from __future__ import annotations
 
