@@ -307,3 +307,25 @@ def test_incidents_lists_the_catalogue() -> None:
                           env=env, timeout=60, check=True)
     assert "transport-stopped" in done.stdout and "mfp-relay-scope" in done.stdout
     assert done.stdout.strip().endswith("mailflowlab serve --incident ID [--seed N]")
+
+
+def test_an_incident_that_moved_the_front_door_still_serves() -> None:
+    """frontend-port-changed leaves nothing on CA1's port 25: with --base-port the learners still
+    get its fixed port, and a connection there is refused, as an outside sender's is."""
+    base = _free_range(12, "127.0.0.1")
+    proc = _start("--incident", "frontend-port-changed", "--base-port", str(base))
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        assert f"Learners: telnet 127.0.0.1 {base}" in lines
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", base), timeout=2).close()
+    finally:
+        out = _stop(proc)
+    assert "Traceback" not in out
+    proc = _start("--incident", "frontend-port-changed")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        assert ("Learners: nothing listens on CA1's port 25 now, so it has no port here; with --base-port it "
+                "keeps a fixed one") in lines
+    finally:
+        _stop(proc)

@@ -169,12 +169,13 @@ def serve(args: argparse.Namespace) -> int:
         lab.network.outside_client = Peer("unknown", client_ip)
     classroom.watch_connectors(lab)
     try:
-        return _run(lab, args, address, incident)
+        return _run(lab, args, address, incident, wanted)
     finally:
         lab.close()
 
 
-def _run(lab: Lab, args: argparse.Namespace, address: str, incident: incidents.Incident | None) -> int:
+def _run(lab: Lab, args: argparse.Namespace, address: str, incident: incidents.Incident | None,
+         wanted: dict[port_plan.Listener, int]) -> int:
     """Print the listeners, then the feed, while the prompt reads the teacher's commands."""
     org = lab.org
     stop = threading.Event()
@@ -190,8 +191,13 @@ def _run(lab: Lab, args: argparse.Namespace, address: str, incident: incidents.I
     # interface, this machine's name).
     host = {port_plan.LOOPBACK: port_plan.LOOPBACK, "0.0.0.0": socket.gethostname()}.get(address, address)
     door = port_plan.front_door(lab)
+    port = port_plan.bound_ports(lab).get(door) if door is not None else None
+    if door is not None and port is None:          # an incident moved it: its planned port, refused
+        port = wanted.get(door)
     if door is not None:
-        print(f"Learners: telnet {host} {port_plan.bound_ports(lab)[door]}")
+        print(f"Learners: telnet {host} {port}" if port else
+              f"Learners: nothing listens on {door[0]}'s port {door[1]} now, so it has no port here; "
+              "with --base-port it keeps a fixed one")
     user = org.mailboxes[0].address
     print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
           f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
