@@ -29,7 +29,7 @@ def _demo(rng: Random) -> Organization:
 def _stage_send_size(lab: Lab, rng: Random) -> Staged:
     user, colleague = cast.pair(lab, rng)
     limit = rng.choice((1, 2))
-    attachment = rng.choice((3, 4))
+    attachment = limit + 1
     lab.set_transport_config(max_send_size=limit * MB)
     lab.advance(minutes=rng.randint(30, 90))
     facts = cast.named(lab, user=user, colleague=colleague, limit=str(limit), attachment=str(attachment))
