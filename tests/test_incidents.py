@@ -80,6 +80,7 @@ def test_the_same_seed_gives_the_same_lab_in_both_transports(incident_id: str) -
                     hops.append([(h.from_host, h.by_host, h.protocol, h.time) for h in parse_hops(msg)])
             events = [(e.Timestamp, e.ServerHostname, e.EventId, e.MessageId, e.RecipientStatus)
                       for e in ticket.lab.tracking_log()]
+            assert [p.path for p in verdict.paths] == [p.label for p in ticket.paths]
             seen.append((ticket.report, ticket.reveal(), broken, str(verdict), hops, events))
     assert seen[0] == seen[1]
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..lab import Lab
 from ..topology import Organization
 from . import verify as grading
-from .model import Facts, IncidentSpec, Sent, Staged
+from .model import Facts, IncidentSpec, Path, Sent, Staged
 
 #: What hint() says once every hint has been given.
 NO_MORE_HINTS = "That was the last hint: the object at fault is named above. Fix it with the cmdlets you know."
@@ -68,6 +68,11 @@ class Incident:
         return self._staged.stuck
 
     @property
+    def paths(self) -> tuple[Path, ...]:
+        """The mail paths verify() sends fresh mail along (`.label` names each one)."""
+        return self.spec.paths(self._staged.facts)
+
+    @property
     def report(self) -> str:
         """What the user told the help desk: the symptom, never the cause."""
         return self.spec.report.format(**self._staged.facts)
@@ -91,7 +96,7 @@ class Incident:
     def verify(self) -> grading.Verdict:
         """Send fresh mail along every path, let retries run, and grade (see `verify`)."""
         self._rounds += 1
-        return grading.verify(self.lab, self.spec.paths(self._staged.facts), self._staged.stuck,
+        return grading.verify(self.lab, self.paths, self._staged.stuck,
                               self._baseline, self._rounds)
 
     def reference_fix(self) -> None:
