@@ -27,11 +27,14 @@ PARTNER_DOMAINS = ("fabrikam.com", "contoso.com", "tailspintoys.com", "adatum.co
 
 
 def staffed(org: Organization, rng: Random, count: int = 4, databases: tuple[str, ...] | None = None) -> Organization:
-    """Add `count` people of PEOPLE, each on a database the seed picks (of `databases`, or of
-    the organization's 2013 databases), so who is affected differs from seed to seed."""
+    """Add `count` people of PEOPLE (at least one per database), each on a database the seed
+    picks (of `databases`, or of the organization's 2013 databases), so who is affected differs
+    from seed to seed and every server has someone to affect."""
     names = databases or tuple(d.name for d in org.databases if org.server(d.server).version >= 2013)
-    for user, display in rng.sample(PEOPLE, count):
-        org.mailboxes.append(Mailbox(f"{user}@{org.domain}", display, rng.choice(names)))
+    people = rng.sample(PEOPLE, max(count, len(names)))
+    homes = [*names, *(rng.choice(names) for _ in people[len(names):])]
+    for (user, display), home in zip(people, homes, strict=True):
+        org.mailboxes.append(Mailbox(f"{user}@{org.domain}", display, home))
     return org
 
 

@@ -41,8 +41,8 @@ QUEUE_SUSPENDED = IncidentSpec(
     chapters=(4, 11),
     scenario=_with_internet,
     stage=_stage_suspended,
-    report=("{partner} phoned: nothing from {user_name} since yesterday evening. Mail from {user_name} to "
-            "everyone else arrives."),
+    report=("Accounts at {partner} phoned: nothing from {user_name} since yesterday evening. Mail from "
+            "{user_name} to everyone else arrives."),
     hints=("Only one outside domain is affected and nothing bounced: the mail is somewhere inside, "
            "waiting without an error.",
            "Get-Queue (lab.queues()) on {server}: the Status of the queue whose NextHopDomain is {partner}; "
@@ -125,8 +125,8 @@ MAINTENANCE_LEFTOVERS = IncidentSpec(
     chapters=(11, 4),
     scenario=_with_internet,
     stage=_stage_leftovers,
-    report=("Since last night's maintenance {user_name}'s messages stay in the Outbox, and {partner} says "
-            "nothing from {colleague_name} has arrived either. Everything else seems normal."),
+    report=("Since last night's maintenance {user_name}'s messages stay in the Outbox, and a contact at "
+            "{partner} says nothing from {colleague_name} has arrived either. Everything else seems normal."),
     hints=("Two complaints, two servers: find where each message waits. One never left its Outbox; the "
            "other was accepted and waits quietly, with no error.",
            "Get-Service on each Mailbox server (lab.services_table()), then Get-Queue (lab.queues()) and "

@@ -19,12 +19,16 @@ def _sites(rng: Random) -> Organization:
     return org
 
 
+def staff(org: Organization, server: str) -> list[str]:
+    """The people the seed added on `server` (not the scenario's userA/B/C, who have no first name)."""
+    return [a for a in cast.users_on(org, server) if not a.startswith("user")]
+
+
 def _stage_hub(lab: Lab, rng: Random) -> Staged:
     org = lab.org
     source, target = rng.sample(["B", "C"], 2)
-    user = rng.choice(sorted(cast.users_on(org, f"MBX{source}")))
-    colleague = rng.choice(sorted(cast.users_on(org, f"MBX{target}")))
-    local = rng.choice(sorted(cast.users_on(org, "MBXA")))
+    user, colleague, local = (rng.choice(sorted(staff(org, server))) for server in
+                              (f"MBX{source}", f"MBX{target}", "MBXA"))
     lab.advance(minutes=rng.randint(10, 30))
     lab.stop_service("MBXA", TRANSPORT)
     lab.advance(minutes=rng.randint(30, 60))
