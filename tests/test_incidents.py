@@ -3,9 +3,11 @@ fix, not fixed by opening a relay, graded the same however often verify() runs, 
 the same seed in both transports, and never given away by a hint."""
 from __future__ import annotations
 
+from random import Random
+
 import pytest
 
-from mailflowlab import incidents
+from mailflowlab import Lab, incidents
 from mailflowlab.errors import LabError
 from mailflowlab.headers import parse_hops
 from mailflowlab.incidents.running import NO_MORE_HINTS
@@ -199,16 +201,16 @@ def test_reopening_a_connector_the_fault_scoped_is_not_widening() -> None:
     is fixed by opening them again, and verify() must not call that widening. Built as a spec of
     its own, as a chapter could."""
     from mailflowlab import scenarios
-    from mailflowlab.incidents.model import Staged, inbound, step
+    from mailflowlab.incidents.model import Facts, Staged, Step, inbound, step
     from mailflowlab.incidents.probes import send
     outside, bob = "kate@fabrikam.com", "bob@exchange2013demo.com"
 
-    def stage(lab, rng):  # type: ignore[no-untyped-def]
+    def stage(lab: Lab, rng: Random) -> Staged:
         for server in ("MB1", "MB2"):
             lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["10.0.0.11-10.0.0.12"])
         return Staged({}, (send(lab, inbound(outside, bob), "From outside"),))
 
-    def fix(f):  # type: ignore[no-untyped-def]
+    def fix(f: Facts) -> tuple[Step, ...]:
         return tuple(step(f"Set-ReceiveConnector 'Default {s}' -RemoteIPRanges 0.0.0.0-255.255.255.255",
                           "set_receive_connector", s, f"Default {s}", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
                      for s in ("MB1", "MB2"))
