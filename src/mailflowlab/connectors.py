@@ -153,15 +153,21 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           auth_mechanism: Iterable[str] | None = None,
                           protocol_logging: str | None = None,
                           auth_tarpit_interval: timedelta | float | None = None,
-                          tarpit_interval: timedelta | float | None = None) -> ReceiveConnector:
+                          tarpit_interval: timedelta | float | None = None,
+                          bindings: str | int | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
     long a failed logon waits for its answer), how long a blocked recipient waits for its
-    refusal, and whether the connector keeps a protocol log."""
+    refusal, whether the connector keeps a protocol log, and the port it listens on
+    (-Bindings 0.0.0.0:25, or just the port)."""
     c = find_receive_connector(org, server, name)
     if c.implicit:
         raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
                      f"found. It is the implicit receive connector of {c.service}, built into the service: "
                      f"Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it.")
+    if bindings is not None:
+        port = _binding_port(bindings)
+        _port_free(org, c.server, c.service, port, c)
+        c.port = port
     if auth_tarpit_interval is not None:
         c.auth_tarpit_interval = _interval(auth_tarpit_interval, "AuthTarpitInterval")
     if tarpit_interval is not None:
@@ -228,10 +234,7 @@ def new_receive_connector(org: Organization, server: str, name: str, *, remote_i
         raise _error(f"{srv.name} does not run '{svc_name}'. It runs: {', '.join(srv.services) or 'nothing'}.")
     if not 0 < port < 65536:
         raise _error(f"{port} is not a TCP port (1-65535).")
-    for other in org.connectors_of(srv.name):
-        if other.port == port and other.service != svc_name:
-            raise _error(f"Port {port} on {srv.name} already belongs to '{other.name}' of {other.service}; "
-                         f"two services can't listen on one port (they would fight over it).")
+    _port_free(org, srv.name, svc_name, port)
     ranges = _ranges(remote_ip_ranges)
     for r in ranges:
         lo, hi = _bounds(r)
@@ -241,6 +244,28 @@ def new_receive_connector(org: Organization, server: str, name: str, *, remote_i
                          description="Created with New-ReceiveConnector", anonymous_relay=anonymous_relay)
     org.receive_connectors.append(c)
     return c
+
+
+def _port_free(org: Organization, server: str, service: str, port: int, moving: ReceiveConnector | None = None) -> None:
+    """A port of `server` that no other service listens on (two services would fight over it)."""
+    for other in org.connectors_of(server):
+        if other.port == port and other.service != service and other is not moving:
+            raise _error(f"Port {port} on {server} already belongs to '{other.name}' of {other.service}; "
+                         f"two services can't listen on one port (they would fight over it).")
+
+
+def _binding_port(bindings: object) -> int:
+    """-Bindings as the lab takes it: '0.0.0.0:25' (all IPv4 addresses, as Exchange lists it) or 25."""
+    text = str(bindings)
+    address, _, port = text.rpartition(":")
+    if isinstance(bindings, bool) or not (isinstance(bindings, int) or (address in ("0.0.0.0", "[::]")
+                                                                          and port.isdigit())):
+        raise _error(f"Bindings is an address and a port, like 0.0.0.0:25 (the lab listens on all of a "
+                     f"server's addresses), not {bindings!r}.")
+    number = bindings if isinstance(bindings, int) else int(port)
+    if not 0 < number < 65536:
+        raise _error(f"{number} is not a TCP port (1-65535).")
+    return number
 
 
 def send_connector_table(org: Organization) -> Table[SendConnectorRow]:
@@ -257,10 +282,7 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
     """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
-    spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
-                                               else address_spaces))
-    if not spaces:
-        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    spaces = _address_spaces(address_spaces)
     mailbox_servers = [s.name for s in org.servers if s.has_role("Mailbox") and s.version >= 2013]
     sources = tuple(org.server(s).name for s in source_servers) if source_servers else tuple(mailbox_servers)
     for s in sources:
@@ -269,6 +291,27 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
                          f"Transport service that sends through send connectors.")
     c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy)
     org.send_connectors.append(c)
+    return c
+
+
+def _address_spaces(address_spaces: Iterable[str]) -> tuple[str, ...]:
+    """-AddressSpaces: '*', a domain, or '*.domain'; at least one."""
+    spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
+                                               else address_spaces))
+    if not spaces:
+        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    return spaces
+
+
+def set_send_connector(org: Organization, name: str, *, frontend_proxy: bool | None = None,
+                       address_spaces: Iterable[str] | None = None) -> SendConnector:
+    """Set-SendConnector -FrontendProxyEnabled / -AddressSpaces: both checked before either changes."""
+    c = find_send_connector(org, name)
+    spaces = None if address_spaces is None else _address_spaces(address_spaces)
+    if frontend_proxy is not None:
+        c.frontend_proxy = bool(frontend_proxy)
+    if spaces is not None:
+        c.address_spaces = spaces
     return c
 
 

@@ -1,6 +1,7 @@
 """Get-, Set- and New-ReceiveConnector; Get-, New- and Set-SendConnector."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .. import connectors
@@ -16,9 +17,15 @@ class ConnectorCmdlets(LabBase):
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None",
-        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta): the next SMTP
-        session meets the new settings."""
-        connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
+        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta, bindings="0.0.0.0:25"):
+        the next SMTP session meets the new settings; a new binding listens at once."""
+        c = connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
+        if changes.get("bindings") is not None:
+            svc = self.service(c.server, c.service)
+            if self._driver.runtime is not None:
+                self._call(svc.rebind())
+            else:
+                svc.sync_bindings()
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
         """New-ReceiveConnector (remote_ip_ranges=, port=25, permission_groups=,
@@ -39,7 +46,9 @@ class ConnectorCmdlets(LabBase):
         connectors.new_send_connector(self.org, name, **settings)
         self._routing_changed()
 
-    def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
-        """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
-        connectors.find_send_connector(self.org, name).frontend_proxy = bool(frontend_proxy)
+    def set_send_connector(self, name: str, *, frontend_proxy: bool | None = None,
+                           address_spaces: str | Iterable[str] | None = None) -> None:
+        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server") and
+        -AddressSpaces (the domains it sends to, '*' for all): a routing change."""
+        connectors.set_send_connector(self.org, name, frontend_proxy=frontend_proxy, address_spaces=address_spaces)
         self._routing_changed()

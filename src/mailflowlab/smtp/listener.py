@@ -139,6 +139,14 @@ class ExchangeSMTP(SMTP):
         self.event_handler.lost(self)
         super().connection_lost(error)  # type: ignore[arg-type]
 
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        """A MaxMessageSize raised since the session opened lets the next message through: the
+        session's own limit (SIZE at MAIL, the cut-off during DATA) grows to the listener's as
+        it is now. A lowered one needs no change here: handle_DATA judges each message by the
+        caller's connector as it is now."""
+        self.data_size_limit = max(self.data_size_limit or 0, self.listener.data_size_limit())
+        await super().smtp_MAIL(arg)
+
     async def smtp_DATA(self, arg: str) -> None:
         self.busy = True
         try:
