@@ -448,3 +448,59 @@ def _panel_reroutes(page, cells, idle) -> None:
     assert _node_fill(topology, STOPPED_NODE) == GREY
     SHOTS.mkdir(parents=True, exist_ok=True)
     panel.screenshot(path=str(SHOTS / "lite-panel-after.png"))
+
+
+INCIDENTS = "12-incidents.ipynb"
+
+
+def test_incidents_chapter_runs_a_worked_and_a_learner_incident_in_lite(chromium_browser, served):
+    """Chapter 12 opened in the Lite lab, in its own Pyodide kernel (where the lab runs in
+    memory): the first worked incident and the first learner incident start broken, `verify()`
+    says NOT YET, and after `reference_fix()` it says PASSED, as in JupyterLab; nothing leaves
+    127.0.0.1. The cells' code is the chapter's own, read from the notebook."""
+    import nbformat
+    from playwright.sync_api import expect
+
+    code = [c.source for c in nbformat.read(ROOT / "notebooks" / INCIDENTS, as_version=4).cells
+            if c.cell_type == "code"]
+    setup = code[0]
+    starts = [s for s in code if re.match(r"\w+ = incidents\.start\(", s)]
+    worked, learner = starts[0], next(s for s in starts if "seed=SEED" in s)
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    context.on("request", lambda req: requests.append(req.url))
+    context.route("**/lite/jupyter-lite.json", LitePage._expose_app)
+    try:
+        page = context.new_page()
+        page.goto(served + f"lite/lab/index.html?path=notebooks/{INCIDENTS}", timeout=120_000)
+        idle = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
+        expect(idle).to_be_visible(timeout=180_000)
+
+        def run(source: str) -> str:
+            """Run code in the chapter's own kernel; its text output (an error as its name)."""
+            outputs = page.evaluate("""async (code) => {
+                const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+                const out = [];
+                const future = kernel.requestExecute({code, store_history: false});
+                future.onIOPub = (msg) => {
+                    if (['stream', 'execute_result', 'error'].includes(msg.header.msg_type))
+                        out.push({type: msg.header.msg_type, content: msg.content});
+                };
+                await future.done;
+                return out;
+            }""", source)
+            return text_of(outputs)
+
+        assert "Error" not in run(setup)
+        for start in (worked, learner):
+            ticket = start.split("=")[0].strip()
+            text = run(f"{start}\nprint({ticket}.lab.transport)\nprint({ticket}.verify().passed)\n"
+                       f"{ticket}.reference_fix()\nprint({ticket}.verify())")
+            lines = text.splitlines()
+            assert lines[1:3] == ["memory", "False"], text
+            assert lines[3].startswith("PASSED: "), text
+        foreign = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
+                          and urlparse(u).hostname != "127.0.0.1"})
+        assert not foreign, f"requests left 127.0.0.1: {foreign}"
+    finally:
+        context.close()
