@@ -10,7 +10,9 @@ A chapter's exercise has three parts, as a learner meets them:
 - the solution in a collapsed ``<details>`` block in the markdown cell after the check: out of
   the run path, so Run All never answers for the learner.
 
-The check lives here, not in the notebook, so its cell shows no answer.
+The check lives here, not in the notebook, so its cell shows no answer. A chapter's incident
+(`mailflowlab.incidents`) uses the same two tags: its work cell is the stub, and the cell that
+prints the ticket's `verify()` is the check; its answer key is the `<details>` block after it.
 ``tests/test_exercises.py`` runs every chapter with each check first on its stub (it must not
 pass) and then on the solution from the ``<details>`` block (it must pass).
 """
@@ -232,8 +234,8 @@ def _(lab: Any, prediction: int) -> bool:
 
 @exercise("queues.3",
           "Both Transport services: the Front End tries every Mailbox server of the site before it gives up.",
-          "Stopping one Transport is not enough (the Front End fails over), and the other services are not on "
-          "its path.")
+          "PRX5 means the Front End found no Transport service to proxy to. Which ones may it try, and on "
+          "which servers?")
 def _(lab: Any, attempt: Any) -> bool:
     return "PRX5" in str(attempt) and len(_stopped(lab)) == 2
 
@@ -358,7 +360,8 @@ def _(lab: Any) -> bool:
 
 @exercise("recipients.2",
           "The Recipient Filter refused only nobody@; a client that goes on to DATA delivers to everyone else.",
-          "Name all three recipients, keep going after the 550 and end the message with a lone '.'.")
+          "One RCPT refused is not the whole session refused: what may a client still do with the recipients "
+          "that were accepted?")
 def _(edge: Any, attempt: Any) -> bool:
     got = [who for who in (BOB, CAROL) if "Exercise 2" in _subjects(edge, who)]
     return got == [BOB, CAROL] and "550 5.1.1 User unknown" in attempt.replies
@@ -453,8 +456,8 @@ def _(longest_hop: int, queue_owner: str) -> bool:
 @exercise("operator.1",
           "The message is safe in a suspended queue on a running Transport service: Suspend-Queue holds mail "
           "while every service runs, and Resume-Queue lets it go.",
-          "A queue to a mailbox database exists only while it holds mail: make the message wait first (as in "
-          "chapter 4), suspend its queue, then start the service again.")
+          "A queue to a mailbox database exists only while it holds mail. How did chapter 4 make mail wait for a "
+          "database, and what must run again before you check?")
 def _(lab: Any) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 1")
     suspended = set(lab.queues().where(Status="Suspended")["Identity"])
