@@ -377,13 +377,15 @@ def _(mbx: Any) -> bool:
 
 
 @exercise("logs.1",
-          "Only mailboxes on MB1's databases: Transport on MB2 still reaches MB2's own Delivery on 475.",
-          "Which server hosts each mailbox's database? Only one Delivery service moved.")
-def _(lab475: Any, cut_off: list[str]) -> bool:
-    for who in lab475.mailboxes():
-        lab475.send(ALICE, who, subject="Exercise 3")
-    arrived = {who for who in lab475.mailboxes() if "Exercise 3" in _subjects(lab475, who)}
-    return sorted(cut_off) == sorted(set(lab475.mailboxes()) - arrived)
+          "Every mailbox on MB2's databases, Alice's own included: her message to herself also goes from "
+          "Transport to Delivery on port 475 of her own server. Carol, on MB1, still gets mail.",
+          "Which server hosts each mailbox's database, and which hop does every message take to reach a "
+          "database, even one on the sender's own server?")
+def _(lab: Any, cut_off: list[str]) -> bool:
+    for who in lab.mailboxes():
+        lab.send(ALICE, who, subject="Exercise 1 check")
+    arrived = {who for who in lab.mailboxes() if "Exercise 1 check" in _subjects(lab, who)}
+    return sorted(str(who).lower() for who in cut_off) == sorted(set(lab.mailboxes()) - arrived)
 
 
 @exercise("logs.2",
