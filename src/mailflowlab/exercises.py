@@ -233,11 +233,15 @@ def _(lab: Any, prediction: int) -> bool:
 
 
 @exercise("queues.3",
-          "Both Transport services: the Front End tries every Mailbox server of the site before it gives up.",
-          "PRX5 means the Front End found no Transport service to proxy to. Which ones may it try, and on "
-          "which servers?")
+          "With Mailbox Transport Delivery on MB2 stopped, Transport accepts the message: its 250 after the dot "
+          "makes the message Exchange's responsibility, and it waits in the queue for DB02 until Delivery "
+          "answers. The sender never learns of the outage.",
+          "Which services has the session passed when the final dot is answered, and which service does the "
+          "message meet only after that answer?")
 def _(lab: Any, attempt: Any) -> bool:
-    return "PRX5" in str(attempt) and len(_stopped(lab)) == 2
+    waiting = [q for q in lab.queues() if q.MessageCount > 0 and q.DeliveryType != "ShadowRedundancy"]
+    return (str(attempt.replies[-2]).startswith("250") and len(_stopped(lab)) == 1
+            and "Exercise 3" not in _subjects(lab, BOB) and bool(waiting))
 
 
 # --- Chapter 5: Edge ------------------------------------------------------------------------
