@@ -188,11 +188,15 @@ def _(lab: Any) -> bool:
 
 
 @exercise("external.3",
-          "Front End Transport keeps nothing: with it stopped nobody answers the MX's port 25, so the sending "
-          "server keeps the message and tries again later.",
-          "Stop CA1's Front End Transport, send from Gmail, then look at lab.internet.queue() and lab.queues().")
+          "Front End Transport runs but keeps nothing: it takes the session up to the final dot, cannot hand it "
+          "to any Transport service and answers 451 4.7.0 ... PRX5, so the sending server keeps the message and "
+          "tries again later.",
+          "Of the services on the message's way, which one keeps a queue? Look at lab.internet.queue() and "
+          "lab.queues() after you send.")
 def _(lab: Any, holder: str) -> bool:
-    return holder == "outside sender" and "Exercise 3" in lab.internet.queue()["Subject"]
+    both_down = {("MB1", "Transport"), ("MB2", "Transport")} <= set(_stopped(lab))
+    return (both_down and str(holder).strip().lower() == "outside sender"
+            and "Exercise 3" in lab.internet.queue()["Subject"])
 
 
 @exercise("clients.3",
