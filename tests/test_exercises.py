@@ -17,6 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from mailflowlab import Lab
 from mailflowlab.exercises import EXERCISES, verdict
 from mailflowlab.topology import names_service, service_names
 
@@ -101,7 +102,7 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
 
 
 # --- the checks on their own, without a notebook -------------------------------------------------
-def test_chapter_2_exercise_2_passes_by_doing_what_its_text_says(lab) -> None:
+def test_chapter_2_exercise_2_passes_by_doing_what_its_text_says(lab: Lab) -> None:
     """The text asks for the connector and a message from carol@ with no subject named: any
     subject passes, and the check proves MB1 is the only way out by sending from MB2 itself."""
     assert verdict("external.2", lab=lab)[0] is False
@@ -110,7 +111,7 @@ def test_chapter_2_exercise_2_passes_by_doing_what_its_text_says(lab) -> None:
     assert verdict("external.2", lab=lab)[0] is True
 
 
-def test_chapter_2_exercise_2_fails_when_mb2_may_send_too(lab) -> None:
+def test_chapter_2_exercise_2_fails_when_mb2_may_send_too(lab: Lab) -> None:
     lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.com"], source_servers=["MB1", "MB2"])
     lab.send(CAROL, "kate@fabrikam.com", subject="Quarterly figures")
     assert verdict("external.2", lab=lab)[0] is False       # alice@'s probe leaves from MB2
@@ -144,7 +145,7 @@ def test_every_service_has_its_get_service_and_display_name() -> None:
     assert not names_service("MSExchangeTransport", "Front End Transport")
 
 
-def test_the_lab_stops_a_service_by_its_display_name(lab) -> None:
+def test_the_lab_stops_a_service_by_its_display_name(lab: Lab) -> None:
     lab.stop_service("MB1", "Microsoft Exchange Mailbox Transport Delivery")
     assert [(r.Server, r.Service) for r in lab.services_table().where(Status="Stopped")] == [
         ("MB1", "Mailbox Transport Delivery")]

@@ -21,13 +21,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
-from . import scenarios
-from .console import smtp_session
+from . import replies, scenarios
+from .console import Transcript, smtp_session
 from .headers import parse_hops
 from .lab import Lab
+from .records import SentMessage
 from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, MB, TRANSPORT, names_service
+from .tracking import TrackingEvent
+from .views import Table
 
 #: What a stub sets its answer to until the learner writes one.
 MISSING = ...
@@ -80,24 +84,24 @@ def check(exercise_id: str, **given: Any) -> None:
 
 
 # --- helpers the checks share ------------------------------------------------------------------
-def _subjects(lab: Any, address: str) -> list[str]:
+def _subjects(lab: Lab, address: str) -> list[str]:
     return [str(m["Subject"]) for m in lab.mailbox(address).messages]
 
 
-def _stopped(lab: Any) -> list[tuple[str, str]]:
+def _stopped(lab: Lab) -> list[tuple[str, str]]:
     return [(r.Server, r.Service) for r in lab.services_table().where(Status="Stopped")]
 
 
-def _transport_servers(lab: Any, message: Any) -> list[str]:
+def _transport_servers(lab: Lab, message: SentMessage | str) -> list[str]:
     return [server for server, service in lab.path(message) if service == "Transport"]
 
 
-def _short(host: Any) -> str:
+def _short(host: object) -> str:
     """MB1 for 'MB1', 'mb1' or 'MB1.exchange2013demo.com'."""
     return str(host).split(".")[0].upper()
 
 
-def _exchange_hops(message: Any) -> int:
+def _exchange_hops(message: EmailMessage) -> int:
     return sum(1 for hop in parse_hops(message) if (hop.by_host or "").endswith("exchange2013demo.com"))
 
 
@@ -120,7 +124,7 @@ def _(answer: str) -> bool:
           lambda lab: (f"Stopping {' '.join(_stopped(lab)[0])} leaves the message in the Outbox: only Submission "
                        "on the mailbox's own server reads that database."),
           "Which service takes messages out of Alice's Outbox, and on which server is her database?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     return len(_stopped(lab)) == 1 and [i.subject for i in lab.mailbox(ALICE).outbox] == ["Exercise 2"]
 
 
@@ -129,7 +133,7 @@ def _(lab: Any) -> bool:
           "Transport relays it to Delivery on MB2, Bob's server: MB1, MB1, MB2.",
           "Each service works on one server only for a reason: which server's database does Submission read, "
           "which Transport does it try first, and which Delivery may write into Bob's database?")
-def _(lab: Any, stamped_by: list[str]) -> bool:
+def _(lab: Lab, stamped_by: list[str]) -> bool:
     lab.send(CAROL, BOB, subject="Exercise 3 check")
     actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(BOB).messages[-1])]
     return [_short(server) for server in stamped_by] == actual
@@ -150,11 +154,11 @@ def _(answer: str) -> bool:
           "Only 10.0.0.70 matches the new connector's RemoteIPRanges, and it grants relay to anonymous senders.",
           "Who may use a receive connector (RemoteIPRanges) and what it lets them do are two settings of one "
           "connector. Would changing Default Frontend CA1 also change it for everyone else?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     printer = ["EHLO mfp01", "MAIL FROM:<mfp01@exchange2013demo.com>", "RCPT TO:<accounts@contoso.com>", "QUIT"]
     def reply(ip: str) -> str:
         return smtp_session(lab, "CA1", "Default Frontend CA1", printer, as_ip=ip).replies[-2]
-    return reply("10.0.0.70") == "250 2.1.5 Recipient OK" and reply("203.0.113.50") == "550 5.7.1 Unable to relay"
+    return reply("10.0.0.70") == replies.RECIPIENT_OK and reply("203.0.113.50") == replies.UNABLE_TO_RELAY
 
 
 @exercise("external.2",
@@ -162,7 +166,7 @@ def _(lab: Any) -> bool:
           "the connector: even Alice's mail, submitted on MB2, leaves from MB1.",
           "A send connector says which addresses it carries and which Transport services may send through it. "
           "Then read the newest Received header at kate@: `from` which server?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     kate = lab.internet.mailbox("kate@fabrikam.com")
     from_carol = [m for m in kate.messages if CAROL in str(m["From"])]
     mine = lab.send_connectors().where(Identity="To Fabrikam")
@@ -178,7 +182,7 @@ def _(lab: Any) -> bool:
           "Client Proxy on MB2, bob's server, without a header, so the first hop names the phone.",
           "A phone submits on the client port, not on 25, and must secure the session before it may log on; "
           "lab.receive_connectors('CA1') shows which connector that is, and smtplib has a method for each step.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     got = [m for m in lab.mailbox(BOB).messages if m["Subject"] == "Exercise 2"]
     if not got:
         return False
@@ -193,7 +197,7 @@ def _(lab: Any) -> bool:
           "tries again later.",
           "Of the services on the message's way, which one keeps a queue? Look at lab.internet.queue() and "
           "lab.queues() after you send.")
-def _(lab: Any, holder: str) -> bool:
+def _(lab: Lab, holder: str) -> bool:
     both_down = {("MB1", "Transport"), ("MB2", "Transport")} <= set(_stopped(lab))
     return (both_down and str(holder).strip().lower() == "outside sender"
             and "Exercise 3" in lab.internet.queue()["Subject"])
@@ -204,13 +208,13 @@ def _(lab: Any, holder: str) -> bool:
           "may relay, and the rest of 10.0.0.0/8 is back on Default Frontend CA1, where relay is refused.",
           "Read the connector with lab.receive_connectors('CA1'): which addresses does it take today? "
           "RemoteIPRanges accepts a single address, a range or CIDR notation.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     scan = ["EHLO scanner", "MAIL FROM:<scanner@exchange2013demo.com>", "RCPT TO:<lee@contoso.com>", "QUIT"]
     def reply(ip: str) -> str:
         return smtp_session(lab, "CA1", "Default Frontend CA1", scan, as_ip=ip).replies[-2]
     return (bool(lab.receive_connectors("CA1").where(Identity="CA1\\Relay for print room"))
-            and reply("10.0.5.23") == reply("10.0.5.200") == "250 2.1.5 Recipient OK"
-            and reply("10.0.6.23") == reply("10.20.0.5") == "550 5.7.1 Unable to relay")
+            and reply("10.0.5.23") == reply("10.0.5.200") == replies.RECIPIENT_OK
+            and reply("10.0.6.23") == reply("10.20.0.5") == replies.UNABLE_TO_RELAY)
 
 
 # --- Chapter 4: queues ----------------------------------------------------------------------
@@ -218,12 +222,12 @@ def _(lab: Any) -> bool:
           "Transport on MB2 keeps the message; Mailbox Transport Delivery on MB1 is the next hop, on port 475.",
           "The LastError names the endpoint Transport could not reach: whose address is 10.0.0.11, and which "
           "of its services listens on 475?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     return bool(lab.queues().where(lambda r: r.Identity.startswith("MB2\\") and r.MessageCount > 0
                                    and r.LastError.endswith("10.0.0.11:475")))
 
 
-def _defers(lab: Any) -> int:
+def _defers(lab: Lab) -> int:
     return len(lab.tracking_log().where(MessageSubject="Exercise 1", EventId="DEFER"))
 
 
@@ -232,7 +236,7 @@ def _defers(lab: Any) -> int:
                                    "MailboxDeliveryQueueRetryInterval (5 minutes)."),
           "Count the first failed attempt too, and look up MailboxDeliveryQueueRetryInterval. (Exercise 1 must "
           "be solved first: its message is the one that waits.)")
-def _(lab: Any, prediction: int) -> bool:
+def _(lab: Lab, prediction: int) -> bool:
     return _defers(lab) > 0 and prediction == _defers(lab)
 
 
@@ -242,7 +246,7 @@ def _(lab: Any, prediction: int) -> bool:
           "answers. The sender never learns of the outage.",
           "Which services has the session passed when the final dot is answered, and which service does the "
           "message meet only after that answer?")
-def _(lab: Any, attempt: Any) -> bool:
+def _(lab: Lab, attempt: Transcript) -> bool:
     waiting = [q for q in lab.queues() if q.MessageCount > 0 and q.DeliveryType != "ShadowRedundancy"]
     return (str(attempt.replies[-2]).startswith("250") and len(_stopped(lab)) == 1
             and "Exercise 3" not in _subjects(lab, BOB) and bool(waiting))
@@ -254,7 +258,7 @@ def _(lab: Any, attempt: Any) -> bool:
           "the recipients that were accepted, so Bob and Carol get the message and Gmail bounces only carl@.",
           "At which SMTP command does the Edge refuse an unknown recipient, and what does a sending server do with "
           "the recipients the same session accepted?")
-def _(lab13: Any, delivered_to: list[str]) -> bool:
+def _(lab13: Lab, delivered_to: list[str]) -> bool:
     lab13.internet.send("someone@gmail.com", [BOB, "carl@exchange2013demo.com", CAROL], subject="Exercise 1 check")
     reached = {who for who in (BOB, CAROL) if "Exercise 1 check" in _subjects(lab13, who)}
     return {str(who).strip().lower() for who in delivered_to} == reached
@@ -263,7 +267,7 @@ def _(lab13: Any, delivered_to: list[str]) -> bool:
 @exercise("edge.2",
           "Nothing listens on the MX's port 25, so Gmail keeps the message and retries every 30 minutes.",
           "Stop the service first, then send, then look at lab10.internet.queue() and lab10.queues().")
-def _(lab10: Any, where: str) -> bool:
+def _(lab10: Lab, where: str) -> bool:
     return where == "outside sender" and lab10.internet.queue()["Subject"] == ["Exercise 2"]
 
 
@@ -273,7 +277,7 @@ def _(lab10: Any, where: str) -> bool:
           "article's 2010 Edge.",
           "Where does EdgeSync's inbound connector (smart host --) deliver: to CA1 or to the Mailbox servers? "
           "Then count what each server on the way stamps.")
-def _(lab13: Any, exchange_hops: int) -> bool:
+def _(lab13: Lab, exchange_hops: int) -> bool:
     lab13.internet.send("someone@gmail.com", CAROL, subject="Exercise 3 check")
     return exchange_hops == _exchange_hops(lab13.mailbox(CAROL).messages[-1])
 
@@ -285,7 +289,7 @@ def _(lab13: Any, exchange_hops: int) -> bool:
           "MB1, Carol's server.",
           "Who picks up mail from a 2010 Outbox, and which 2013 service may a 2010 Hub hand mail to? Delivery "
           "writes only into its own server's databases.")
-def _(lab: Any, stamped_by: list[str]) -> bool:
+def _(lab: Lab, stamped_by: list[str]) -> bool:
     lab.send(DAVE, CAROL, subject="Exercise 1 check")
     actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(CAROL).messages[-1])]
     return [_short(server) for server in stamped_by] == actual
@@ -296,7 +300,7 @@ def _(lab: Any, stamped_by: list[str]) -> bool:
           "minutes before the queue's NextRetryTime, without moving the clock.",
           "A queue in Retry waits for its NextRetryTime even when its next hop is back. Which queue holds the "
           "message, and which cmdlet makes a queue try now?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     events = lab.tracking_log().where(MessageSubject="Exercise 2")
     defers = [e.Timestamp for e in events if e.EventId == "DEFER"]
     delivered = [e.Timestamp for e in events if e.EventId == "DELIVER" and DAVE in e.Recipients]
@@ -325,7 +329,7 @@ def _(answer3: str) -> bool:
           "A is a hub site on the least-cost path C -> A -> B, so MBXC relays to MBXA, which relays to MBXB.",
           "A hub site does not change the least-cost path; it makes mail stop in it when it lies on that path. "
           "Which sites does the path from C to B cross?")
-def _(lab: Any, answer1: list[str]) -> bool:
+def _(lab: Lab, answer1: list[str]) -> bool:
     message = lab.send("userc@exchange2013demo.com", "userb@exchange2013demo.com", subject="Exercise 1 check")
     return [_short(s) for s in answer1] == _transport_servers(lab, message) == ["MBXC", "MBXA", "MBXB"]
 
@@ -335,7 +339,7 @@ def _(lab: Any, answer1: list[str]) -> bool:
                                      "the tie goes to fewer hops (B-C); one more and the path through hub site A is "
                                      "cheaper, so the message stops in A."),
           "Add up the path through A with A-B's new cost, then compare it with B-C. What happens on a tie?")
-def _(triangle: Any, answer2: int) -> bool:
+def _(triangle: Lab, answer2: int) -> bool:
     def servers_at(cost: int) -> list[str]:
         triangle.set_site_link_cost("B-C", cost)
         message = triangle.send("userb@exchange2013demo.com", "userc@exchange2013demo.com", subject="Exercise 2 check")
@@ -350,7 +354,7 @@ def _(triangle: Any, answer2: int) -> bool:
           "MBXC could not reach MBXB, backed off one hop along C -> A -> B, and MBXA keeps the message: the point "
           "of failure closest to B.",
           "Send it, then look at lab.queues() for a queue that holds a message for site B. Which server is it on?")
-def _(lab: Any, answer3: str) -> bool:
+def _(lab: Lab, answer3: str) -> bool:
     waiting = {q.Identity.split("\\")[0] for q in lab.queues() if q.MessageCount > 0 and q.NextHopDomain == "B"}
     return ("MBXB", "Transport") in _stopped(lab) and waiting == {_short(answer3)}
 
@@ -361,7 +365,7 @@ def _(lab: Any, answer3: str) -> bool:
           "allowed it.",
           "Look at Set-TransportConfig: which two limits apply when both sender and recipient are in the "
           "organization? Leave the connectors alone.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     frontend = lab.receive_connectors("CA1").where(Identity="CA1\\Default Frontend CA1")[0]
     return "Exercise 1" in _subjects(lab, BOB) and str(frontend.MaxMessageSize).startswith("36 MB")
 
@@ -370,9 +374,9 @@ def _(lab: Any) -> bool:
           "The Recipient Filter refused only nobody@; a client that goes on to DATA delivers to everyone else.",
           "One RCPT refused is not the whole session refused: what may a client still do with the recipients "
           "that were accepted?")
-def _(edge: Any, attempt: Any) -> bool:
+def _(edge: Lab, attempt: Transcript) -> bool:
     got = [who for who in (BOB, CAROL) if "Exercise 2" in _subjects(edge, who)]
-    return got == [BOB, CAROL] and "550 5.1.1 User unknown" in attempt.replies
+    return got == [BOB, CAROL] and replies.USER_UNKNOWN in attempt.replies
 
 
 @exercise("recipients.4",
@@ -380,7 +384,7 @@ def _(edge: Any, attempt: Any) -> bool:
           "the categorizer bounces only nobody@, and Bob and Carol get the message.",
           "Microsoft's advice is quoted above. Which cmdlet switched the agent on in this chapter, and on how "
           "many servers is it on?")
-def _(mbx: Any) -> bool:
+def _(mbx: Lab) -> bool:
     return all("Exercise 4" in _subjects(mbx, who) for who in (BOB, CAROL))
 
 
@@ -389,7 +393,7 @@ def _(mbx: Any) -> bool:
           "Transport to Delivery on port 475 of her own server. Carol, on MB1, still gets mail.",
           "Which server hosts each mailbox's database, and which hop does every message take to reach a "
           "database, even one on the sender's own server?")
-def _(lab: Any, cut_off: list[str]) -> bool:
+def _(lab: Lab, cut_off: list[str]) -> bool:
     for who in lab.mailboxes():
         lab.send(ALICE, who, subject="Exercise 1 check")
     arrived = {who for who in lab.mailboxes() if "Exercise 1 check" in _subjects(lab, who)}
@@ -417,7 +421,7 @@ def _body(megabytes: int) -> str:
           "message meets, stay at 10 MB.",
           "Which of the limits in the table above does only mail from the Internet meet, and which does every "
           "message meet?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     before = len(lab.mailbox(BOB).messages)           # only what this check sends counts
     lab.internet.send("someone@gmail.com", BOB, subject="Exercise 3 from outside, 6 MB", body=_body(6))
     lab.internet.send("someone@gmail.com", BOB, subject="Exercise 3 from outside, 4 MB", body=_body(4))
@@ -440,7 +444,7 @@ def _(permissions: str) -> bool:
           "The first Exchange hop after Google's is the server that took the message from the Internet: the Edge. "
           "Its header looks like Transport's; its place in the chain gives it away.",
           "Look for the first row whose 'Stamped by' is not 'not Exchange'.")
-def _(edge_lab: Any, edge_host: str) -> bool:
+def _(edge_lab: Lab, edge_host: str) -> bool:
     edge_fqdn = next(s.fqdn for s in edge_lab.org.servers if "Edge" in s.roles)
     return str(edge_host).lower() == str(edge_fqdn).lower()
 
@@ -468,7 +472,7 @@ def _(longest_hop: int, queue_owner: str) -> bool:
           "while every service runs, and Resume-Queue lets it go.",
           "A queue to a mailbox database exists only while it holds mail. How did chapter 4 make mail wait for a "
           "database, and what must run again before you check?")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 1")
     suspended = set(lab.queues().where(Status="Suspended")["Identity"])
     in_suspended = any(str(i).rpartition("\\")[0] in suspended for i in held["Identity"])
@@ -481,7 +485,7 @@ def _(lab: Any) -> bool:
                              "(part of the subject is enough) find them without reading the whole log.",
           "help(lab.tracking_log) lists its filters, named as Get-MessageTrackingLog's parameters: which two "
           "narrow the log to these deliveries?")
-def _(lab: Any, found: Any) -> bool:
+def _(lab: Lab, found: Table[TrackingEvent]) -> bool:
     expected = list(lab.tracking_log(event_id="DELIVER", message_subject="pressure"))
     return bool(expected) and list(found) == expected
 
@@ -492,7 +496,7 @@ def _(lab: Any, found: Any) -> bool:
           "Exchange takes mail only for domains it knows, and mail it does not keep leaves by a send connector. "
           "What must the organization know about contoso.org? Giving anonymous senders relay rights is not the "
           "answer.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
         return False
     if any(c.anonymous_relay for c in lab.org.receive_connectors):
