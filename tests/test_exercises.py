@@ -149,3 +149,31 @@ def test_the_lab_stops_a_service_by_its_display_name(lab: Lab) -> None:
     lab.stop_service("MB1", "Microsoft Exchange Mailbox Transport Delivery")
     assert [(r.Server, r.Service) for r in lab.services_table().where(Status="Stopped")] == [
         ("MB1", "Mailbox Transport Delivery")]
+
+
+START = re.compile(r'(\w+) = incidents\.start\("([\w-]+)"')
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_each_chapter_ends_with_an_incident_on_its_own_topic(path: Path) -> None:
+    """Chapters 1-11 end with one incident that the catalogue files under that chapter, started,
+    worked and verified in its own cells before the summary; chapter 12 has at least eight."""
+    from mailflowlab import incidents
+
+    nb = nbformat.read(path, as_version=4)
+    started = [m.groups() for c in nb.cells if c.cell_type == "code" for m in [START.match(c.source.split("\n\n")[-1])]
+               if m is not None]
+    verified = {c.source.split(".verify()")[0].split("(")[-1] for c in nb.cells
+                if "exercise-check" in tags(c) and ".verify()" in c.source}
+    chapter = int(path.name[:2])
+    if chapter == 12:
+        learners = [(var, iid) for var, iid in started if var in verified]
+        assert len(learners) >= 8 and len({iid for _, iid in learners}) == len(learners), learners
+        return
+    assert len(started) == 1, started
+    var, incident_id = started[0]
+    assert chapter in incidents.get(incident_id).chapters, (incident_id, incidents.get(incident_id).chapters)
+    assert verified == {var}
+    summary = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Summary"))
+    incident = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Incident:"))
+    assert incident < summary
