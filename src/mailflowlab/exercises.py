@@ -406,8 +406,12 @@ def _(lab: Lab, cut_off: list[str]) -> bool:
           "to relay).",
           "Filter lab.protocol_log('CA1', 'Default Frontend CA1') to the copier's remote-endpoint, then pair each "
           "'<' RCPT row with the '>' reply after it.")
-def _(refused: list[str]) -> bool:
-    return list(refused) == ["<ALICE>", "<partner@fabrikam.com>"]
+def _(lab: Lab, refused: list[str]) -> bool:
+    rows = list(lab.protocol_log("CA1", "Default Frontend CA1").where(
+        lambda r: r.remote_endpoint.startswith("10.0.0.80:") and r.event in "<>"))
+    logged = [ask.data.removeprefix("RCPT TO:") for ask, answer in zip(rows, rows[1:], strict=False)
+              if ask.data.startswith("RCPT TO:") and answer.event == ">" and answer.data.startswith("5")]
+    return bool(logged) and list(refused) == logged
 
 
 def _body(megabytes: int) -> str:
