@@ -16,6 +16,7 @@ import re
 
 from .diagrams import format_delay
 from .headers import Hop
+from .topology import SE_FIRST_BUILD
 from .views import Table
 
 #: Exchange 2013 builds by their third number (fact sheet §3.3, Microsoft's build-number page).
@@ -43,7 +44,6 @@ EXCHANGE_2019_BUILDS = {
 #: Exchange Server Subscription Edition keeps 2019's 15.2; its RTM is build 2562 (15.2.2562.17,
 #: July 2025), the same code as 2019 CU15 renamed.
 EXCHANGE_SE_BUILDS = {2562: "RTM"}
-SE_FIRST_BUILD = 2562
 #: Exchange 2010 SP3 builds the fact sheet lists; others in 14.3 are later update rollups.
 EXCHANGE_2010_SP3_BUILDS = {123: "SP3", 181: "SP3 RU5", 513: "SP3 RU32"}
 #: Product by the first two numbers of a build. 15.1, 15.2 and 15.20 are newer than the fact

@@ -219,7 +219,7 @@ def route(org: Organization, here: Server, recipient: str,
         return NextHop("SmtpRelayWithinAdSiteToEdge", connector.name, INTRA_ORG,
                        tuple((e.name, Endpoint(e.ip, EDGE_PORT)) for e in edges), category="External")
     if connector.frontend_proxy:
-        cas = sorted((s for s in org.site_servers(here.site) if s.has_role("ClientAccess")
+        cas = sorted((s for s in org.site_servers(here.site) if s.client_access_services
                       and s.version >= 2013), key=lambda s: s.name)
         targets = tuple((s.name, Endpoint(s.ip, OUTBOUND_PROXY_PORT)) for s in cas)
     else:
