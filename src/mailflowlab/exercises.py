@@ -420,3 +420,38 @@ def _(lab: Lab) -> bool:
         return False
     lab.internet.send("buyer@gmail.com", "orders@contoso.org", subject="Exercise 3")
     return "Exercise 3" in [str(m["Subject"]) for m in lab.internet.mailbox("orders@contoso.org").messages]
+
+
+# --- Chapter 13: Exchange 2016, 2019 and SE ----------------------------------------------------
+@exercise("current.1",
+          "2525: Front End Transport owns port 25 on every Mailbox server from 2016 on, so the Transport service's "
+          "Default connector listens on 2525, as on a 2013 multi-role server.",
+          "lab.receive_connectors('MBX1') lists each connector's Service and Bindings: find the Transport "
+          "service's Default connector.")
+def _(lab: Any, port: int) -> bool:
+    default = next(c for c in lab.org.connectors_of("MBX1") if c.name == "Default MBX1")
+    return isinstance(port, int) and port == int(default.port)
+
+
+@exercise("current.2",
+          "With MBX1's Transport stopped, Front End Transport on MBX1 proxied to Transport on MBX2, which holds the "
+          "message in a delivery queue until Mailbox Transport Delivery on MBX1 runs again.",
+          "Front End Transport picks the Transport service of Carol's own server first and the others after it; "
+          "Transport queues when Mailbox Transport Delivery does not answer.")
+def _(lab: Any) -> bool:
+    held = lab.queue_messages().where(Subject="Exercise 2")
+    return (len(held) > 0 and all(str(i).startswith("MBX2\\") for i in held["Identity"])
+            and "Exercise 2" not in _subjects(lab, "carol@exchange2019demo.com"))
+
+
+@exercise("current.3",
+          "Only a sender whose mailbox is on MBX2019 is picked up by the 2019 server's Submission: dave@ is, so "
+          "hop 1 says `with mapi id 15.02.1544.025` (2019 CU14).",
+          "Hop 1 (`with mapi`) is written by Mailbox Transport Submission on the server that holds the sender's "
+          "mailbox. Who lives on DB2019 in this phase?")
+def _(mig: Any) -> bool:
+    for address in mig.mailboxes():
+        for message in mig.mailbox(address).messages:
+            if str(message["Subject"]) == "Exercise 3":
+                return "with mapi id 15.02.1544.025" in str(parse_hops(message)[0].raw)
+    return False
