@@ -28,6 +28,7 @@ from .clock import EPOCH, VirtualClock
 from .cmdlets.base import Driver
 from .cmdlets.connectors import ConnectorCmdlets
 from .cmdlets.domains import DomainCmdlets
+from .cmdlets.hybrid import HybridCmdlets
 from .cmdlets.listeners import ListenerCmdlets
 from .cmdlets.mail import MailCmdlets
 from .cmdlets.probes import ProbeCmdlets
@@ -87,7 +88,7 @@ def default_transport() -> str:
 
 
 class Lab(ProbeCmdlets, MailCmdlets, TrackingCmdlets, ServiceCmdlets, ListenerCmdlets, ConnectorCmdlets,
-          TransportConfigCmdlets, DomainCmdlets, SiteCmdlets, QueueCmdlets):
+          TransportConfigCmdlets, DomainCmdlets, SiteCmdlets, QueueCmdlets, HybridCmdlets):
     """Owns the runtime, the clock, the scheduler and every service of one organization; its
     cmdlets come from the modules of `mailflowlab.cmdlets`."""
 

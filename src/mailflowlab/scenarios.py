@@ -5,6 +5,15 @@ Services": exchange2013demo.com with a Client Access server and two Mailbox serv
 """
 from __future__ import annotations
 
+from .hybrid import (
+    ACCEPT_CLOUD_SERVICES_MAIL,
+    EOP_CERTIFICATE,
+    CloudMailbox,
+    InboundConnector,
+    OutboundConnector,
+    RemoteMailbox,
+    Tenant,
+)
 from .topology import (
     ANONYMOUS,
     BUILD_2010_SP3,
@@ -191,6 +200,53 @@ def migration2019(phase: str = "MX moved") -> Organization:
         mx="CA1" if phase == "2019 installed" else "MBX2019",
         description=migration2019.__doc__ or "",
     )
+
+
+def hybrid2019(centralized: bool = False, internet_via_eop: bool = False) -> Organization:
+    """exchange2019demo.com in hybrid with its Exchange Online tenant `exchange2019demo`, as the
+    Hybrid Configuration Wizard leaves it (see `hybrid`).
+
+    On premises: MBX1 and MBX2 (Exchange 2019 CU15) with alice@, bob@ and carol@; a send
+    connector `To Internet` (address space *, DNS) and HCW's `Outbound to Office 365`
+    (exchange2019demo.mail.onmicrosoft.com, smart host
+    exchange2019demo-com.mail.protection.outlook.com, TLS with the certificate
+    mail.exchange2019demo.com); `Default Frontend` on both servers trusts EOP by its certificate
+    name (TlsDomainCapabilities). In Exchange Online: erin@ and frank@ (remote mailboxes on
+    premises, routed to `<alias>@exchange2019demo.mail.onmicrosoft.com`); the inbound connector
+    knows the on-premises servers by mail.exchange2019demo.com; the outbound connector goes to
+    mail.exchange2019demo.com (MBX1). The MX record points at EOP.
+
+    `centralized=True` turns on centralized mail transport: Exchange Online sends the Internet
+    mail of cloud mailboxes through the on-premises organization. `internet_via_eop=True` sends
+    the on-premises organization's Internet mail out through EOP too (smart host EOP), as the
+    AMD and NVIDIA samples in `header_samples` show.
+    """
+    d = "exchange2019demo.com"
+    org = exchange2019demo()
+    org.name, org.description = "Exchange 2019 hybrid with Exchange Online", hybrid2019.__doc__ or ""
+    tenant = Tenant(
+        "exchange2019demo", d,
+        mailboxes=[CloudMailbox(f"erin@{d}", "Erin Black"), CloudMailbox(f"frank@{d}", "Frank Green")],
+        inbound=InboundConnector("Inbound from 6f0c4a5e-hybrid", tls_sender_certificate_name=f"mail.{d}"),
+        outbound=OutboundConnector("Outbound to 6f0c4a5e-hybrid", recipient_domains=(d,),
+                                   smart_hosts=(f"mail.{d}",), tls_domain=f"mail.{d}",
+                                   route_all_via_on_premises=centralized))
+    org.tenant = tenant
+    org.remote_mailboxes = [RemoteMailbox(m.address, f"{m.address.partition('@')[0]}@{tenant.routing_domain}")
+                            for m in tenant.mailboxes]
+    mailbox_servers = ("MBX1", "MBX2")
+    org.send_connectors = [
+        SendConnector("To Internet", ("*",), mailbox_servers,
+                      smart_hosts=(tenant.mx_host,) if internet_via_eop else (),
+                      tls_certificate_name=f"<I>CN=Lab Issuing CA<S>CN=mail.{d}" if internet_via_eop else ""),
+        SendConnector("Outbound to Office 365 - 6f0c4a5e", (tenant.routing_domain,), mailbox_servers,
+                      smart_hosts=(tenant.mx_host,), require_tls=True, tls_domain=EOP_CERTIFICATE,
+                      tls_certificate_name=f"<I>CN=Lab Issuing CA<S>CN=mail.{d}", cloud_services_mail_enabled=True),
+    ]
+    for server in mailbox_servers:
+        frontend = next(c for c in org.connectors_of(server) if c.name == f"Default Frontend {server}")
+        frontend.tls_domain_capabilities = (f"{EOP_CERTIFICATE}:{ACCEPT_CLOUD_SERVICES_MAIL}",)
+    return org
 
 
 def exchange2010demo() -> Organization:

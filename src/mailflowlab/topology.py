@@ -9,6 +9,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
+from .hybrid import RemoteMailbox, Tenant
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -176,6 +178,9 @@ class ReceiveConnector:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).
     implicit: bool = False
+    #: -TlsDomainCapabilities: `<certificate name>:AcceptCloudServicesMail` grants a caller that
+    #: presents that certificate the rights of cross-premises mail (Hybrid Configuration Wizard).
+    tls_domain_capabilities: tuple[str, ...] = ()
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""
@@ -233,6 +238,13 @@ class SendConnector:
     frontend_proxy: bool = False             # "Proxy through Client Access server"
     smart_hosts: tuple[str, ...] = ()
     max_message_size: int = 10 * MB          # UNCERTAIN: 10 MB or 25 MB (§2.2)
+    #: TLS as the Hybrid Configuration Wizard sets it on `Outbound to Office 365`: -RequireTLS,
+    #: -TlsAuthLevel DomainValidation with -TlsDomain, the certificate to present
+    #: (-TlsCertificateName) and -CloudServicesMailEnabled (see `hybrid`).
+    require_tls: bool = False
+    tls_domain: str = ""
+    tls_certificate_name: str = ""
+    cloud_services_mail_enabled: bool = False
 
     def matches(self, domain: str) -> int | None:
         """How specific this connector is for `domain` (higher wins), or None."""
@@ -315,6 +327,9 @@ class Organization:
     #: Edge Transport servers with an Edge Subscription (Get-EdgeSubscription): EdgeSync copies
     #: the recipients to their AD LDS. An Edge not listed is unsubscribed and knows none (§6).
     edge_subscriptions: list[str] = field(default_factory=list)
+    #: Hybrid with Exchange Online: the tenant, and the cloud mailboxes' stand-ins on premises.
+    tenant: Tenant | None = None
+    remote_mailboxes: list[RemoteMailbox] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:
@@ -339,6 +354,10 @@ class Organization:
             if d.name.lower() == name.lower():
                 return d
         raise KeyError(f"There is no mailbox database named '{name}'.")
+
+    def remote_mailbox(self, address: str) -> RemoteMailbox | None:
+        """The remote mailbox (a mailbox in Exchange Online) with this address."""
+        return next((r for r in self.remote_mailboxes if r.address.lower() == address.lower()), None)
 
     def mailbox(self, address: str) -> Mailbox | None:
         """The mailbox (a user's or a database's system mailbox) with this address."""
