@@ -455,3 +455,48 @@ def _(mig: Any) -> bool:
             if str(message["Subject"]) == "Exercise 3":
                 return "with mapi id 15.02.1544.025" in str(parse_hops(message)[0].raw)
     return False
+
+
+# --- Chapter 14: hybrid with Exchange Online ------------------------------------------------------
+HYBRID_DOMAIN = "exchange2019demo.com"
+KATE = "kate@fabrikam.com"
+
+
+def _newest_to(lab: Any, address: str, subject: str) -> Any:
+    found = [m for m in lab.internet.mailbox(address).messages if str(m["Subject"]) == subject]
+    return found[-1] if found else None
+
+
+@exercise("hybrid.1",
+          "RouteAllMessagesViaOnPremises on the outbound connector: Exchange Online hands frank@'s Internet mail "
+          "to Front End Transport on MBX1, and the on-premises `To Internet` connector sends it out.",
+          "Centralized mail transport is a setting of Exchange Online's outbound connector: "
+          "lab.exchange_online.set_outbound_connector(...).")
+def _(lab: Any) -> bool:
+    message = _newest_to(lab, KATE, "Exercise 1")
+    return (lab.exchange_online.tenant.outbound.route_all_via_on_premises and message is not None
+            and any(h.via == "Frontend Transport" and str(h.by_host).endswith(HYBRID_DOMAIN)
+                    for h in parse_hops(message)))
+
+
+@exercise("hybrid.2",
+          "The smart host is the tenant's MX host, exchange2019demo-com.mail.protection.outlook.com; Retry-Queue "
+          "-Resubmit routed the waiting message again, and it reached Erin once.",
+          "The queue's NextHopDomain is the smart host DNS could not find. Set-SendConnector -SmartHosts, then "
+          "resubmit the queue (chapter 11).")
+def _(broken: Any) -> bool:
+    connector = next(c for c in broken.org.send_connectors if c.name.startswith("Outbound to Office 365"))
+    copies = [m for m in broken.exchange_online.mailbox(f"erin@{HYBRID_DOMAIN}").messages
+              if str(m["Subject"]) == "Exercise 2"]
+    return (connector.smart_hosts == (broken.org.tenant.mx_host,) and len(copies) == 1
+            and not len(broken.queues().where(DeliveryType="SmartHostConnectorDelivery")))
+
+
+@exercise("hybrid.3",
+          "The inbound connector recognises the on-premises servers again by their certificate, "
+          "mail.exchange2019demo.com: EOP attributes their mail to the tenant and relays it to the Internet.",
+          "Compare the certificate the on-premises send connector presents (TlsCertificateName) with the inbound "
+          "connector's TlsSenderCertificateName: lab.exchange_online.connectors().")
+def _(eop_lab: Any) -> bool:
+    return (eop_lab.exchange_online.tenant.inbound.tls_sender_certificate_name.lower() == f"mail.{HYBRID_DOMAIN}"
+            and _newest_to(eop_lab, KATE, "Exercise 3") is not None)
