@@ -16,6 +16,7 @@ from mailflowlab.header_analyzer import (
     TRANSPORT,
     exchange_version,
     explain,
+    explain_fields,
     product,
 )
 from mailflowlab.header_fields import (
@@ -94,6 +95,7 @@ def test_x_microsoft_antispam_gives_the_bulk_complaint_level_and_lists_the_rest(
     assert _pairs(samples.INBOUND_EOP, ANTISPAM) == [("BCL", "0")]
     assert _meaning(samples.INBOUND_EOP, ANTISPAM, "BCL") == ("The message isn't from a bulk sender.", BCL_DOC)
     assert _meaning(samples.HYBRID_2016_OUTBOUND, ANTISPAM, "ARA")[0] == UNKNOWN
+    assert list(explain_fields(samples.INBOUND_EOP.text)) == read_fields(samples.INBOUND_EOP.text)
 
 
 def test_authentication_results_with_compauth_and_its_reason() -> None:

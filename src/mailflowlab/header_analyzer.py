@@ -2,6 +2,7 @@
 each one, which Exchange version and update, and how long the message waited before it.
 
     print(explain(parse_hops(pasted_text)).to_string(index=False))
+    print(explain_fields(pasted_text))  # EOP's and Exchange Online's fields, one sentence and source each
     mailflowlab.ui.header_analyzer()   # the panel: paste headers, press Analyze, see the table and diagram
 
 The rules are the fact sheet's (§3.1, §3.3): `with mapi` is Mailbox Transport Submission on
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .diagrams import format_delay
+from .header_fields import fields_table
 from .headers import Hop
 from .topology import SE_FIRST_BUILD
 from .views import Table
@@ -158,6 +160,11 @@ def _same_domain(host: str | None, other: str | None) -> bool:
     def domain(name: str | None) -> str:
         return (name or "").lower().partition(".")[2]
     return bool(domain(host)) and domain(host) == domain(other)
+
+
+#: The other half of reading a message: every field of EOP's and Exchange's own headers, each
+#: with one sentence and its source (`header_fields`), as the panel shows under the hops.
+explain_fields = fields_table
 
 
 def explain(hops: list[Hop]) -> Table[dict[str, object]]:
