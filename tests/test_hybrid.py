@@ -72,6 +72,8 @@ def test_on_premises_to_a_cloud_mailbox_through_eop_as_the_tenant_s_own_mail(hyb
     assert [_field(message, "X-Forefront-Antispam-Report", f) for f in ("IPV", "SFV", "SCL", "DIR")] == [
         "CAL", "SKI", "-1", "INB"]
     assert _field(message, "Authentication-Results", "compauth") == "pass"
+    [sent] = [e for e in hybrid.tracking_log() if e.EventId == "SEND" and e.ConnectorId == HCW_SEND]
+    assert list(sent.Recipients) == ["erin@exchange2019demo.mail.onmicrosoft.com"]     # her routing address
 
 
 def test_a_cloud_mailbox_to_on_premises_through_the_outbound_connector(hybrid: Lab) -> None:
