@@ -99,6 +99,15 @@ def test_internet_mail_reaches_on_premises_through_eop_the_mx(hybrid: Lab) -> No
         "209.85.220.43", "NLI", "NSPM", "INB"]
 
 
+def test_internet_mail_to_a_cloud_mailbox_is_anonymous_in_the_tenant(hybrid: Lab) -> None:
+    hybrid.internet.send("someone@gmail.com", ERIN, subject="From Gmail")
+    [message] = hybrid.exchange_online.mailbox(ERIN).messages
+    assert _services(message) == [EOP_FET, *EXO]
+    assert (message["X-MS-Exchange-Organization-AuthAs"], message["X-MS-Exchange-CrossTenant-FromEntityHeader"]) == (
+        "Anonymous", "Internet")
+    assert message["X-MS-Exchange-Organization-AuthSource"] == "EOP01.eop.protection.outlook.com"
+
+
 def test_centralized_mail_transport_changes_the_cloud_s_way_out(hybrid: Lab) -> None:
     hybrid.exchange_online.send(ERIN, KATE, subject="Direct")
     hybrid.exchange_online.set_outbound_connector(route_all_via_on_premises=True)

@@ -11,13 +11,16 @@ hybrid pages describe and the public samples in `header_samples` show:
   `550 5.7.64 TenantAttribution; Relay Access Denied` (Microsoft's NDR page for 5.7.64).
 * **Its headers.** EOP's Front End Transport, then Exchange Online's Front End Transport and
   Transport each stamp a Received header with Exchange Online's build (15.20); EOP adds
-  Authentication-Results, X-Forefront-Antispam-Report, X-Microsoft-Antispam and the
-  X-MS-Exchange-CrossTenant-* fields. The values follow the samples and Microsoft's anti-spam
-  header page; which verdict EOP would really reach is not modelled: SPF passes for the lab's
-  outside senders (the lab's DNS lists each one's sending host), DKIM is `none` (the lab signs
-  nothing), DMARC passes for gmail.com, which publishes a record, and is `bestguesspass`
-  elsewhere (INFERRED). Mail from the tenant's own on-premises servers is intra-organization
-  (`SFV:SKI`, `SCL:-1`: INFERRED from Microsoft's SKI description).
+  Authentication-Results, X-Forefront-Antispam-Report, X-Microsoft-Antispam, the
+  X-MS-Exchange-CrossTenant-* fields and, for Internet mail, X-MS-Exchange-Organization-AuthAs
+  `Anonymous` (an outside sender's own organization headers are dropped); the tenant's own
+  on-premises mail keeps the organization headers it came with (cross-premises headers).
+  The values follow the samples and Microsoft's anti-spam header page; which verdict EOP
+  would really reach is not modelled: SPF passes for the lab's outside senders (the lab's DNS
+  lists each one's sending host), DKIM is `none` (the lab signs nothing), DMARC passes for
+  gmail.com, which publishes a record, and is `bestguesspass` elsewhere (INFERRED). Mail from
+  the tenant's own on-premises servers is intra-organization (`SFV:SKI`, `SCL:-1`: INFERRED
+  from Microsoft's SKI description).
 * **Where it goes.** A cloud mailbox's mail is delivered in the tenant; a recipient of the
   shared domain who is not in the cloud goes to the on-premises organization through the
   outbound connector; any other recipient to the Internet, or, with centralized mail transport
@@ -41,7 +44,7 @@ from .. import arguments
 from ..errors import LabError
 from ..headers import format_date, long_build
 from ..hybrid import EOP_CERTIFICATE, EXCHANGE_ONLINE_BUILD, Tenant
-from ..message import WIRE, prepend, to_bytes
+from ..message import WIRE, prepend, strip_org_headers, to_bytes
 from ..records import OutgoingRow, SentMessage
 from ..routing import EOP_ENDPOINT, OUTSIDE_MX_ENDPOINT, resolve_host
 from ..smtp.client import Reply, offers_starttls, relay
@@ -234,6 +237,12 @@ class ExchangeOnline:
              f"spf=pass (sender IP is {caller.ip}) smtp.mailfrom={sender_domain}; dkim=none (message not "
              f"signed) header.d=none;dmarc={dmarc} action=none header.from={sender_domain};compauth={compauth}"),
         ]
+        if not on_premises:
+            # EOP's header firewall: an outside sender's organization headers are not kept, and
+            # EOP says how the message came in (as the public samples show for Internet mail).
+            content = strip_org_headers(content)
+            fields += [("X-MS-Exchange-Organization-AuthSource", self.tenant.eop_host.replace(".mail.", ".eop.")),
+                       ("X-MS-Exchange-Organization-AuthAs", "Anonymous")]
         for name, value in fields:
             content = prepend(content, name, value)
         return content
