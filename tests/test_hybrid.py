@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailflowlab import Lab, parse_hops, scenarios
+from mailflowlab import Lab, parse_hops, replies, scenarios
 from mailflowlab.errors import LabError
 from mailflowlab.header_analyzer import (
     DELIVERY,
@@ -128,7 +128,7 @@ def test_a_certificate_name_mismatch_makes_on_premises_refuse_eop(hybrid: Lab) -
     assert _copies(hybrid.internet.mailbox(KATE).messages, "Refused") == 0
     ndr = hybrid.exchange_online.mailbox(ERIN).messages[-1]
     assert ndr["Subject"] == "Undeliverable: Refused"
-    assert "Remote server returned '550 5.7.1 Unable to relay'" in ndr.get_content()
+    assert f"Remote server returned '{replies.UNABLE_TO_RELAY}'" in ndr.get_content()
 
 
 def test_an_inbound_connector_that_does_not_know_the_certificate(transport: str) -> None:
@@ -137,8 +137,7 @@ def test_an_inbound_connector_that_does_not_know_the_certificate(transport: str)
         lab.send(ALICE, KATE, subject="Through EOP to the Internet")
         lab.send(ALICE, ERIN, subject="Still to the cloud")
         ndr = lab.mailbox(ALICE).messages[-1]
-        assert ndr["Subject"].startswith("Undeliverable") and "550 5.7.64 TenantAttribution; Relay Access Denied" in (
-            ndr.get_content())
+        assert ndr["Subject"].startswith("Undeliverable") and replies.TENANT_ATTRIBUTION in ndr.get_content()
         cloud = lab.exchange_online.mailbox(ERIN).messages[-1]
         assert cloud["X-MS-Exchange-CrossTenant-FromEntityHeader"] == "Internet"     # no longer the tenant's own
 
@@ -149,7 +148,7 @@ def test_tls_required_but_not_offered_keeps_the_message_in_exchange_online(hybri
                                      auth_mechanism=["BasicAuth", "ExchangeServer", "Integrated"])
     hybrid.exchange_online.send(ERIN, BOB, subject="No TLS")
     [row] = list(hybrid.exchange_online.queue())
-    assert row.Subject == "No TLS" and row.LastError.startswith("451 4.4.317 Cannot connect to remote server")
+    assert row.Subject == "No TLS" and row.LastError == replies.EXO_TLS_NOT_OFFERED
     assert hybrid.mailbox(BOB).messages == []
     hybrid.set_receive_connector("MBX1", "Default Frontend MBX1",
                                  auth_mechanism=["TLS", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer", "Integrated"])
@@ -161,7 +160,7 @@ def test_the_wrong_smart_host_leaves_mail_to_the_cloud_retrying(hybrid: Lab) -> 
     hybrid.set_send_connector(HCW_SEND, smart_hosts=["exchange2019demo.mail.protection.outlook.com"])
     hybrid.send(ALICE, ERIN, subject="Wrong smart host")
     [queue] = list(hybrid.queues().where(DeliveryType="SmartHostConnectorDelivery"))
-    assert queue.Status == "Retry" and queue.LastError.startswith("451 4.4.0 DNS query failed")
+    assert queue.Status == "Retry" and queue.LastError == replies.DNS_NONEXISTENT_DOMAIN
     hybrid.set_send_connector(HCW_SEND, smart_hosts=["exchange2019demo-com.mail.protection.outlook.com"])
     hybrid.retry_queue(queue.Identity, resubmit=True)        # Retry-Queue -Resubmit: route it again
     assert _copies(hybrid.exchange_online.mailbox(ERIN).messages, "Wrong smart host") == 1

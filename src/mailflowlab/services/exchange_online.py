@@ -40,7 +40,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from .. import arguments
+from .. import arguments, replies
 from ..errors import LabError
 from ..headers import format_date, long_build
 from ..hybrid import EOP_CERTIFICATE, EXCHANGE_ONLINE_BUILD, Tenant
@@ -59,12 +59,6 @@ from .context import LabContext
 RETRY_INTERVAL = timedelta(minutes=15)
 GIVE_UP_AFTER = timedelta(days=1, hours=12)
 
-RELAY_DENIED = "550 5.7.64 TenantAttribution; Relay Access Denied"
-#: Directory-Based Edge Blocking: EOP refuses a recipient of the tenant's domains it does not know.
-NO_SUCH_RECIPIENT = "550 5.4.1 Recipient address rejected: Access denied"
-#: The outbound connector requires TLS and the on-premises server did not offer STARTTLS.
-TLS_NOT_OFFERED = ("451 4.4.317 Cannot connect to remote server "
-                   "[Message=TLS is required but was not offered by the host]")
 #: EOP's servers that send mail out, as the samples name them (`*.outbound.protection.outlook.com`).
 OUTBOUND_HOST = "EOP02-obe.outbound.protection.outlook.com"
 OUTBOUND_IP = "198.51.100.43"
@@ -129,9 +123,9 @@ class _EOPHandler:
         domain = address.rpartition("@")[2].lower()
         if tenant.is_tenant_domain(domain):
             if not self.cloud.knows(address):
-                return NO_SUCH_RECIPIENT
+                return replies.EOP_RECIPIENT_REJECTED
         elif not self.cloud.attributed(self.caller(server)):
-            return RELAY_DENIED
+            return replies.TENANT_ATTRIBUTION
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Recipient OK"
 
@@ -340,9 +334,9 @@ class ExchangeOnline:
         peer = Peer(OUTBOUND_HOST, OUTBOUND_IP, tls=True, certificate=EOP_CERTIFICATE)
         refused: dict[str, Reply] = {}
         if item.endpoint is None:
-            item.last_error = "451 4.4.0 DNS query failed: the outbound connector's smart host is not found"
+            item.last_error = replies.EXO_SMART_HOST_NOT_FOUND
         elif item.tls_required and not await self._tls_offered(item.endpoint):
-            item.last_error = TLS_NOT_OFFERED
+            item.last_error = replies.EXO_TLS_NOT_OFFERED
         else:
             try:
                 outcome = await relay(self.ctx.sessions, item.endpoint, peer, item.mail_from, item.recipients,
