@@ -93,6 +93,18 @@ def test_a_fixed_port_is_used_for_the_mx() -> None:
     assert proc.returncode == 0
 
 
+def test_a_hybrid_lab_names_its_mx_at_exchange_online_protection() -> None:
+    proc = _start("hybrid2019")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        assert lines[0] == ("Exchange 2019 hybrid with Exchange Online: exchange2019demo.com, "
+                            "MX -> exchange2019demo-com.mail.protection.outlook.com (Exchange Online Protection)")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
 def test_edge_option_belongs_to_the_article_scenario_only() -> None:
     proc = _start("exchange2010demo", "--edge", "2013")
     _out, err = proc.communicate(timeout=30)

@@ -136,7 +136,9 @@ def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     screen = classroom.Screen(sys.stdout)
-    print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
+    mx = (f"{org.tenant.mx_host} (Exchange Online Protection)" if org.tenant is not None and org.tenant.mx_at_eop
+          else org.mx or "none (no way in from the Internet)")
+    print(f"{org.name}: {org.domain}, MX -> {mx}")
     print(lab.endpoints().select("Server", "Service", "Connector", "ExchangeAddress", "LabAddress"))
     if address != port_plan.LOOPBACK:
         print(f"WARNING: port 25 and 587 of the Front End and the MX are open on {address}, beyond this "

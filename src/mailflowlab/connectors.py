@@ -153,11 +153,15 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           auth_mechanism: Iterable[str] | None = None,
                           protocol_logging: str | None = None,
                           auth_tarpit_interval: timedelta | float | None = None,
-                          tarpit_interval: timedelta | float | None = None) -> ReceiveConnector:
+                          tarpit_interval: timedelta | float | None = None,
+                          tls_domain_capabilities: Iterable[str] | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
     long a failed logon waits for its answer), how long a blocked recipient waits for its
-    refusal, and whether the connector keeps a protocol log."""
+    refusal, whether the connector keeps a protocol log, and which certificate names earn
+    which capability (-TlsDomainCapabilities `<name>:AcceptCloudServicesMail`, hybrid)."""
     c = find_receive_connector(org, server, name)
+    if tls_domain_capabilities is not None:
+        c.tls_domain_capabilities = tuple(str(x) for x in tls_domain_capabilities)
     if c.implicit:
         raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
                      f"found. It is the implicit receive connector of {c.service}, built into the service: "

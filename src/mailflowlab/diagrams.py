@@ -174,7 +174,7 @@ def _short(connector: str, server: str) -> str:
 
 def _cluster_label(server: Server) -> str:
     roles = ", ".join(ROLE_NAMES.get(r, r) for r in server.roles)
-    version = "" if server.version == 2013 else f" ({server.version})"
+    version = "" if server.version == 2013 else f" ({server.edition})"
     return f"{server.name}{version} · {roles} · {server.ip}"
 
 

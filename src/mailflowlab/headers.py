@@ -97,7 +97,7 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
     Raises HeaderParseError when there is no Received header.
     """
     if isinstance(source, str):
-        source = HeaderParser(policy=default_policy).parsestr(_header_block(_LONE_SURROGATE.sub("\ufffd", source)))
+        source = parse_header_block(source)
     if isinstance(source, email.message.Message):
         values = source.get_all("Received") or []
     elif isinstance(source, (list, tuple)):
@@ -141,7 +141,12 @@ def _unfold(value: object) -> str:
     return re.sub(r"(?i)^received:\s*", "", " ".join(_LONE_SURROGATE.sub("\ufffd", str(value)).split()))
 
 
-def _header_block(text: str) -> str:
+def parse_header_block(text: str) -> email.message.Message:
+    """A pasted header block as a message's headers, repaired as `header_block` says."""
+    return HeaderParser(policy=default_policy).parsestr(header_block(_LONE_SURROGATE.sub("\ufffd", text)))
+
+
+def header_block(text: str) -> str:
     """Repair a pasted header block so the email parser reads it.
 
     Keeps the lines from the first header field to the first blank line (the body starts

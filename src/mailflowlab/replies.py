@@ -115,3 +115,17 @@ def exchange_wording(line: str) -> str:
         if pattern.search(line):
             return replacement
     return line
+
+
+# --- Exchange Online and Exchange Online Protection (hybrid, `services.exchange_online`) ----------
+#: EOP cannot attribute the connection to a tenant (no inbound connector knows its certificate)
+#: and refuses to relay for it (Microsoft's NDR page for 5.7.64).
+TENANT_ATTRIBUTION = "550 5.7.64 TenantAttribution; Relay Access Denied"
+#: Directory-Based Edge Blocking: EOP refuses a recipient of the tenant's domains it does not know.
+EOP_RECIPIENT_REJECTED = "550 5.4.1 Recipient address rejected: Access denied"
+#: Exchange Online's outbound connector requires TLS and the on-premises server did not offer
+#: STARTTLS; 4.4.317 is Exchange Online's code for such a connection, the text UNCERTAIN.
+EXO_TLS_NOT_OFFERED = ("451 4.4.317 Cannot connect to remote server "
+                       "[Message=TLS is required but was not offered by the host]")
+#: The outbound connector's smart host is a name DNS does not know (wording UNCERTAIN).
+EXO_SMART_HOST_NOT_FOUND = "451 4.4.0 DNS query failed: the outbound connector's smart host is not found"

@@ -9,6 +9,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
+from .hybrid import RemoteMailbox, Tenant
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -38,6 +40,16 @@ WINDOWS_SERVICE_NAMES = {
 # Builds (fact sheet §3.3).
 BUILD_2013_SP1 = "15.0.847.32"
 BUILD_2010_SP3 = "14.3.123.4"
+#: Exchange 2013 CU23, the last update (fact sheet §3.3): what a 2013 server runs beside 2019.
+BUILD_2013_CU23 = "15.0.1497.2"
+#: Microsoft's build-number page (https://learn.microsoft.com/exchange/new-features/build-numbers-and-release-dates)
+#: as pages that quote it give them: Exchange 2019 CU15 with the April 2025 hotfix update,
+#: 2019 CU14 with the same update, and Exchange Server SE RTM (July 2025).
+BUILD_2019_CU15 = "15.2.1748.24"
+BUILD_2019_CU14 = "15.2.1544.25"
+BUILD_SE_RTM = "15.2.2562.17"
+#: Subscription Edition keeps 2019's 15.2 builds; its own start at 2562 (SE RTM).
+SE_FIRST_BUILD = 2562
 
 # Permission groups on receive connectors and the rights that matter for mail flow (§2.1).
 ANONYMOUS = "AnonymousUsers"
@@ -85,7 +97,7 @@ class Server:
     name: str
     ip: str
     domain: str
-    version: int = 2013                      # 2013, or 2010
+    version: int = 2013                      # 2013, 2010, or 2016 and later (2019, and SE as 2019)
     roles: tuple[str, ...] = ("ClientAccess", "Mailbox")
     site: str = "Default-First-Site-Name"
     build: str = BUILD_2013_SP1
@@ -103,6 +115,23 @@ class Server:
         return role in self.roles
 
     @property
+    def edition(self) -> str:
+        """`2010`, `2013`, `2019` or `SE`: Subscription Edition is 2019's code (version 2019)
+        with builds from 15.2.2562 on."""
+        parts = self.build.split(".")
+        if self.version == 2019 and len(parts) > 2 and parts[2].isdigit() and int(parts[2]) >= SE_FIRST_BUILD:
+            return "SE"
+        return str(self.version)
+
+    @property
+    def client_access_services(self) -> bool:
+        """Whether Front End Transport runs here: on a 2013 Client Access server, and on every
+        Mailbox server from Exchange 2016 on, where the Mailbox role holds the Client Access
+        services (fact sheet, receive connectors section: 2016/2019 put all services on one
+        Mailbox server)."""
+        return self.has_role("ClientAccess") or (self.version >= 2016 and self.has_role("Mailbox"))
+
+    @property
     def services(self) -> tuple[str, ...]:
         """The transport services this server runs, in the order mail meets them."""
         if "Edge" in self.roles:
@@ -110,7 +139,7 @@ class Server:
         if self.version == 2010:
             return (HUB_TRANSPORT_2010,) if self.has_role("HubTransport") else ()
         found: list[str] = []
-        if self.has_role("ClientAccess"):
+        if self.client_access_services:
             found.append(FRONT_END_TRANSPORT)
         if self.has_role("Mailbox"):
             found += [TRANSPORT, MAILBOX_TRANSPORT_SUBMISSION, MAILBOX_TRANSPORT_DELIVERY]
@@ -149,6 +178,9 @@ class ReceiveConnector:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).
     implicit: bool = False
+    #: -TlsDomainCapabilities: `<certificate name>:AcceptCloudServicesMail` grants a caller that
+    #: presents that certificate the rights of cross-premises mail (Hybrid Configuration Wizard).
+    tls_domain_capabilities: tuple[str, ...] = ()
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""
@@ -206,6 +238,13 @@ class SendConnector:
     frontend_proxy: bool = False             # "Proxy through Client Access server"
     smart_hosts: tuple[str, ...] = ()
     max_message_size: int = 10 * MB          # UNCERTAIN: 10 MB or 25 MB (§2.2)
+    #: TLS as the Hybrid Configuration Wizard sets it on `Outbound to Office 365`: -RequireTLS,
+    #: -TlsAuthLevel DomainValidation with -TlsDomain, the certificate to present
+    #: (-TlsCertificateName) and -CloudServicesMailEnabled (see `hybrid`).
+    require_tls: bool = False
+    tls_domain: str = ""
+    tls_certificate_name: str = ""
+    cloud_services_mail_enabled: bool = False
 
     def matches(self, domain: str) -> int | None:
         """How specific this connector is for `domain` (higher wins), or None."""
@@ -288,6 +327,9 @@ class Organization:
     #: Edge Transport servers with an Edge Subscription (Get-EdgeSubscription): EdgeSync copies
     #: the recipients to their AD LDS. An Edge not listed is unsubscribed and knows none (§6).
     edge_subscriptions: list[str] = field(default_factory=list)
+    #: Hybrid with Exchange Online: the tenant, and the cloud mailboxes' stand-ins on premises.
+    tenant: Tenant | None = None
+    remote_mailboxes: list[RemoteMailbox] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:
@@ -312,6 +354,10 @@ class Organization:
             if d.name.lower() == name.lower():
                 return d
         raise KeyError(f"There is no mailbox database named '{name}'.")
+
+    def remote_mailbox(self, address: str) -> RemoteMailbox | None:
+        """The remote mailbox (a mailbox in Exchange Online) with this address."""
+        return next((r for r in self.remote_mailboxes if r.address.lower() == address.lower()), None)
 
     def mailbox(self, address: str) -> Mailbox | None:
         """The mailbox (a user's or a database's system mailbox) with this address."""
@@ -384,7 +430,7 @@ def transport_port(server: Server) -> int:
     """Port of the Transport service's `Default <server>` connector: 2525 where Front End
     Transport shares the machine (it already owns 25), 25 on a Mailbox-only server (§0.1).
     UNCERTAIN: no real Get-ReceiveConnector dump of a 2013 Mailbox-only server was found."""
-    return 2525 if server.has_role("ClientAccess") else 25
+    return 2525 if server.client_access_services else 25
 
 
 def default_receive_connectors(server: Server, org: Organization | None = None) -> list[ReceiveConnector]:
@@ -408,7 +454,7 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
                                  description="Exchange 2010 authenticated client submission"),
             ]
         return rc
-    if server.has_role("ClientAccess"):
+    if server.client_access_services:
         rc += [
             ReceiveConnector(f"Default Frontend {n}", n, FRONT_END_TRANSPORT, 25,
                              (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS), max_recipients=200,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import connectors
+from .. import arguments, connectors
 from ..views import Table
 from .base import LabBase
 
@@ -16,8 +16,8 @@ class ConnectorCmdlets(LabBase):
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None",
-        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta): the next SMTP
-        session meets the new settings."""
+        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta,
+        tls_domain_capabilities=): the next SMTP session meets the new settings."""
         connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
@@ -39,7 +39,13 @@ class ConnectorCmdlets(LabBase):
         connectors.new_send_connector(self.org, name, **settings)
         self._routing_changed()
 
-    def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
-        """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
-        connectors.find_send_connector(self.org, name).frontend_proxy = bool(frontend_proxy)
+    def set_send_connector(self, name: str, *, frontend_proxy: bool | None = None,
+                           smart_hosts: list[str] | None = None) -> None:
+        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server") and
+        -SmartHosts (the names the next hop is found by)."""
+        connector = connectors.find_send_connector(self.org, name)
+        if frontend_proxy is not None:
+            connector.frontend_proxy = bool(frontend_proxy)
+        if smart_hosts is not None:
+            connector.smart_hosts = tuple(arguments.text(h, "SmartHosts") for h in smart_hosts)
         self._routing_changed()

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from .. import replies
+from ..hybrid import ACCEPT_CLOUD_SERVICES_MAIL
 from ..protocol_log import SessionLog, permissions
 from ..smtp.listener import ExchangeSMTP, Listener, banner_ident
 from ..smtp.network import Peer
@@ -79,10 +80,22 @@ class SessionInfo:
     @property
     def may_relay(self) -> bool:
         """ms-Exch-SMTP-Accept-Any-Recipient: servers and authenticated users, never Anonymous,
-        unless the connector grants anonymous relay (a relay connector for a device)."""
+        unless the connector grants anonymous relay (a relay connector for a device), or EOP
+        sends cross-premises mail with the certificate the connector trusts."""
         g = self.groups
-        return bool(g & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_USERS}) or (
+        return bool(g & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_USERS}) or self.cloud_services or (
             self.connector is not None and self.connector.anonymous_relay)
+
+    @property
+    def cloud_services(self) -> bool:
+        """Exchange Online Protection, over TLS, with the certificate name the connector's
+        TlsDomainCapabilities grants AcceptCloudServicesMail: its mail is cross-premises mail
+        of the organization, relayed like a server's (INFERRED from the capability's purpose:
+        centralized mail transport sends Internet mail through this connector)."""
+        if self.connector is None or not self.peer.tls or self.peer.certificate is None:
+            return False
+        wanted = f"{self.peer.certificate}:{ACCEPT_CLOUD_SERVICES_MAIL}".lower()
+        return wanted in (c.lower() for c in self.connector.tls_domain_capabilities)
 
     @property
     def is_exchange_server(self) -> bool:

@@ -207,6 +207,16 @@ async def _open(network: Network, endpoint: Endpoint, peer: Peer) -> tuple[SmtpC
     return client, reply
 
 
+async def offers_starttls(network: Network, endpoint: Endpoint, peer: Peer) -> bool:
+    """Whether the server at `endpoint` offers STARTTLS to `peer` in its EHLO reply (then QUIT):
+    what a sender that requires TLS asks before it hands a message over."""
+    client, reply = await _open(network, endpoint, peer)
+    try:
+        return reply.ok and any(line.upper().startswith("STARTTLS") for line in reply.lines)
+    finally:
+        await client.close()
+
+
 async def relay(cache: SessionCache, endpoint: Endpoint, peer: Peer,
                 mail_from: str, recipients: list[str], message: bytes) -> Outcome:
     """Hand one message to the next hop: EHLO, MAIL, RCPT per recipient, DATA.

@@ -45,6 +45,9 @@ class Peer:
     #: passes its client on to Transport (the ExchangeServers right XProxyFrom, fact sheet
     #: §2.1), so Transport's anti-spam agents treat the message as what it is.
     anonymous_proxy: bool = False
+    #: The name on the certificate the caller presented in TLS, when the lab needs it: an
+    #: on-premises send connector's TlsCertificateName, or EOP's own certificate (`hybrid`).
+    certificate: str | None = None
 
 
 #: Where outside clients (telnet, swaks, a learner's smtplib) appear to come from:
