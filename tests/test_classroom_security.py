@@ -8,11 +8,21 @@ ever.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import smtplib
 import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
+
+import pytest
 
 from mailflowlab import Lab
+from mailflowlab.errors import LabError
+from mailflowlab import replies
 from mailflowlab.smtp.network import Endpoint, Peer, SocketNetwork
 
 from .conftest import BOB
@@ -169,3 +179,183 @@ def test_d1_a_ticket_expires_within_seconds_and_names_its_caller_only_before() -
     assert in_time == SERVER
     assert too_late is None
     assert SocketNetwork.ticket_lifetime <= 10
+
+
+# --- D2: connection limits (one client could take every descriptor and the lab with them) ---------
+
+PER_SOURCE = replies.TOO_MANY_CONNECTIONS_PER_SOURCE.encode()
+
+
+def _connect(port: int, source: str = "127.0.0.1") -> tuple[socket.socket, bytes]:
+    """A raw connection from `source` and the first line it hears."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(source, 0))
+    return sock, sock.makefile("rb").readline().rstrip()
+
+
+def test_d2_past_twenty_connections_from_one_source_the_next_hears_421_and_the_lab_goes_on(socket_lab: Lab) -> None:
+    lab = socket_lab
+    port = lab.endpoint("CA1", "Default Frontend CA1")[1]
+    held = []
+    try:
+        for _ in range(20):                        # MaxInboundConnectionPerSource: 20 by default
+            sock, banner = _connect(port)
+            held.append(sock)
+            assert banner.startswith(b"220 CA1.exchange2013demo.com Microsoft ESMTP MAIL Service ready")
+        extra = []
+        for _ in range(3):
+            sock, first = _connect(port)
+            extra.append(sock)
+            assert first == PER_SOURCE
+            assert sock.recv(100) == b""            # and the connection is closed
+        for sock in extra:
+            sock.close()
+        with smtplib.SMTP("127.0.0.1", port, timeout=10, source_address=("127.0.0.2", 0)) as s:
+            s.sendmail("kate@fabrikam.com", [BOB], b"Subject: another learner\r\n\r\nhello\r\n")
+        sent = lab.send("alice@exchange2013demo.com", BOB, subject="the teacher's")
+        lab.settle()
+        assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["another learner", "the teacher's"]
+        assert sent.message_id
+    finally:
+        for sock in held:
+            sock.close()
+    lab.settle()
+    sock, banner = _connect(port)                  # the slots are free again
+    sock.close()
+    assert banner.startswith(b"220 ")
+
+
+def test_d2_max_inbound_connection_and_the_lab_s_own_ceiling(socket_lab: Lab) -> None:
+    lab = socket_lab
+    port = lab.endpoint("CA1", "Default Frontend CA1")[1]
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_inbound_connection=3,
+                              max_inbound_connection_percentage_per_source=100)
+    baseline = lab.network.open_sessions
+    held = [_connect(port, f"127.0.0.{n}") for n in (2, 3, 4, 5)]
+    try:
+        assert [first[:4] for _, first in held] == [b"220 ", b"220 ", b"220 ", b"421 "]
+        assert held[3][1] == replies.TOO_MANY_CONNECTIONS.encode()
+    finally:
+        for sock, _ in held:
+            sock.close()
+    for _ in range(100):                                # the lab sees them go
+        if lab.network.open_sessions == baseline:
+            break
+        time.sleep(0.02)
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_inbound_connection="Unlimited")
+    lab.network.session_budget = baseline + 1           # the process's file limit, reached
+    held = [_connect(port, f"127.0.0.{n}") for n in (2, 3)]
+    try:
+        assert [first for _, first in held][1] == replies.TOO_MANY_CONNECTIONS.encode()
+    finally:
+        for sock, _ in held:
+            sock.close()
+
+
+def test_d2_an_idle_client_is_told_and_closed_and_a_long_session_times_out(socket_lab: Lab) -> None:
+    lab = socket_lab
+    port = lab.endpoint("CA1", "Default Frontend CA1")[1]
+    lab.set_receive_connector("CA1", "Default Frontend CA1", connection_inactivity_timeout=0.5,
+                              connection_timeout=1.2)
+    sock, _ = _connect(port)
+    with sock:
+        started = time.monotonic()
+        lines = sock.makefile("rb").read().splitlines()      # until the server closes
+        assert lines == [replies.TIMEOUT.encode()]
+        assert 0.4 < time.monotonic() - started < 3
+    sock, _ = _connect(port)
+    with sock:
+        stream = sock.makefile("rb")
+        heard = []
+        for _ in range(6):                                    # busy, never idle for 0.5 s
+            sock.sendall(b"NOOP\r\n")
+            heard.append(stream.readline().rstrip())
+            if heard[-1].startswith(b"421"):
+                break
+            time.sleep(0.3)
+        assert heard[0] == b"250 2.0.0 OK"
+        assert heard[-1] == replies.CONNECTION_TIMED_OUT.encode()
+        assert stream.read() == b""
+
+
+def test_d2_connection_limits_are_checked_as_exchange_types_them(lab: Lab) -> None:
+    set_rc = lab.set_receive_connector
+    for wrong, sentence in [
+        ({"max_inbound_connection_per_source": "lots"}, "MaxInboundConnectionPerSource takes a whole number"),
+        ({"max_inbound_connection": 0}, "MaxInboundConnection takes a whole number from 1"),
+        ({"max_inbound_connection_percentage_per_source": 101}, "from 1 to 100, not 101"),
+        ({"connection_timeout": 60}, r"ConnectionTimeout \(00:01:00\) must be longer than "
+                                     r"ConnectionInactivityTimeout \(00:05:00\)"),
+        ({"connection_inactivity_timeout": -1}, "ConnectionInactivityTimeout must be zero or more"),
+    ]:
+        with pytest.raises(LabError, match=sentence):
+            set_rc("CA1", "Default Frontend CA1", **wrong)
+    connector = next(c for c in lab.org.receive_connectors if c.name == "Default Frontend CA1")
+    assert (connector.max_inbound_connection, connector.max_inbound_connection_per_source,
+            connector.max_inbound_connection_percentage_per_source) == (5000, 20, 2)
+    assert str(connector.connection_timeout) == "0:10:00"
+    set_rc("CA1", "Default Frontend CA1", max_inbound_connection_per_source="Unlimited")
+    assert connector.per_source_limit() == 100          # 2 % of 5000
+
+
+OUT_OF_FILES = """
+import os, resource, socket, sys, time
+from mailflowlab import Lab, scenarios
+with Lab(scenarios.exchange2013demo(), transport="sockets") as lab:
+    port = lab.endpoint("CA1", "Default Frontend CA1")[1]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir("/proc/self/fd")) + 6, hard))
+    held = []
+    for _ in range(12):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=1))
+        except OSError:
+            break
+    time.sleep(1.5)
+    for s in held:
+        s.close()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    time.sleep(1.2)
+    lab.send("alice@exchange2013demo.com", "bob@exchange2013demo.com", subject="after")
+    print(len(lab.mailbox("bob@exchange2013demo.com").messages))
+"""
+
+
+def test_d2_a_lab_out_of_file_descriptors_says_so_once_and_recovers() -> None:
+    """Before: asyncio's accept loop wrote a traceback for every refused accept (9,000 lines in
+    3.5 s with 12 connections); now one line, and the teacher's send is delivered afterwards."""
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run([sys.executable, "-c", OUT_OF_FILES], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": src})
+    assert done.stdout.strip() == "1", done.stderr[-2000:]
+    assert done.stderr.splitlines() == [
+        "mailflowlab: out of file descriptors ([Errno 24] Too many open files); new connections wait a "
+        "second and retry. Lower the receive connectors' MaxInboundConnection or raise `ulimit -n`."]
+
+
+# --- D8: asyncio's context-free warnings --------------------------------------------------------
+
+def test_d8_asyncio_s_socket_send_warning_does_not_reach_the_teacher(caplog: pytest.LogCaptureFixture) -> None:
+    """A server that goes on writing to a client that has gone: asyncio warns, with no word of
+    which connection, after five writes. The lab's sessions' ends are in the protocol log."""
+    import mailflowlab.smtp.listener  # noqa: F401  (the lab installs its filter as it loads)
+
+    async def scenario() -> None:
+        written: list[asyncio.Transport] = []
+
+        class Talker(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                written.append(transport)  # type: ignore[arg-type]
+        server = await asyncio.get_running_loop().create_server(Talker, "127.0.0.1", 0)
+        _, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+        await asyncio.sleep(0.05)
+        writer.transport.abort()
+        await asyncio.sleep(0.05)
+        for _ in range(20):
+            written[0].write(b"250 2.0.0 OK\r\n")
+            await asyncio.sleep(0.01)
+        written[0].abort()
+        server.close()
+        await server.wait_closed()
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        asyncio.run(scenario())
+    assert not [r for r in caplog.records if "socket.send() raised exception" in r.getMessage()]

@@ -153,10 +153,17 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           auth_mechanism: Iterable[str] | None = None,
                           protocol_logging: str | None = None,
                           auth_tarpit_interval: timedelta | float | None = None,
-                          tarpit_interval: timedelta | float | None = None) -> ReceiveConnector:
+                          tarpit_interval: timedelta | float | None = None,
+                          max_inbound_connection: int | str | None = None,
+                          max_inbound_connection_per_source: int | str | None = None,
+                          max_inbound_connection_percentage_per_source: int | None = None,
+                          connection_timeout: timedelta | float | None = None,
+                          connection_inactivity_timeout: timedelta | float | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
     long a failed logon waits for its answer), how long a blocked recipient waits for its
-    refusal, and whether the connector keeps a protocol log."""
+    refusal, whether the connector keeps a protocol log, and its connection limits: how many
+    sessions at once (in all, from one source, as a percentage of all; "Unlimited" lifts the
+    first two) and how long a session may last and stay idle."""
     c = find_receive_connector(org, server, name)
     if c.implicit:
         raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
@@ -182,7 +189,49 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
         if max_message_size <= 0:
             raise _error("MaxMessageSize must be a positive number of bytes.")
         c.max_message_size = int(max_message_size)
+    _set_connection_limits(c, max_inbound_connection, max_inbound_connection_per_source,
+                           max_inbound_connection_percentage_per_source, connection_timeout,
+                           connection_inactivity_timeout)
     return c
+
+
+#: The largest value of an Int32 parameter (Exchange's Unlimited<Int32> and Int32 types).
+INT32_MAX = 2**31 - 1
+
+
+def _unlimited(value: object, parameter: str) -> int | None:
+    """An Unlimited<Int32> parameter: a whole number from 1 up, or "Unlimited" (None)."""
+    if isinstance(value, str) and value.lower() == "unlimited":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX:
+        raise _error(f"{parameter} takes a whole number from 1 to {INT32_MAX:,} or 'Unlimited', not {value!r}.")
+    return value
+
+
+def _set_connection_limits(c: ReceiveConnector, total: object, per_source: object, percentage: object,
+                           lifetime: object, inactivity: object) -> None:
+    """The connection limits of Set-ReceiveConnector, each checked before any is changed."""
+    changes: dict[str, object] = {}
+    if total is not None:
+        changes["max_inbound_connection"] = _unlimited(total, "MaxInboundConnection")
+    if per_source is not None:
+        changes["max_inbound_connection_per_source"] = _unlimited(per_source, "MaxInboundConnectionPerSource")
+    if percentage is not None:
+        if isinstance(percentage, bool) or not isinstance(percentage, int) or not 1 <= percentage <= 100:
+            raise _error(f"MaxInboundConnectionPercentagePerSource takes a whole number from 1 to 100, "
+                         f"not {percentage!r}.")
+        changes["max_inbound_connection_percentage_per_source"] = percentage
+    span_lifetime = c.connection_timeout if lifetime is None else _interval(lifetime, "ConnectionTimeout")
+    span_idle = (c.connection_inactivity_timeout if inactivity is None
+                 else _interval(inactivity, "ConnectionInactivityTimeout"))
+    if not span_idle.total_seconds() > 0:
+        raise _error("ConnectionInactivityTimeout must be more than 00:00:00.")
+    if span_lifetime <= span_idle:
+        raise _error(f"ConnectionTimeout ({_hms(span_lifetime)}) must be longer than "
+                     f"ConnectionInactivityTimeout ({_hms(span_idle)}).")
+    for name, value in changes.items():
+        setattr(c, name, value)
+    c.connection_timeout, c.connection_inactivity_timeout = span_lifetime, span_idle
 
 
 #: Set-ReceiveConnector -TarpitInterval takes 00:00:00 to 00:10:00 (recipient filtering page).

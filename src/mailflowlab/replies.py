@@ -35,6 +35,17 @@ ORG_SIZE_LIMIT = "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large fo
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
 TIMEOUT = "451 4.7.0 Timeout waiting for client input"
+#: Receive connector limits (Set-ReceiveConnector): the texts are Exchange's SmtpResponse
+#: constants TooManyConnections, TooManyConnectionsPerSource and ConnectionTimedOut [UNOFFICIAL:
+#: the decompiled Microsoft.Exchange.Data.Transport, fact sheet §5.2's source]. More sessions on
+#: the connector than MaxInboundConnection:
+TOO_MANY_CONNECTIONS = ("421 4.3.2 The maximum number of concurrent server connections has exceeded "
+                        "a limit, closing transmission channel")
+#: More from one source than MaxInboundConnectionPerSource (or its percentage of the whole):
+TOO_MANY_CONNECTIONS_PER_SOURCE = ("421 4.3.2 The maximum number of concurrent connections has exceeded "
+                                   "a limit, closing transmission channel")
+#: A session older than ConnectionTimeout; an idle one past ConnectionInactivityTimeout hears TIMEOUT.
+CONNECTION_TIMED_OUT = "421 4.4.1 Connection timed out"
 AUTH_OK = "235 2.7.0 Authentication successful"
 AUTH_FAILED = "535 5.7.3 Authentication unsuccessful"
 #: AUTH with a mechanism EHLO did not offer (AUTH LOGIN before STARTTLS on Client Frontend).

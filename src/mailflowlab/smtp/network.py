@@ -88,8 +88,15 @@ class PortInUse(OSError):
 
 
 class ServerSession(Protocol):
-    """What a listener's protocol offers the network: a place to put the caller."""
+    """What a listener's protocol offers the network: a place to put the caller, and, before
+    the connection is made, where it comes from (for the receive connector's limits)."""
     caller: Peer | None
+    #: The lab's caller this connection was opened for (known from its source address before
+    #: its first line), or None for an outside client.
+    opened_for: Peer | None
+    #: Where the connection comes from, as the per-source limits count it: the simulated IP of
+    #: the lab's caller, else the real address of the client (each learner's machine).
+    source: str
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None: ...
 
@@ -122,6 +129,10 @@ class Network(ABC):
     def __init__(self) -> None:
         #: Who an outside client is taken to be (`mailflowlab serve --client-ip` changes it).
         self.outside_client: Peer = OUTSIDE_CLIENT
+        #: SMTP sessions open on every listener of the lab now, and how many it may hold in all
+        #: (None: no limit beyond each connector's; over sockets, under the process's file limit).
+        self.open_sessions = 0
+        self.session_budget: int | None = None
 
     @abstractmethod
     async def listen(self, endpoint: Endpoint, factory: SessionFactory) -> None:
@@ -166,6 +177,7 @@ class SocketNetwork(Network):
         self._ports: dict[Endpoint, int] = {}
         #: Tickets not yet redeemed, by the source address of the connection they belong to.
         self._tickets: dict[Address, Ticket] = {}
+        self.session_budget = session_budget()
 
     async def listen(self, endpoint: Endpoint, factory: SessionFactory) -> None:
         if endpoint in self._servers:
@@ -225,6 +237,13 @@ class SocketNetwork(Network):
             writer.write(self.TICKET + token.encode() + b"\r\n")
         return reader, writer
 
+    def opened_for(self, source: Address | None, endpoint: Endpoint) -> Peer | None:
+        """The caller the lab's client registered for a connection from `source` to `endpoint`
+        (its ticket is still to come; no other program can connect from that address while the
+        lab's socket holds it)."""
+        ticket = self._tickets.get(source) if source is not None else None
+        return ticket.caller if ticket is not None and ticket.endpoint == endpoint else None
+
     def _forget_expired(self, now: float) -> None:
         for source in [a for a, t in self._tickets.items() if t.expires < now]:
             del self._tickets[source]
@@ -239,6 +258,25 @@ class SocketNetwork(Network):
         if ticket.endpoint != endpoint or ticket.expires < asyncio.get_running_loop().time():
             return None
         return ticket.caller
+
+
+#: File descriptors kept free of SMTP sessions: the lab's own client connections, its log
+#: files, the notebook's kernel.
+RESERVED_DESCRIPTORS = 128
+
+
+def session_budget() -> int | None:
+    """How many SMTP sessions a lab over sockets may hold at once: half the descriptors the
+    process may open (the lab's own hops take one at each end), less a reserve. None where the
+    limit can't be read."""
+    try:
+        import resource
+    except ImportError:                                  # not on this platform (Windows)
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return None
+    return max(16, (soft - RESERVED_DESCRIPTORS) // 2)
 
 
 class _Ticketed(asyncio.Protocol):
@@ -257,6 +295,8 @@ class _Ticketed(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
         self.source = (peer[0], peer[1]) if peer else None
+        self.inner.opened_for = self.network.opened_for(self.source, self.endpoint)
+        self.inner.source = self.inner.opened_for.ip if self.inner.opened_for else str(peer[0] if peer else "")
         self.inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -324,7 +364,8 @@ class MemoryNetwork(Network):
             raise ConnectFailed(endpoint)
         loop = asyncio.get_running_loop()
         server = factory()
-        server.caller = caller
+        server.caller = server.opened_for = caller
+        server.source = (caller or self.outside_client).ip
         reader = asyncio.StreamReader(loop=loop)
         protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
         port, self._next_port = self._next_port, self._next_port + 1
