@@ -8,6 +8,7 @@ ever.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import os
 import smtplib
@@ -20,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from mailflowlab import Lab
+from mailflowlab import Lab, replies
+from mailflowlab.classroom import Feed, Prompt, Screen, watch_connectors
 from mailflowlab.errors import LabError
-from mailflowlab import replies
 from mailflowlab.smtp.network import Endpoint, Peer, SocketNetwork
 
 from .conftest import BOB
@@ -359,3 +360,55 @@ def test_d8_asyncio_s_socket_send_warning_does_not_reach_the_teacher(caplog: pyt
     with caplog.at_level(logging.WARNING, logger="asyncio"):
         asyncio.run(scenario())
     assert not [r for r in caplog.records if "socket.send() raised exception" in r.getMessage()]
+
+
+# --- D3 and D7: what the teacher's screen shows of a learner's session ------------------------------
+
+def _session(lab: Lab, script: bytes) -> None:
+    """One raw session at the Front End: the whole script in one write (pipelined), then QUIT."""
+    sock, _ = _connect(lab.endpoint("CA1", "Default Frontend CA1")[1])
+    with sock:
+        sock.sendall(script + b"QUIT\r\n")
+        stream = sock.makefile("rb")
+        while line := stream.readline():
+            if line.startswith(b"221"):
+                break
+    lab.settle()
+
+
+def _controls(text: str) -> list[str]:
+    return [ch for ch in text if ch in "\x1b\x07\r\x9b\u202e" or (ord(ch) < 32 and ch != "\n")]
+
+
+def test_d3_a_learner_s_escape_sequences_reach_the_teacher_escaped(socket_lab: Lab) -> None:
+    lab = socket_lab
+    watch_connectors(lab)
+    feed = Feed(lab)
+    _session(lab, b"EHLO learner\r\nMAIL FROM:<kate@fabrikam.com>\r\n"
+                  b"RCPT TO:<\x1b]0;owned\x07x@contoso.com>\r\nRCPT TO:<" + BOB.encode() + b">\r\n"
+                  b"DATA\r\nSubject: \x1b[2J\x07hi\rforged\xc2\x9b\r\n\r\nbody\r\n.\r\n")
+    shown = feed.lines()
+    assert shown and not [line for line in shown if _controls(line)], shown
+    assert any("RCPT TO:<\\x1b]0;owned\\x07x@contoso.com> -> 501 5.5.4 Invalid arguments" in line for line in shown), shown
+    assert any(" DELIVER " in line and "'\\x1b[2J\\x07hi" in line for line in shown), shown
+    out = io.StringIO()
+    Prompt(lab, Screen(out), io.StringIO("last bob\n"), interactive=False).cmdloop()
+    assert "Subject: \\x1b[2J\\x07hi" in out.getvalue()
+    assert not _controls(out.getvalue())
+
+
+def test_d7_a_pipelined_refusal_names_its_own_command_and_repeats_are_counted(socket_lab: Lab) -> None:
+    lab = socket_lab
+    watch_connectors(lab)
+    feed = Feed(lab)
+    _session(lab, b"EHLO learner\r\nMAIL FROM:<kate@fabrikam.com>\r\nRCPT TO:<lee@contoso.com>\r\n"
+                  b"RCPT TO:<" + BOB.encode() + b">\r\nRSET\r\n")
+    refused = [line.split(" ", 1)[1] for line in feed.lines() if "REFUSED" in line]
+    assert refused == ["REFUSED CA1\\Default Frontend CA1 203.0.113.50: RCPT TO:<lee@contoso.com> -> "
+                       "550 5.7.1 Unable to relay"]
+    _session(lab, b"EHLO learner\r\nMAIL FROM:<kate@fabrikam.com>\r\n" + b"MAIL FROM:<kate@fabrikam.com>\r\n" * 40)
+    shown = [line.split(" ", 1)[1] if line[:1].isdigit() else line for line in feed.lines()]
+    assert shown == ["REFUSED CA1\\Default Frontend CA1 203.0.113.50: MAIL FROM:<kate@fabrikam.com> -> "
+                     "503 5.5.2 Sender already specified"] * 2 + [
+                     "... and 38 more REFUSED CA1\\Default Frontend CA1 203.0.113.50: -> "
+                     "503 5.5.2 Sender already specified"]
