@@ -267,7 +267,6 @@ class Prompt(cmd.Cmd):
             amount = float(words[0])
         except ValueError:
             raise LabError(f"advance takes a number, like advance 10 minutes, not '{words[0]}'.") from None
-        arguments.duration(**{unit: amount})
         now = self.lab.advance(**{unit: amount})
         self.screen.say(f"The clock is now {now:%a %d %b %Y %H:%M:%S %z}.")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .diagrams import format_delay
-from .headers import Hop
+from .headers import Hop, checked_hops
 from .views import Table
 
 #: Exchange 2013 builds by their third number (fact sheet §3.3, Microsoft's build-number page).
@@ -114,6 +114,7 @@ def _same_domain(host: str | None, other: str | None) -> bool:
 
 def explain(hops: list[Hop]) -> Table[dict[str, object]]:
     """One row per hop, oldest first: the server that wrote it, the service, the version, the wait."""
+    hops = checked_hops(hops, "explain")
     rows: list[dict[str, object]] = []
     for i, hop in enumerate(hops):
         newer = hops[i + 1] if i + 1 < len(hops) else None

@@ -9,6 +9,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
+from .errors import LabError
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -55,6 +57,18 @@ class Site:
     """An Active Directory site; a hub site forces routing through itself (§7)."""
     name: str
     hub_site: bool = False
+
+
+#: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
+MIN_LINK_COST, MAX_LINK_COST = 1, 99_999
+
+
+def link_cost(value: object) -> int:
+    """An IP site link's -ExchangeCost: a whole number from 1 to 99,999."""
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_LINK_COST <= value <= MAX_LINK_COST:
+        raise LabError(f"ExchangeCost must be a whole number from {MIN_LINK_COST} to {MAX_LINK_COST:,}, "
+                       f"not {value!r}.")
+    return value
 
 
 @dataclass
@@ -322,6 +336,8 @@ class Organization:
         return timezone(self.utc_offset)
 
     def server(self, name: str) -> Server:
+        if not isinstance(name, str):
+            raise LabError(f"A server is named by a string, like 'MB1', not {name!r}.")
         for s in self.servers:
             if s.name.lower() == name.lower() or s.fqdn.lower() == name.lower():
                 return s

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import connectors
+from .. import arguments, connectors
 from ..views import Table
 from .base import LabBase
 
@@ -43,5 +43,6 @@ class ConnectorCmdlets(LabBase):
 
     def set_send_connector(self, name: str, *, frontend_proxy: bool) -> None:
         """Set-SendConnector -FrontendProxyEnabled: "Proxy through Client Access server"."""
-        connectors.find_send_connector(self.org, name).frontend_proxy = bool(frontend_proxy)
+        enabled = arguments.flag(frontend_proxy, "FrontendProxyEnabled")
+        connectors.find_send_connector(self.org, name).frontend_proxy = enabled
         self._routing_changed()

@@ -47,7 +47,7 @@ class ListenerCmdlets(LabBase):
         the lab has settled. `as_ip` makes it come from a simulated address (a printer)."""
         c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
         srv = self.org.server(c.server)
-        lines = commands.splitlines() if isinstance(commands, str) else [str(x) for x in commands]
+        lines = arguments.lines(commands, "commands")
         caller = None
         if as_ip is not None:
             try:
