@@ -412,3 +412,14 @@ def test_d7_a_pipelined_refusal_names_its_own_command_and_repeats_are_counted(so
                      "503 5.5.2 Sender already specified"] * 2 + [
                      "... and 38 more REFUSED CA1\\Default Frontend CA1 203.0.113.50: -> "
                      "503 5.5.2 Sender already specified"]
+
+
+def test_d2_the_chapter_s_experiment_gives_the_same_replies_both_ways(lab: Lab) -> None:
+    """Chapter 9's live experiment: one client, five connections at once, three allowed."""
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_inbound_connection_per_source=3)
+    heard = lab.open_connections("CA1", "Default Frontend CA1", 5)
+    assert [line[:3] for line in heard] == ["220", "220", "220", "421", "421"]
+    assert heard[3] == replies.TOO_MANY_CONNECTIONS_PER_SOURCE
+    assert [line[:3] for line in lab.open_connections("CA1", "Default Frontend CA1", 3)] == ["220"] * 3
+    with pytest.raises(LabError, match="-count takes a whole number from 1 to 100, not 0."):
+        lab.open_connections("CA1", "Default Frontend CA1", 0)
