@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from mailflowlab import Lab, replies
+from mailflowlab import Lab, replies, scenarios
 from mailflowlab.classroom import Feed, Prompt, Screen, watch_connectors
 from mailflowlab.errors import LabError
 from mailflowlab.smtp.network import Endpoint, Peer, SocketNetwork
@@ -423,3 +423,39 @@ def test_d2_the_chapter_s_experiment_gives_the_same_replies_both_ways(lab: Lab) 
     assert [line[:3] for line in lab.open_connections("CA1", "Default Frontend CA1", 3)] == ["220"] * 3
     with pytest.raises(LabError, match="-count takes a whole number from 1 to 100, not 0."):
         lab.open_connections("CA1", "Default Frontend CA1", 0)
+
+
+def _free_range(count: int) -> int:
+    """The first port of `count` free ones, below the range the OS hands out for connections."""
+    for base in range(20000, 32000, 97):
+        probes = [socket.socket() for _ in range(count)]
+        try:
+            for n, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", base + n))
+            return base
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise AssertionError("no free range of ports below 32000 on 127.0.0.1")
+
+
+def test_d1_a_squatted_fixed_port_is_one_sentence_at_experiment_end() -> None:
+    """With --base-port every listener has its port for good: a classmate who holds a stopped
+    Transport's port gets nothing from it, and the teacher hears why Transport can't start."""
+    from mailflowlab.port_plan import fixed_ports, learner_listeners, socket_settings
+    org = scenarios.exchange2013demo()
+    base = _free_range(len(fixed_ports(org, 20000)))
+    port_for, hosts_for = socket_settings(org, fixed_ports(org, base), "127.0.0.1", learner_listeners(org))
+    with Lab(org, transport="sockets", port_for=port_for, hosts_for=hosts_for).start() as lab:
+        out = io.StringIO()
+        Prompt(lab, Screen(out), io.StringIO("experiment\n"), interactive=False).cmdloop()
+        spy = Eavesdropper(lab.endpoint("MB1", "Default MB1")[1])
+        try:
+            Prompt(lab, Screen(out), io.StringIO("experiment end\n"), interactive=False).cmdloop()
+        finally:
+            spy.close()
+        assert f"\nPort {base + 3} on this machine is taken by another program, so the service can't listen" \
+            in out.getvalue()
+        assert spy.heard == []

@@ -26,6 +26,7 @@ from . import arguments
 from .errors import LabError
 from .headers import HeaderParseError, hops_table, parse_hops
 from .port_plan import LOOPBACK, Listener, front_door
+from .smtp.network import PortInUse
 from .topology import TRANSPORT
 
 if TYPE_CHECKING:
@@ -195,6 +196,10 @@ class Prompt(cmd.Cmd):
             return super().onecmd(line)
         except (LabError, HeaderParseError) as exc:
             self.screen.say(str(exc))
+        except PortInUse as exc:                       # a fixed port another program took meanwhile
+            self.screen.say(f"Port {exc.port} on this machine is taken by another program, so the service "
+                            "can't listen on it again (as Exchange, it won't move to another port); free "
+                            "the port and type the command again.")
         except Exception as exc:                       # the lab's own trouble, said in one line
             self.screen.say(f"The lab could not do that: {type(exc).__name__}: {exc}".splitlines()[0])
         return False

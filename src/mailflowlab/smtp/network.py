@@ -222,7 +222,11 @@ class SocketNetwork(Network):
         source: Address | None = None
         try:
             sock.setblocking(False)
-            sock.bind((self.host, 0))         # the source port first, so the ticket can name it
+            # The source port first, so the ticket can name it; a port whose last connection is
+            # in TIME_WAIT may serve again (bind() would otherwise pass it over, and a busy lab
+            # would run out of ports long before connect() alone does).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, 0))
             source = sock.getsockname()[:2]
             if caller is not None:
                 self._tickets[source] = Ticket(token, caller, endpoint, loop.time() + self.ticket_lifetime)
