@@ -459,3 +459,13 @@ def test_d1_a_squatted_fixed_port_is_one_sentence_at_experiment_end() -> None:
         assert f"\nPort {base + 3} on this machine is taken by another program, so the service can't listen" \
             in out.getvalue()
         assert spy.heard == []
+
+
+def test_an_address_exchange_cannot_read_is_refused_in_exchange_s_words(lab: Lab) -> None:
+    """Found with the bench's relay forms: aiosmtpd's own `553 5.1.3 Error: malformed address`
+    reached the learner; Exchange says 501 5.1.7 for a sender, 501 5.1.3 for a recipient."""
+    t = lab.smtp_session("CA1", "Default Frontend CA1", ["EHLO learner", "MAIL FROM:<kate@@fabrikam.com>",
+                                                        "MAIL FROM:<kate@fabrikam.com>",
+                                                        "RCPT TO:<lee@contoso.com@exchange2013demo.com>", "QUIT"])
+    assert t.replies[2:4] == [replies.INVALID_SENDER_ADDRESS, replies.SENDER_OK]
+    assert t.replies[4] == replies.INVALID_ADDRESS == "501 5.1.3 Invalid address"

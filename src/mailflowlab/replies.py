@@ -24,6 +24,10 @@ NEED_MAIL = "503 5.5.2 Need mail command"
 NEED_RCPT = "503 5.5.2 Need rcpt command"
 SENDER_ALREADY = "503 5.5.2 Sender already specified"
 INVALID_ARGUMENTS = "501 5.5.4 Invalid arguments"
+#: An address in MAIL or RCPT that can't be read (a second @, a trailing dot): Exchange's
+#: SmtpResponse InvalidAddress and InvalidSenderAddress [UNOFFICIAL, as TOO_MANY_CONNECTIONS].
+INVALID_ADDRESS = "501 5.1.3 Invalid address"
+INVALID_SENDER_ADDRESS = "501 5.1.7 Invalid address"
 UNABLE_TO_RELAY = "550 5.7.1 Unable to relay"
 NOT_AUTHENTICATED = "530 5.7.1 Client was not authenticated"
 USER_UNKNOWN = "550 5.1.1 User unknown"                     # Recipient Filter agent (Edge)
@@ -115,6 +119,7 @@ _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^502 "), UNRECOGNIZED),
     (re.compile(r"^220 Ready to start TLS"), TLS_READY),
     (re.compile(r"^504 5.5.4 Unrecognized authentication type"), UNRECOGNIZED_AUTH_TYPE),
+    (re.compile(r"^553 5.1.3 Error: malformed address"), INVALID_ADDRESS),
 ]
 
 

@@ -103,6 +103,7 @@ class ExchangeSMTP(SMTP):
         self._in_auth = False
         self._logging_on = False
         self._pending = b""
+        self._reading_sender = False
         #: Set by the network before the connection is made (see network.ServerSession).
         self.opened_for: Peer | None = None
         self.source = ""
@@ -122,6 +123,8 @@ class ExchangeSMTP(SMTP):
     async def push(self, status: Any) -> None:
         if isinstance(status, str):
             status = replies.exchange_wording(status)
+            if status == replies.INVALID_ADDRESS and self._reading_sender:
+                status = replies.INVALID_SENDER_ADDRESS       # aiosmtpd words both alike
         text = status if isinstance(status, str) else status.decode("utf-8", "replace")
         if self._logging_on and text.startswith("535"):
             await self.event_handler.logon_failed(self)
@@ -209,6 +212,14 @@ class ExchangeSMTP(SMTP):
         finally:
             self.busy = False
             self.listener.quiet.set()
+
+    async def smtp_MAIL(self, arg: str) -> None:
+        """aiosmtpd's MAIL, noting that an address it can't read is the sender's (5.1.7)."""
+        self._reading_sender = True
+        try:
+            await super().smtp_MAIL(arg)
+        finally:
+            self._reading_sender = False
 
     async def smtp_STARTTLS(self, arg: str) -> None:
         """Encrypt the session if the handler allows it: real TLS over a socket; in memory the
