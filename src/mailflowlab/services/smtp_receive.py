@@ -16,6 +16,9 @@ meets these rules (fact sheet §2.1):
 * its **TarpitInterval** holds back the refusal of a recipient the Recipient Filter blocked
   (`550 5.1.1 User unknown`) from a caller that did not authenticate;
 * its **MaxMessageSize** refuses a larger message;
+* its **connection limits** (MaxInboundConnection, MaxInboundConnectionPerSource and its
+  percentage, ConnectionTimeout, ConnectionInactivityTimeout) refuse a connection over them
+  with a 421 and close a session that lasts or idles too long;
 * with `ProtocolLoggingLevel Verbose` every line heard and said goes to the protocol log.
 
 The service behind the listener (`Receiver`) then says whether it takes each recipient and

@@ -13,7 +13,10 @@ logging on, the protocol log) is the handler's, in the services layer
 * every line heard and said handed to the handler's tap, except the message itself and the
   answers to AUTH's challenges, for the protocol log;
 * stopping: no new sessions, a message being received is finished (its 250 is sent), then
-  every session is closed, as a stopped Windows service drops its clients.
+  every session is closed, as a stopped Windows service drops its clients;
+* the connector's connection limits: a connection the handler does not admit hears its 421
+  instead of the banner and is closed; an admitted one is closed after its inactivity and
+  session timeouts (the handler sets both).
 """
 from __future__ import annotations
 
