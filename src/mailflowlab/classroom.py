@@ -89,11 +89,11 @@ class Feed:
     It counts the items it took, not the length of the list afterwards: the lab's thread keeps
     appending while lines are printed, and those must be printed next time (issue 13, D4).
     What a learner sent is shown escaped (`printable`). A refusal names the command it answers,
-    also when a client pipelines several (each reply answers the oldest command still waiting);
-    past REPEATS of the same refusal to the same client in one call, one line counts the rest
-    (issue 20, D7)."""
+    also when a client pipelines several (each reply answers the oldest command still waiting).
+    A burst of one refusal to one client (a script in a loop) shows its first REPEATS lines;
+    the rest are counted in one line once a call finds no more of them (issue 20, D7)."""
 
-    #: The same refusal to the same client shown this many times in one call, then counted.
+    #: The same refusal to the same client shown this many times in a burst, then counted.
     REPEATS = 2
 
     def __init__(self, lab: Lab, every_line: bool = False) -> None:
@@ -104,6 +104,10 @@ class Feed:
         #: Per session: commands heard and not yet answered, and the last one answered.
         self._waiting: dict[str, deque[str]] = {}
         self._answered: dict[str, str] = {}
+        #: Per (connector, client, refusal): how many in the current burst, and how many of
+        #: them have not been shown.
+        self._burst: Counter[tuple[str, str, str]] = Counter()
+        self._untold: Counter[tuple[str, str, str]] = Counter()
 
     def lines(self) -> list[str]:
         shown: list[str] = []
@@ -117,7 +121,7 @@ class Feed:
         rows = self.lab.protocol_log_rows(self._rows)
         self._rows += len(rows)
         outside = f"{self.lab.network.outside_client.ip}:"
-        repeats: Counter[tuple[str, str, str]] = Counter()
+        seen: set[tuple[str, str, str]] = set()
         for row in rows:
             when, connector, session, remote = row.date_time, row.connector_id, str(row.session_id), row.remote_endpoint
             event, data = row.event, str(row.data)
@@ -136,14 +140,18 @@ class Feed:
                 continue
             client = str(remote).rpartition(":")[0]
             key = (str(connector), client, data)
-            repeats[key] += 1
-            if repeats[key] <= self.REPEATS:
+            seen.add(key)
+            self._burst[key] += 1
+            if self._burst[key] <= self.REPEATS:
                 local = datetime.fromisoformat(str(when).replace("Z", "+00:00")).astimezone(self.lab.org.tz)
                 shown.append(printable(f"{local:%H:%M:%S} REFUSED {connector} {client}: {said} -> {data}"))
-        for (connector, client, data), count in repeats.items():
-            if count > self.REPEATS:
-                shown.append(printable(f"... and {count - self.REPEATS} more REFUSED {connector} {client}: "
-                                       f"-> {data}"))
+            else:
+                self._untold[key] += 1
+        for key in [k for k in self._burst if k not in seen]:     # bursts that are over
+            connector, client, data = key
+            if self._untold[key]:
+                shown.append(printable(f"... and {self._untold[key]} more REFUSED {connector} {client}: -> {data}"))
+            del self._burst[key], self._untold[key]
         return shown
 
     def _answer(self, session: str, reply: str) -> str:
