@@ -18,13 +18,15 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mailflowlab import Lab, replies, scenarios
 from mailflowlab.classroom import Feed, Prompt, Screen, watch_connectors
 from mailflowlab.errors import LabError
-from mailflowlab.smtp.network import Endpoint, Peer, SocketNetwork
+from mailflowlab.smtp.network import Peer, SocketNetwork
+from mailflowlab.topology import Endpoint
 
 from .conftest import BOB
 
@@ -113,6 +115,8 @@ class Recorder(asyncio.Protocol):
 
     def __init__(self) -> None:
         self.caller: Peer | None = None
+        self.opened_for: Peer | None = None
+        self.source = ""
 
     def data_received(self, data: bytes) -> None:
         Recorder.callers.append(self.caller)
@@ -280,14 +284,15 @@ def test_d2_an_idle_client_is_told_and_closed_and_a_long_session_times_out(socke
 
 def test_d2_connection_limits_are_checked_as_exchange_types_them(lab: Lab) -> None:
     set_rc = lab.set_receive_connector
-    for wrong, sentence in [
+    wrongs: list[tuple[dict[str, Any], str]] = [
         ({"max_inbound_connection_per_source": "lots"}, "MaxInboundConnectionPerSource takes a whole number"),
         ({"max_inbound_connection": 0}, "MaxInboundConnection takes a whole number from 1"),
         ({"max_inbound_connection_percentage_per_source": 101}, "from 1 to 100, not 101"),
         ({"connection_timeout": 60}, r"ConnectionTimeout \(00:01:00\) must be longer than "
                                      r"ConnectionInactivityTimeout \(00:05:00\)"),
         ({"connection_inactivity_timeout": -1}, "ConnectionInactivityTimeout must be zero or more"),
-    ]:
+    ]
+    for wrong, sentence in wrongs:
         with pytest.raises(LabError, match=sentence):
             set_rc("CA1", "Default Frontend CA1", **wrong)
     connector = next(c for c in lab.org.receive_connectors if c.name == "Default Frontend CA1")

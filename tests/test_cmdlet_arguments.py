@@ -44,9 +44,9 @@ BAD: list[tuple[str, Callable[[Lab, Lab], Any], str]] = [
      "-Enabled takes True or False ($true or $false), not 'no'."),
     ("frontend_proxy='no' (New)", lambda lab, _: lab.new_send_connector("Out", frontend_proxy="no"),
      "-FrontendProxyEnabled takes True or False"),
-    ("frontend_proxy='no' (Set)", lambda lab, _: lab.set_send_connector("Internet", frontend_proxy="no"),
+    ("frontend_proxy='no' (Set)", lambda lab, _: lab.set_send_connector("Internet", frontend_proxy="no"),  # type: ignore[arg-type]
      "-FrontendProxyEnabled takes True or False"),
-    ("set_hub_site('A', 'no')", lambda _, sites: sites.set_hub_site("A", "no"), "-HubSiteEnabled takes True or False"),
+    ("set_hub_site('A', 'no')", lambda _, sites: sites.set_hub_site("A", "no"), "-HubSiteEnabled takes True or False"),  # type: ignore[arg-type]
     ("max_message_size=1.5", lambda lab, _: lab.set_receive_connector("CA1", "Default Frontend CA1",
                                                                        max_message_size=1.5),
      "MaxMessageSize must be a positive number of bytes, like 10485760 for 10 MB, not 1.5."),
@@ -61,18 +61,18 @@ BAD: list[tuple[str, Callable[[Lab, Lab], Any], str]] = [
      "MaxMessageSize must be a positive number of bytes"),
     ("port='25'", lambda lab, _: lab.new_receive_connector("CA1", "Printer", remote_ip_ranges=["10.0.0.50"],
                                                             port="25"), "'25' is not a TCP port"),
-    ("New-SendConnector 5", lambda lab, _: lab.new_send_connector(5), "The send connector is named by a string"),
-    ("org.server(5)", lambda lab, _: lab.org.server(5), "A server is named by a string, like 'MB1', not 5."),
-    ("Lab(start='2014-03-04')", lambda *_: Lab(scenarios.exchange2013demo(), start="2014-03-04"),
+    ("New-SendConnector 5", lambda lab, _: lab.new_send_connector(5), "The send connector is named by a string"),  # type: ignore[arg-type]
+    ("org.server(5)", lambda lab, _: lab.org.server(5), "A server is named by a string, like 'MB1', not 5."),  # type: ignore[arg-type]
+    ("Lab(start='2014-03-04')", lambda *_: Lab(scenarios.exchange2013demo(), start="2014-03-04"),  # type: ignore[arg-type]
      "-start takes a date and time"),
-    ("smtp_session(commands=5)", lambda lab, _: lab.smtp_session("CA1", "Default Frontend CA1", 5),
+    ("smtp_session(commands=5)", lambda lab, _: lab.smtp_session("CA1", "Default Frontend CA1", 5),  # type: ignore[arg-type]
      "The commands are a string of lines or a list of strings"),
-    ("bc_link_cost='cheap'", lambda *_: scenarios.three_sites(bc_link_cost="cheap"),
+    ("bc_link_cost='cheap'", lambda *_: scenarios.three_sites(bc_link_cost="cheap"),  # type: ignore[arg-type]
      "ExchangeCost must be a whole number"),
-    ("hop_diagram(None)", lambda *_: hop_diagram(None), "hop_diagram takes the hops parse_hops gives"),
-    ("hop_diagram([None])", lambda *_: hop_diagram([None]), "hop_diagram takes the hops parse_hops gives"),
-    ("explain(5)", lambda *_: explain(5), "explain takes the hops parse_hops gives"),
-    ("explain([None])", lambda *_: explain([None]), "explain takes the hops parse_hops gives"),
+    ("hop_diagram(None)", lambda *_: hop_diagram(None), "hop_diagram takes the hops parse_hops gives"),  # type: ignore[arg-type]
+    ("hop_diagram([None])", lambda *_: hop_diagram([None]), "hop_diagram takes the hops parse_hops gives"),  # type: ignore[list-item]
+    ("explain(5)", lambda *_: explain(5), "explain takes the hops parse_hops gives"),  # type: ignore[arg-type]
+    ("explain([None])", lambda *_: explain([None]), "explain takes the hops parse_hops gives"),  # type: ignore[list-item]
     ("a subject with CR/LF", lambda lab, _: lab.send(ALICE, BOB, subject="Hello\r\nBcc: eve@fabrikam.com"),
      "A subject is one line"),
     ("advance(days=3_000_000)", lambda lab, _: lab.advance(days=3_000_000), "dates end with the year 9999"),
