@@ -49,8 +49,11 @@ test: setup
 book: setup
 	bash book/build.sh $(BIN)
 
+# The classroom at full size: 200 learners x 20 messages with a relay attempt after each, and
+# 10,000 hostile sessions (CI runs it at 20 x 5 and 300 as tests/test_classroom_load.py).
 bench: setup
 	$(BIN)/python bench/internal_flow.py
+	$(BIN)/python bench/classroom.py --clients 200 --messages 20 --fuzz 10000 --deadline 900
 
 clean:
 	rm -rf $(VENV) book/_build

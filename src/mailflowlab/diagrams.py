@@ -23,7 +23,7 @@ import graphviz
 
 from . import browser
 from .dot import dot_label
-from .headers import Hop
+from .headers import Hop, checked_hops
 from .topology import (
     EDGE_TRANSPORT,
     FRONT_END_TRANSPORT,
@@ -120,6 +120,7 @@ def format_delay(delay: timedelta) -> str:
 
 def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
     """One node per host (name and IP), one numbered edge per hop: 'with', 'via' and delay."""
+    hops = checked_hops(hops, "hop_diagram")
     graph = Diagram("hops", graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.6"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "#e3f2fd",
                                         "fontname": FONT, "fontsize": "11"},

@@ -17,7 +17,7 @@ import re
 
 from .diagrams import format_delay
 from .header_fields import fields_table
-from .headers import Hop
+from .headers import Hop, checked_hops
 from .topology import SE_FIRST_BUILD
 from .views import Table
 
@@ -169,6 +169,7 @@ explain_fields = fields_table
 
 def explain(hops: list[Hop]) -> Table[dict[str, object]]:
     """One row per hop, oldest first: the server that wrote it, the service, the version, the wait."""
+    hops = checked_hops(hops, "explain")
     rows: list[dict[str, object]] = []
     for i, hop in enumerate(hops):
         newer = hops[i + 1] if i + 1 < len(hops) else None

@@ -100,7 +100,7 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
         source = parse_header_block(source)
     if isinstance(source, email.message.Message):
         values = source.get_all("Received") or []
-    elif isinstance(source, (list, tuple)):
+    elif isinstance(source, (list, tuple)) and all(isinstance(v, str) for v in source):
         values = source
     else:
         raise HeaderParseError(f"parse_hops reads a message, pasted header text or a list of Received "
@@ -115,6 +115,14 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
         delay = hop.time - previous if hop.time is not None and previous is not None else None
         hops.append(replace(hop, delay=delay))
     return hops
+
+
+def checked_hops(hops: object, reader: str) -> list[Hop]:
+    """The hops `parse_hops` gave, for `reader` (hop_diagram, explain) to draw or explain."""
+    if not isinstance(hops, (list, tuple)) or not all(isinstance(h, Hop) for h in hops):
+        raise HeaderParseError(f"{reader} takes the hops parse_hops gives, like {reader}(parse_hops(message)), "
+                               f"not {type(hops).__name__}.")
+    return list(hops)
 
 
 def hops_table(hops: list[Hop]) -> Table[dict[str, object]]:

@@ -30,6 +30,7 @@ from .topology import (
     Server,
     Site,
     SiteLink,
+    link_cost,
 )
 
 
@@ -314,7 +315,7 @@ def three_sites(bc_link_cost: int | None = None) -> Organization:
     d = "exchange2013demo.com"
     links = [SiteLink("A-B", ("A", "B")), SiteLink("A-C", ("A", "C"))]
     if bc_link_cost is not None:
-        links.append(SiteLink("B-C", ("B", "C"), bc_link_cost))
+        links.append(SiteLink("B-C", ("B", "C"), link_cost(bc_link_cost)))
     return Organization(
         name="Exchange 2013 demo in three AD sites", domain=d,
         servers=[

@@ -9,6 +9,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
+from .errors import LabError
 from .hybrid import RemoteMailbox, Tenant
 
 
@@ -67,6 +68,18 @@ class Site:
     """An Active Directory site; a hub site forces routing through itself (§7)."""
     name: str
     hub_site: bool = False
+
+
+#: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
+MIN_LINK_COST, MAX_LINK_COST = 1, 99_999
+
+
+def link_cost(value: object) -> int:
+    """An IP site link's -ExchangeCost: a whole number from 1 to 99,999."""
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_LINK_COST <= value <= MAX_LINK_COST:
+        raise LabError(f"ExchangeCost must be a whole number from {MIN_LINK_COST} to {MAX_LINK_COST:,}, "
+                       f"not {value!r}.")
+    return value
 
 
 @dataclass
@@ -174,6 +187,20 @@ class ReceiveConnector:
     #: Filter blocked (`550 5.1.1 User unknown`), to slow down directory harvesting (recipient
     #: filtering page; 5 seconds by default, 0 to 10 minutes, §5.2).
     tarpit_interval: timedelta = timedelta(seconds=5)
+    #: Connection limits (Set-ReceiveConnector, defaults as Exchange's): -MaxInboundConnection,
+    #: sessions the connector serves at once (None: Unlimited); -MaxInboundConnectionPerSource,
+    #: from one source; -MaxInboundConnectionPercentagePerSource, the share of
+    #: MaxInboundConnection one source may hold. Past either: 421 4.3.2 and the connection closes.
+    max_inbound_connection: int | None = 5000
+    max_inbound_connection_per_source: int | None = 20
+    max_inbound_connection_percentage_per_source: int = 2
+    #: -ConnectionTimeout, the longest a session may last (00:10:00 on Mailbox servers,
+    #: 00:05:00 on an Edge), and -ConnectionInactivityTimeout, the longest it may stay idle
+    #: (00:05:00; 00:01:00 on an Edge); the first must be longer than the second (Set-
+    #: ReceiveConnector reference; CIS's Exchange benchmark quotes 00:10:00 and the rule).
+    #: Real seconds, not virtual time: they guard real sockets.
+    connection_timeout: timedelta = timedelta(minutes=10)
+    connection_inactivity_timeout: timedelta = timedelta(minutes=5)
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).
@@ -181,6 +208,15 @@ class ReceiveConnector:
     #: -TlsDomainCapabilities: `<certificate name>:AcceptCloudServicesMail` grants a caller that
     #: presents that certificate the rights of cross-premises mail (Hybrid Configuration Wizard).
     tls_domain_capabilities: tuple[str, ...] = ()
+
+    def per_source_limit(self) -> int | None:
+        """The most sessions one source may hold: MaxInboundConnectionPerSource, and no more
+        than MaxInboundConnectionPercentagePerSource of MaxInboundConnection (None: no limit)."""
+        limits = [n for n in (self.max_inbound_connection_per_source,) if n is not None]
+        if self.max_inbound_connection is not None:
+            share = self.max_inbound_connection * self.max_inbound_connection_percentage_per_source // 100
+            limits.append(max(1, share))
+        return min(limits) if limits else None
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""
@@ -343,6 +379,8 @@ class Organization:
         return timezone(self.utc_offset)
 
     def server(self, name: str) -> Server:
+        if not isinstance(name, str):
+            raise LabError(f"A server is named by a string, like 'MB1', not {name!r}.")
         for s in self.servers:
             if s.name.lower() == name.lower() or s.fqdn.lower() == name.lower():
                 return s
@@ -441,6 +479,7 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
         return [ReceiveConnector(
             f"Default internal receive connector {n}", n, EDGE_TRANSPORT, 25,
             (ANONYMOUS, EXCHANGE_SERVERS, PARTNERS), auth_mechanisms=("TLS", "ExchangeServer"),
+            connection_timeout=timedelta(minutes=5), connection_inactivity_timeout=timedelta(minutes=1),
             description="Accepts mail from the Internet and from the subscribed Mailbox servers")]
     if server.version == 2010:
         if server.has_role("HubTransport"):

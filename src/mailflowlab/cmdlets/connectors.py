@@ -16,8 +16,11 @@ class ConnectorCmdlets(LabBase):
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None",
-        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta,
-        tls_domain_capabilities=): the next SMTP session meets the new settings."""
+        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta; the connection
+        limits max_inbound_connection=, max_inbound_connection_per_source= (a number or
+        "Unlimited"), max_inbound_connection_percentage_per_source=, connection_timeout= and
+        connection_inactivity_timeout=; tls_domain_capabilities=): the next SMTP session meets
+        the new settings."""
         connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
@@ -45,7 +48,7 @@ class ConnectorCmdlets(LabBase):
         -SmartHosts (the names the next hop is found by)."""
         connector = connectors.find_send_connector(self.org, name)
         if frontend_proxy is not None:
-            connector.frontend_proxy = bool(frontend_proxy)
+            connector.frontend_proxy = arguments.flag(frontend_proxy, "FrontendProxyEnabled")
         if smart_hosts is not None:
             connector.smart_hosts = tuple(arguments.text(h, "SmartHosts") for h in smart_hosts)
         self._routing_changed()

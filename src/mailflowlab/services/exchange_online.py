@@ -97,6 +97,8 @@ class _EOPSession(SMTP):
         super().__init__(_EOPHandler(cloud), **kwargs)
         self.cloud = cloud
         self.caller: Peer | None = None
+        self.opened_for: Peer | None = None      # (EOP's limits are not modelled)
+        self.source = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.cloud.sessions.add(self)

@@ -106,6 +106,8 @@ class _MXSession(SMTP):
         super().__init__(_MXHandler(internet), **kwargs)
         self.internet = internet
         self.caller: Peer | None = None
+        self.opened_for: Peer | None = None      # (the Internet's MX keeps no connection limits)
+        self.source = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.internet.sessions.add(self)
