@@ -62,9 +62,8 @@ def compose(name: str, sender: str, recipients: list[str], subject: str, date: s
     because the email package's header parsing and folding cost more than the three SMTP
     dialogues that carry the message."""
     lines = (body or "\n").encode("utf-8").splitlines()
-    head = [f"From: {name} <{sender}>", f"To: {', '.join(recipients)}", f"Subject: {subject}" if subject else "Subject:",
-            f"Date: {date}",
-            f"Message-ID: {message_id}"]
+    head = [f"From: {name} <{sender}>", f"To: {', '.join(recipients)}",
+            f"Subject: {subject}" if subject else "Subject:", f"Date: {date}", f"Message-ID: {message_id}"]
     plain = (_NAME.fullmatch(name) and _ADDRESS.fullmatch(sender) and _SUBJECT.fullmatch(subject)
              and "=?" not in subject and all(_ADDRESS.fullmatch(r) for r in recipients)
              and _MESSAGE_ID.fullmatch(message_id) and _ASCII_LINES.fullmatch(body)

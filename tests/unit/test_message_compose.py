@@ -20,10 +20,11 @@ ADDRESS = st.sampled_from(["bob@exchange2013demo.com", "first.last@contoso.com",
 
 
 def _written(how: object, *args: object) -> bytes | str:
-    """The bytes written, or the kind of error raised (the email package refuses a CR in a header)."""
+    """The bytes written, or the kind of error raised (the email package refuses a CR in a header
+    and fails on some odd display names, such as '.')."""
     try:
         return how(*args)  # type: ignore[operator, no-any-return]
-    except ValueError as exc:
+    except Exception as exc:
         return type(exc).__name__
 
 
@@ -34,7 +35,7 @@ def test_the_common_message_takes_the_direct_path() -> None:
     assert compose(*args).startswith(b"From: Alice Wood <alice@exchange2013demo.com>\r\nTo: bob@exchange2013demo.com\r\n")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.one_of(WORDS, TEXT.filter(str.strip)), sender=ADDRESS, rcpts=st.lists(ADDRESS, min_size=1, max_size=4),
        subject=st.one_of(WORDS, TEXT), body=st.one_of(WORDS, TEXT))
 def test_compose_is_byte_identical_to_the_email_package(name: str, sender: str, rcpts: list[str], subject: str,
