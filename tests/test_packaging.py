@@ -120,3 +120,13 @@ def test_the_missing_graphviz_sentence_names_the_platforms_install_command(platf
     assert graphviz_engine.missing_sentence(platform) == (
         f"Graphviz is not installed, so diagrams are described in words only: install it with `{command}` "
         "and restart the kernel.")
+
+
+def test_without_jupyterlab_the_chapters_are_copied_and_one_sentence_says_what_to_install(tmp_path: Path) -> None:
+    code = ("import sys; sys.modules['jupyterlab'] = None\n"      # as if JupyterLab were not installed
+            "from mailflowlab.cli import main; sys.exit(main(['course', sys.argv[1]]))")
+    out = _run("-c", code, str(tmp_path / "course"))
+    assert out.returncode == 2
+    assert out.stderr == ('mailflowlab: error: JupyterLab is not installed in this Python; install it with: '
+                          'pip install "mailflowlab[course]"\n')
+    assert (tmp_path / "course" / "00-welcome.ipynb").is_file()
