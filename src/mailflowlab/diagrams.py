@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
-from . import browser
+from . import graphviz_engine
 from .dot import dot_label
 from .headers import Hop, checked_hops
 from .topology import (
@@ -338,8 +338,8 @@ def retry_timeline(events: Sequence[TrackingEvent]) -> graphviz.Digraph:
     return graph
 
 
-# In a browser (JupyterLite) there is no `dot`: graphviz objects render with WebAssembly there.
-browser.install()
+# `dot` on PATH, else graphviz-pure, in a browser WebAssembly, else a sentence saying how to install it.
+graphviz_engine.install()
 
 
 # --- AD sites (see `sites`) ---------------------------------------------------------------------

@@ -123,10 +123,17 @@ _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+#: Any of aiosmtpd's own replies, in one search: most lines are the lab's own (each queued
+#: reply is new, so the cache below never holds it) and pass at once.
+_ANY_AIOSMTPD = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _AIOSMTPD_TO_EXCHANGE))
+
+
 @functools.lru_cache(maxsize=512)
 def exchange_wording(line: str) -> str:
     """Exchange's words for a reply aiosmtpd wrote itself; other lines pass unchanged.
     (Cached: the same few replies are said again and again.)"""
+    if not _ANY_AIOSMTPD.search(line):
+        return line
     for pattern, replacement in _AIOSMTPD_TO_EXCHANGE:
         if pattern.search(line):
             return replacement

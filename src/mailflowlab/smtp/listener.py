@@ -147,7 +147,12 @@ class ExchangeSMTP(SMTP):
             return
         lines = (self._pending + data).split(b"\n")
         self._pending = lines.pop()[:TAP_LINE_LIMIT]     # an unfinished line waits for its end
-        for line in lines:
+        start = 0
+        if self._in_data:                    # the message's own lines: only the final dot matters
+            ends = [lines.index(end) for end in (b".\r", b".") if end in lines]
+            start = min(ends) + 1 if ends else len(lines)
+            self._in_data = not ends
+        for line in lines[start:]:
             self._tap(line + b"\n")
         super().data_received(data)
 
