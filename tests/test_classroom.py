@@ -192,3 +192,25 @@ def test_the_article_s_experiment_for_a_whole_class(socket_lab: Lab) -> None:
     assert "451 4.7.0 Temporary server error. Please try again later. PRX5" in said
     assert "Transport runs again on MB1, MB2" in _run(lab, "experiment end")
     assert lab.services_table().where(Service="Transport")["Status"] == ["Running", "Running"]
+
+
+def test_the_prompt_runs_an_incident_for_the_class() -> None:
+    """incident, hint, verify and reveal at the teacher's prompt; the class's fix makes verify pass."""
+    from mailflowlab import incidents
+    with incidents.start("queue-suspended", seed=1, transport="memory") as ticket:
+        def run(*lines: str) -> str:
+            out = io.StringIO()
+            Prompt(ticket.lab, Screen(out), io.StringIO("\n".join(lines) + "\n"), interactive=False,
+                   incident=ticket).cmdloop()
+            return out.getvalue()
+        shown = run("incident", "hint", "verify")
+        assert f"Ticket queue-suspended (seed 1): {ticket.report}" in shown
+        assert ticket.hints[0] in shown and "NOT YET: " in shown
+        ticket.lab.resume_queue(ticket.facts["queue"])              # what the class did
+        shown = run("verify", "reveal")
+        assert "PASSED: Mail flows again" in shown and f"Resume-Queue {ticket.facts['queue']}" in shown
+
+
+def test_incident_commands_without_an_incident_are_one_sentence(lab: Lab) -> None:
+    assert _run(lab, "verify").splitlines()[0] == ("No incident is running: start it with mailflowlab serve "
+                                                   "--incident ID [--seed N].")

@@ -286,3 +286,70 @@ def test_the_teacher_types_commands_into_serve() -> None:
     assert out.strip().endswith("Stopping the lab.")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_serve_an_incident_the_class_diagnoses_and_the_teacher_verifies() -> None:
+    """serve --incident starts the lab broken: a learner's telnet meets the fault (the Front End
+    refuses anonymous mail), the teacher reads the ticket, verifies (not yet), reveals."""
+    proc = _start("--incident", "frontend-anonymous", "--seed", "2")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        ticket = next(ln for ln in lines if ln.startswith("Ticket frontend-anonymous (seed 2): "))
+        port = _port(lines, "Default Frontend CA1")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+            s.ehlo("learner")
+            code, _ = s.mail("kate@fabrikam.com")
+        assert code == 530
+        assert proc.stdin is not None
+        proc.stdin.write("incident\nverify\nreveal\nquit\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            _stop(proc)
+    assert proc.returncode == 0 and "Traceback" not in out + err
+    assert ticket in out.splitlines()
+    assert "NOT YET: Not every path works yet: inbound " in out
+    assert "Set-ReceiveConnector 'CA1\\Default Frontend CA1' -PermissionGroups" in out
+
+
+@pytest.mark.parametrize(("args", "sentence"), [
+    (["--incident", "nope"], "There is no incident 'nope'. Incidents: transport-stopped, "),
+    (["--incident", "internal-dns", "--seed", "x"], "--seed must be a whole number, like 7, not 'x'"),
+    (["exchange2010demo", "--incident", "internal-dns"], "--incident starts its own organization"),
+])
+def test_a_bad_incident_option_is_one_sentence(args: list[str], sentence: str) -> None:
+    proc = _start(*args)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and out == ""
+    assert err.startswith(f"mailflowlab: error: {sentence}") and len(err.strip().splitlines()) == 1
+
+
+def test_incidents_lists_the_catalogue() -> None:
+    env = {**os.environ, "PYTHONPATH": SRC}
+    done = subprocess.run([sys.executable, "-m", "mailflowlab", "incidents"], capture_output=True, text=True,
+                          env=env, timeout=60, check=True)
+    assert "transport-stopped" in done.stdout and "mfp-relay-scope" in done.stdout
+    assert done.stdout.strip().endswith("mailflowlab serve --incident ID [--seed N]")
+
+
+def test_an_incident_that_moved_the_front_door_still_serves() -> None:
+    """frontend-port-changed leaves nothing on CA1's port 25: with --base-port the learners still
+    get its fixed port, and a connection there is refused, as an outside sender's is."""
+    base = _free_range(12, "127.0.0.1")
+    proc = _start("--incident", "frontend-port-changed", "--base-port", str(base))
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        assert f"Learners: telnet 127.0.0.1 {base}" in lines
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", base), timeout=2).close()
+    finally:
+        out = _stop(proc)
+    assert "Traceback" not in out
+    proc = _start("--incident", "frontend-port-changed")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        assert ("Learners: nothing listens on CA1's port 25 now, so it has no port here; with --base-port it "
+                "keeps a fixed one") in lines
+    finally:
+        _stop(proc)

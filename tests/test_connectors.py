@@ -188,3 +188,36 @@ def test_a_device_pointed_at_a_mailbox_servers_transport_needs_a_relay_connector
         "250 2.1.0 Sender OK", "250 2.1.5 Recipient OK", "250 2.1.5 Recipient OK"]
     assert smtp_session(lab, "MB1", "Default MB1", device, as_ip="10.0.0.53").replies[2] == \
         "530 5.7.1 Client was not authenticated"
+
+
+def test_set_send_connector_address_spaces_reroutes_what_waited(lab: Lab) -> None:
+    """Set-SendConnector -AddressSpaces: a connector narrowed to one partner leaves other mail in
+    Unreachable; widening it again to * is a routing change, so that mail leaves."""
+    lab.new_send_connector("To Internet", address_spaces=["fabrikam.com"])
+    lab.send(BOB, "someone@gmail.com", subject="Waits")
+    assert [q.Identity for q in lab.queues() if q.MessageCount and "Unreachable" in q.Identity]
+    lab.set_send_connector("To Internet", address_spaces=["*"])
+    assert [m["Subject"] for m in lab.internet.mailbox("someone@gmail.com").messages] == ["Waits"]
+    assert lab.send_connectors()[0].AddressSpaces == "SMTP:*;1"
+    with pytest.raises(LabError, match=r"^Give at least one address space"):
+        lab.set_send_connector("To Internet", address_spaces=[])
+
+
+def test_bindings_move_the_default_frontend_to_another_port(lab: Lab) -> None:
+    """Set-ReceiveConnector -Bindings: the old port stops listening (the Internet's sender meets
+    a refused connection and retries), the new port takes mail, and moving back restores it."""
+    lab.set_receive_connector(*DEFAULT_FRONTEND, bindings="0.0.0.0:2526")
+    assert lab.receive_connectors("CA1")[0].Bindings == "0.0.0.0:2526"
+    assert [(r.ExchangeAddress, r.Status) for r in lab.endpoints() if r.Connector == DEFAULT_FRONTEND[1]] == [
+        ("10.0.0.10:2526", "Listening")]
+    lab.internet.send(OUTSIDE, BOB, "Knock knock")
+    assert lab.internet.queue()[0].LastError == "Connection refused by 10.0.0.10:25"
+    assert smtp_session(lab, *DEFAULT_FRONTEND, ["EHLO fabrikam.com"]).replies[0].startswith("220 CA1")
+    lab.set_receive_connector(*DEFAULT_FRONTEND, bindings=25)
+    lab.advance(minutes=30)
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["Knock knock"]
+    with pytest.raises(LabError, match=r"^Bindings is an address and a port, like 0\.0\.0\.0:25 "):
+        lab.set_receive_connector("CA1", "Client Frontend CA1", bindings="10.0.0.10:587")
+    with pytest.raises(LabError, match=r"^Port 475 on MB1 already belongs to 'Mailbox Delivery MB1' of Mailbox "
+                                       r"Transport Delivery; two services can't listen on one port"):
+        lab.set_receive_connector("MB1", "Default MB1", bindings=475)

@@ -79,3 +79,14 @@ def test_the_widget_runs_a_session(lab: Lab) -> None:
     assert panel.message.value == ""
     assert panel.transcript.value.splitlines()[-2:] == ["221 2.0.0 Service closing transmission channel",
                                                         "Connection closed by foreign host."]
+
+
+def test_lines_typed_after_the_server_hangs_up_end_the_transcript_as_telnet_would(lab: Lab) -> None:
+    """A refused recipient, then a message typed anyway: every line earns a 500 until Exchange hangs
+    up; the transcript ends as telnet's does, the same in memory as over sockets (in memory the
+    next write used to raise ConnectionResetError out of the console)."""
+    typed = ["EHLO x", "MAIL FROM:<a@b.example>", "RCPT TO:<z@c.example>", "DATA",
+             *[f"line {i}" for i in range(30)], ".", "QUIT"]
+    t = smtp_session(lab, "CA1", "Default Frontend CA1", typed, as_ip="10.0.9.9")
+    assert t.closed_by_server and t.lines[-1] == "Connection closed by foreign host."
+    assert t.lines[-3:-1] == ["500 5.3.3 Unrecognized command", "line 5"]

@@ -87,3 +87,15 @@ def test_the_connector_limit_applies_to_a_session_opened_before_it_was_lowered(s
         552, b"5.3.4 Message size exceeds fixed maximum message size")
     lab.settle()
     assert _subjects(lab, BOB) == []
+
+
+def test_a_connector_limit_raised_during_a_session_lets_the_next_message_through(lab: Lab) -> None:
+    """An outside sender keeps its session open after a 552; once the administrator raises
+    MaxMessageSize, its next try on that same session is taken (the limit is the connector's as
+    it is now, at each MAIL FROM, not as it was when the session opened)."""
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=1 * MB)
+    lab.internet.send(OUTSIDE, BOB, "Drawings", "y" * (2 * MB))
+    assert "552 5.3.4" in lab.internet.mailbox(OUTSIDE).messages[-1].get_content()
+    lab.set_receive_connector("CA1", "Default Frontend CA1", max_message_size=36 * MB)
+    lab.internet.send(OUTSIDE, BOB, "Drawings again", "y" * (2 * MB))
+    assert _subjects(lab, BOB) == ["Drawings again"]

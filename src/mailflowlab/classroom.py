@@ -30,6 +30,7 @@ from .smtp.network import PortInUse
 from .topology import TRANSPORT
 
 if TYPE_CHECKING:
+    from .incidents import Incident
     from .lab import Lab
 
 
@@ -189,9 +190,11 @@ class Prompt(cmd.Cmd):
     Every command calls the Lab's public API; a mistake gets one sentence, never a traceback."""
 
     def __init__(self, lab: Lab, screen: Screen, stdin: TextIO, *, interactive: bool,
-                 on_quit: Callable[[], None] = lambda: None, learner_host: str = LOOPBACK) -> None:
+                 on_quit: Callable[[], None] = lambda: None, learner_host: str = LOOPBACK,
+                 incident: Incident | None = None) -> None:
         super().__init__(stdin=stdin, stdout=screen)  # type: ignore[arg-type]
         self.lab = lab
+        self.incident = incident                  # the ticket the class works on (serve --incident)
         self.screen = screen
         self.learner_host = learner_host          # the address learners telnet to
         self.use_rawinput = False
@@ -340,6 +343,29 @@ class Prompt(cmd.Cmd):
     def _connector(self, listener: Listener) -> str:
         server, port = listener
         return next(c.name for c in self.lab.org.connectors_of(server) if c.port == port)
+
+    # --- an incident for the class (serve --incident ID) ----------------------------------------------
+    def _ticket(self) -> Incident:
+        if self.incident is None:
+            raise LabError("No incident is running: start it with mailflowlab serve --incident ID [--seed N].")
+        return self.incident
+
+    def do_incident(self, arg: str) -> None:
+        """incident: the user's report the class works on (read it out; it never names the cause)."""
+        ticket = self._ticket()
+        self.screen.say(f"Ticket {ticket.id} (seed {ticket.seed}): {ticket.report}")
+
+    def do_hint(self, arg: str) -> None:
+        """hint: the next hint for the class: a symptom, then a tool, then the object at fault."""
+        self.screen.say(self._ticket().hint())
+
+    def do_verify(self, arg: str) -> None:
+        """verify: send fresh mail along every path of the incident and say whether it is fixed."""
+        self.screen.say(str(self._ticket().verify()))
+
+    def do_reveal(self, arg: str) -> None:
+        """reveal: the answer key: what is broken and the known fix (PowerShell, and the lab's call)."""
+        self.screen.say(self._ticket().reveal())
 
     # --- leaving ------------------------------------------------------------------------------------
     def do_quit(self, arg: str) -> bool:

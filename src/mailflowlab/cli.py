@@ -24,6 +24,15 @@ The teacher types commands while it serves (`help` lists them; see `classroom.Pr
 `--listen ADDRESS` opens the learners' listeners (port 25 and 587 of the Front End and the
 MX) to other machines; everything else stays on 127.0.0.1. `quit`, Ctrl-C or SIGTERM closes
 the lab: no listener is left.
+
+    $ mailflowlab incidents                                  # the catalogue: ids, chapters, titles
+    $ mailflowlab serve --incident mfp-relay-scope --seed 7  # the lab starts broken
+
+With `--incident ID` the lab starts with that incident's fault in place and some mail already
+affected; the ticket (the user's report) is printed, learners diagnose with telnet or swaks,
+and the teacher's prompt adds `incident` (the report again), `hint`, `verify` (fresh mail along
+every path, graded) and `reveal` (the answer key). Every learner given the same `--seed` meets
+the same people, servers and names.
 """
 from __future__ import annotations
 
@@ -38,7 +47,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__, arguments, browser, classroom, course_folder, port_plan, scenarios
+from . import __version__, arguments, browser, classroom, course_folder, incidents, port_plan, scenarios
 from .errors import LabError
 from .lab import Lab
 from .smtp.network import Peer, PortInUse
@@ -67,8 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     course.add_argument("--no-browser", action="store_true",
                         help="only copy the chapters; do not start JupyterLab")
     serve = sub.add_parser("serve", help="start a lab and print its listeners for telnet, swaks or curl")
-    serve.add_argument("scenario", nargs="?", default="exchange2013demo",
+    serve.add_argument("scenario", nargs="?", default=None,
                        help=f"one of: {', '.join(scenario_names())} (default exchange2013demo)")
+    serve.add_argument("--incident", metavar="ID",
+                       help="start the lab broken, with this incident's fault in place (see: mailflowlab incidents)")
+    serve.add_argument("--seed", default="0", help="with --incident: who and what it affects (default 0)")
     serve.add_argument("--edge", choices=["2010", "2013"], help="exchange2013demo only: add an Edge server")
     serve.add_argument("--port", help="loopback port for the MX's port-25 listener (default: any free one)")
     serve.add_argument("--base-port", help="fixed ports for every listener: this one and up, in a documented order")
@@ -79,7 +91,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="simulated IP that outside clients appear from (default 203.0.113.50)")
     serve.add_argument("--protocol-log", action="store_true",
                        help="print every line outside clients say and hear (refusals are always printed)")
+    sub.add_parser("incidents", help="list the incidents a teacher can start with serve --incident")
     return p
+
+
+def list_incidents() -> int:
+    """`mailflowlab incidents`: every incident's id, chapters and title."""
+    print(incidents.catalogue())
+    print("Start one for the class: mailflowlab serve --incident ID [--seed N]")
+    return 0
 
 
 def _fail(message: str) -> int:
@@ -142,13 +162,34 @@ def course(args: argparse.Namespace) -> int:
             continue
 
 
+def _incident(args: argparse.Namespace) -> tuple[incidents.IncidentSpec, int] | None:
+    """The incident and seed asked for, checked (or None without --incident)."""
+    if args.incident is None:
+        return None
+    if args.scenario is not None or args.edge:
+        raise LabError("--incident starts its own organization: leave out the scenario and --edge")
+    try:
+        seed = int(args.seed)
+    except ValueError:
+        raise LabError(f"--seed must be a whole number, like 7, not '{args.seed}'") from None
+    return incidents.get(args.incident), seed
+
+
 def serve(args: argparse.Namespace) -> int:
-    if args.scenario not in scenario_names():
-        return _fail(f"unknown scenario '{args.scenario}'; choose one of: {', '.join(scenario_names())}")
-    build = getattr(scenarios, args.scenario)
-    if args.edge and args.scenario != "exchange2013demo":
-        return _fail(f"--edge applies to exchange2013demo only, not to '{args.scenario}'")
-    org = build(edge=args.edge) if args.edge else build()
+    try:
+        ticket = _incident(args)
+    except LabError as exc:
+        return _fail(str(exc).rstrip("."))
+    if ticket is not None:
+        org = incidents.organization(*ticket)
+    else:
+        args.scenario = args.scenario or "exchange2013demo"
+        if args.scenario not in scenario_names():
+            return _fail(f"unknown scenario '{args.scenario}'; choose one of: {', '.join(scenario_names())}")
+        build = getattr(scenarios, args.scenario)
+        if args.edge and args.scenario != "exchange2013demo":
+            return _fail(f"--edge applies to exchange2013demo only, not to '{args.scenario}'")
+        org = build(edge=args.edge) if args.edge else build()
     try:
         client_ip = (arguments.ip_address(args.client_ip, "--client-ip")
                      if args.client_ip is not None else None)
@@ -157,22 +198,27 @@ def serve(args: argparse.Namespace) -> int:
     except LabError as exc:
         return _fail(str(exc).rstrip("."))
     port_for, hosts_for = port_plan.socket_settings(org, wanted, address, port_plan.learner_listeners(org))
-    lab = Lab(org, transport="sockets", port_for=port_for, hosts_for=hosts_for)
+    incident: incidents.Incident | None = None
+    try:
+        if ticket is not None:
+            incident = incidents.start(ticket[0].id, ticket[1], "sockets", port_for=port_for, hosts_for=hosts_for)
+            lab = incident.lab
+        else:
+            lab = Lab(org, transport="sockets", port_for=port_for, hosts_for=hosts_for).start()
+    except PortInUse as exc:
+        flag = "--port" if args.base_port is None else "--base-port"
+        return _fail(f"port {exc.port} on 127.0.0.1 is in use; pick another or leave {flag} out")
     if client_ip is not None:
         lab.network.outside_client = Peer("unknown", client_ip)
     classroom.watch_connectors(lab)
     try:
-        lab.start()
-    except PortInUse as exc:
-        flag = "--port" if args.base_port is None else "--base-port"
-        return _fail(f"port {exc.port} on 127.0.0.1 is in use; pick another or leave {flag} out")
-    try:
-        return _run(lab, args, address)
+        return _run(lab, args, address, incident, wanted)
     finally:
         lab.close()
 
 
-def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
+def _run(lab: Lab, args: argparse.Namespace, address: str, incident: incidents.Incident | None,
+         wanted: dict[port_plan.Listener, int]) -> int:
     """Print the listeners, then the feed, while the prompt reads the teacher's commands."""
     org = lab.org
     stop = threading.Event()
@@ -190,13 +236,22 @@ def _run(lab: Lab, args: argparse.Namespace, address: str) -> int:
     # interface, this machine's name).
     host = {port_plan.LOOPBACK: port_plan.LOOPBACK, "0.0.0.0": socket.gethostname()}.get(address, address)
     door = port_plan.front_door(lab)
+    port = port_plan.bound_ports(lab).get(door) if door is not None else None
+    if door is not None and port is None:          # an incident moved it: its planned port, refused
+        port = wanted.get(door)
     if door is not None:
-        print(f"Learners: telnet {host} {port_plan.bound_ports(lab)[door]}")
+        print(f"Learners: telnet {host} {port}" if port else
+              f"Learners: nothing listens on {door[0]}'s port {door[1]} now, so it has no port here; "
+              "with --base-port it keeps a fixed one")
     user = org.mailboxes[0].address
     print(f"Mailbox users log on (STARTTLS, then AUTH LOGIN) as {user}, or {org.netbios_name}\\"
           f"{user.partition('@')[0]}; every password is {LAB_PASSWORD}.")
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    prompt = classroom.Prompt(lab, screen, sys.stdin, interactive=interactive, on_quit=stop.set, learner_host=host)
+    prompt = classroom.Prompt(lab, screen, sys.stdin, interactive=interactive, on_quit=stop.set, learner_host=host,
+                              incident=incident)
+    if incident is not None:
+        print(f"Ticket {incident.id} (seed {incident.seed}): {incident.report}")
+        print("Teacher: incident (the report), hint, verify, reveal (the answer key).")
     print("Outside clients appear from", lab.network.outside_client.ip,
           "- type help for commands; quit or Ctrl-C stops.", flush=True)
     threading.Thread(target=prompt.cmdloop, name="mailflowlab prompt", daemon=True).start()
@@ -216,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "course":
         return course(args)
+    if args.command == "incidents":
+        return list_incidents()
     try:
         return serve(args)
     except BrokenPipeError:          # e.g. `mailflowlab serve | head`: the reader went away

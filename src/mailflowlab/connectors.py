@@ -161,13 +161,15 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           max_inbound_connection_percentage_per_source: int | None = None,
                           connection_timeout: timedelta | float | None = None,
                           connection_inactivity_timeout: timedelta | float | None = None,
-                          tls_domain_capabilities: Iterable[str] | None = None) -> ReceiveConnector:
+                          tls_domain_capabilities: Iterable[str] | None = None,
+                          bindings: str | int | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
     long a failed logon waits for its answer), how long a blocked recipient waits for its
     refusal, whether the connector keeps a protocol log, its connection limits (how many
     sessions at once: in all, from one source, as a percentage of all; "Unlimited" lifts the
     first two; and how long a session may last and stay idle), and which certificate names earn
-    which capability (-TlsDomainCapabilities `<name>:AcceptCloudServicesMail`, hybrid)."""
+    which capability (-TlsDomainCapabilities `<name>:AcceptCloudServicesMail`, hybrid), and the
+    port it listens on (-Bindings 0.0.0.0:25, or just the port)."""
     c = find_receive_connector(org, server, name)
     if c.implicit:
         raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
@@ -176,6 +178,10 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
     if tls_domain_capabilities is not None:
         names = [tls_domain_capabilities] if isinstance(tls_domain_capabilities, str) else tls_domain_capabilities
         c.tls_domain_capabilities = tuple(arguments.text(x, "TlsDomainCapabilities") for x in names)
+    if bindings is not None:
+        port = _binding_port(bindings)
+        _port_free(org, c.server, c.service, port, c)
+        c.port = port
     if auth_tarpit_interval is not None:
         c.auth_tarpit_interval = _interval(auth_tarpit_interval, "AuthTarpitInterval")
     if tarpit_interval is not None:
@@ -284,10 +290,7 @@ def new_receive_connector(org: Organization, server: str, name: str, *, remote_i
         raise _error(f"{srv.name} does not run '{svc_name}'. It runs: {', '.join(srv.services) or 'nothing'}.")
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise _error(f"{port!r} is not a TCP port (1-65535).")
-    for other in org.connectors_of(srv.name):
-        if other.port == port and other.service != svc_name:
-            raise _error(f"Port {port} on {srv.name} already belongs to '{other.name}' of {other.service}; "
-                         f"two services can't listen on one port (they would fight over it).")
+    _port_free(org, srv.name, svc_name, port)
     ranges = _ranges(remote_ip_ranges)
     for r in ranges:
         lo, hi = _bounds(r)
@@ -297,6 +300,28 @@ def new_receive_connector(org: Organization, server: str, name: str, *, remote_i
                          description="Created with New-ReceiveConnector", anonymous_relay=anonymous_relay)
     org.receive_connectors.append(c)
     return c
+
+
+def _port_free(org: Organization, server: str, service: str, port: int, moving: ReceiveConnector | None = None) -> None:
+    """A port of `server` that no other service listens on (two services would fight over it)."""
+    for other in org.connectors_of(server):
+        if other.port == port and other.service != service and other is not moving:
+            raise _error(f"Port {port} on {server} already belongs to '{other.name}' of {other.service}; "
+                         f"two services can't listen on one port (they would fight over it).")
+
+
+def _binding_port(bindings: object) -> int:
+    """-Bindings as the lab takes it: '0.0.0.0:25' (all IPv4 addresses, as Exchange lists it) or 25."""
+    text = str(bindings)
+    address, _, port = text.rpartition(":")
+    if isinstance(bindings, bool) or not (isinstance(bindings, int) or (address in ("0.0.0.0", "[::]")
+                                                                          and port.isdigit())):
+        raise _error(f"Bindings is an address and a port, like 0.0.0.0:25 (the lab listens on all of a "
+                     f"server's addresses), not {bindings!r}.")
+    number = bindings if isinstance(bindings, int) else int(port)
+    if not 0 < number < 65536:
+        raise _error(f"{number} is not a TCP port (1-65535).")
+    return number
 
 
 def send_connector_table(org: Organization) -> Table[SendConnectorRow]:
@@ -316,9 +341,7 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
     cost = arguments.whole(cost, "Cost", 1, 100)
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
-    spaces = tuple(a.strip().lower() for a in arguments.names(address_spaces, "AddressSpaces"))
-    if not spaces:
-        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    spaces = _address_spaces(address_spaces)
     mailbox_servers = [s.name for s in org.servers if s.has_role("Mailbox") and s.version >= 2013]
     sources = (tuple(org.server(s).name for s in arguments.names(source_servers, "SourceTransportServers"))
                if source_servers else tuple(mailbox_servers))
@@ -328,6 +351,32 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
                          f"Transport service that sends through send connectors.")
     c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy)
     org.send_connectors.append(c)
+    return c
+
+
+def _address_spaces(address_spaces: object) -> tuple[str, ...]:
+    """-AddressSpaces: '*', a domain, or '*.domain'; at least one."""
+    spaces = tuple(a.strip().lower() for a in arguments.names(address_spaces, "AddressSpaces"))
+    if not spaces:
+        raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
+    return spaces
+
+
+def set_send_connector(org: Organization, name: str, *, frontend_proxy: bool | None = None,
+                       smart_hosts: Iterable[str] | None = None,
+                       address_spaces: Iterable[str] | None = None) -> SendConnector:
+    """Set-SendConnector -FrontendProxyEnabled, -SmartHosts and -AddressSpaces: every value is
+    checked before any changes."""
+    c = find_send_connector(org, name)
+    proxy = None if frontend_proxy is None else arguments.flag(frontend_proxy, "FrontendProxyEnabled")
+    hosts = None if smart_hosts is None else tuple(arguments.names(smart_hosts, "SmartHosts"))
+    spaces = None if address_spaces is None else _address_spaces(address_spaces)
+    if proxy is not None:
+        c.frontend_proxy = proxy
+    if hosts is not None:
+        c.smart_hosts = hosts
+    if spaces is not None:
+        c.address_spaces = spaces
     return c
 
 

@@ -104,8 +104,13 @@ async def run_session(network: Network, endpoint: Endpoint, host: str, commands:
             if not alive:
                 break
             t.lines.append(command)
-            writer.write(command.encode("utf-8") + b"\r\n")
-            await writer.drain()
+            try:
+                writer.write(command.encode("utf-8") + b"\r\n")
+                await writer.drain()
+            except ConnectionError:                      # it hung up while we typed
+                t.lines.append("Connection closed by foreign host.")
+                t.closed_by_server = True
+                break
             if in_data:
                 if command == ".":
                     in_data = False

@@ -1,9 +1,10 @@
 """Get-, Set- and New-ReceiveConnector; Get-, New- and Set-SendConnector."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from .. import arguments, connectors
+from .. import connectors
 from ..views import Table
 from .base import LabBase
 
@@ -19,9 +20,15 @@ class ConnectorCmdlets(LabBase):
         auth_tarpit_interval= and tarpit_interval= seconds or a timedelta; the connection
         limits max_inbound_connection=, max_inbound_connection_per_source= (a number or
         "Unlimited"), max_inbound_connection_percentage_per_source=, connection_timeout= and
-        connection_inactivity_timeout=; tls_domain_capabilities=): the next SMTP session meets
-        the new settings."""
-        connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
+        connection_inactivity_timeout=; tls_domain_capabilities=; bindings="0.0.0.0:25"): the
+        next SMTP session meets the new settings; a new binding listens at once."""
+        c = connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
+        if changes.get("bindings") is not None:
+            svc = self.service(c.server, c.service)
+            if self._driver.runtime is not None:
+                self._call(svc.rebind())
+            else:
+                svc.sync_bindings()
 
     def new_receive_connector(self, server: str, name: str, **settings: Any) -> None:
         """New-ReceiveConnector (remote_ip_ranges=, port=25, permission_groups=,
@@ -43,12 +50,11 @@ class ConnectorCmdlets(LabBase):
         self._routing_changed()
 
     def set_send_connector(self, name: str, *, frontend_proxy: bool | None = None,
-                           smart_hosts: list[str] | None = None) -> None:
-        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server") and
-        -SmartHosts (the names the next hop is found by)."""
-        connector = connectors.find_send_connector(self.org, name)
-        if frontend_proxy is not None:
-            connector.frontend_proxy = arguments.flag(frontend_proxy, "FrontendProxyEnabled")
-        if smart_hosts is not None:
-            connector.smart_hosts = tuple(arguments.text(h, "SmartHosts") for h in smart_hosts)
+                           smart_hosts: list[str] | None = None,
+                           address_spaces: str | Iterable[str] | None = None) -> None:
+        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server"),
+        -SmartHosts (the names the next hop is found by) and -AddressSpaces (the domains it
+        sends to, '*' for all): a routing change."""
+        connectors.set_send_connector(self.org, name, frontend_proxy=frontend_proxy, smart_hosts=smart_hosts,
+                                      address_spaces=address_spaces)
         self._routing_changed()

@@ -24,11 +24,15 @@ class Service:
         self.bindings: list[ReceiveBinding] = []
         self.sync_bindings()
 
-    def sync_bindings(self) -> None:
-        """One listener per Exchange port of this service's connectors (new ports get one)."""
+    def sync_bindings(self) -> list[ReceiveBinding]:
+        """One listener per Exchange port of this service's connectors (new ports get one).
+        Returns the bindings of ports no connector uses any more, now removed: a running
+        listener among them is the caller's to stop."""
         by_port: dict[int, list[ReceiveConnector]] = defaultdict(list)
         for c in self.ctx.org.connectors_of(self.server.name, self.name):
             by_port[c.port].append(c)
+        unused = [b for b in self.bindings if b.port not in by_port]
+        self.bindings[:] = [b for b in self.bindings if b.port in by_port]
         known = {b.port: b for b in self.bindings}
         for port, connectors in sorted(by_port.items()):
             if port in known:
@@ -36,6 +40,17 @@ class Service:
             else:
                 self.bindings.append(ReceiveBinding(self.ctx, self.server, self.name, port, connectors,
                                                     self, self.tls_context))
+        return unused
+
+    async def rebind(self) -> None:
+        """After a connector moved to another port: the port it left stops listening (if no other
+        connector uses it) and, while the service runs, the new port starts."""
+        for b in self.sync_bindings():
+            await b.listener.stop()
+        if self.running:
+            for b in self.bindings:
+                if not b.listening:
+                    await b.listener.start()
 
     def tls_context(self) -> ssl.SSLContext:
         """This server's self-signed certificate, for a client that says STARTTLS."""

@@ -222,7 +222,13 @@ class ExchangeSMTP(SMTP):
             self.listener.quiet.set()
 
     async def smtp_MAIL(self, arg: str) -> None:
-        """aiosmtpd's MAIL, noting that an address it can't read is the sender's (5.1.7)."""
+        """aiosmtpd's MAIL, noting that an address it can't read is the sender's (5.1.7).
+
+        A MaxMessageSize raised since the session opened lets the next message through: the
+        session's own limit (SIZE at MAIL, the cut-off during DATA) grows to the listener's as
+        it is now. A lowered one needs no change here: handle_DATA judges each message by the
+        caller's connector as it is now."""
+        self.data_size_limit = max(self.data_size_limit or 0, self.listener.data_size_limit())
         self._reading_sender = True
         try:
             await super().smtp_MAIL(arg)
