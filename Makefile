@@ -1,7 +1,7 @@
 # Mail Flow Lab: the two commands a newcomer needs.
 #   make course   set up, then open the course in JupyterLab
 #   make test     set up, then run every check (lint, types, unit, sockets, notebooks both
-#                 ways, book, browser)
+#                 ways, book, browser, the wheel installed in a fresh environment)
 # Setup installs Debian packages when they are missing (as root, or with sudo) and a
 # virtual environment in .venv with the package and its extras.
 
@@ -39,18 +39,23 @@ course: setup
 # The book is built first so its build time is printed; the browser checks then read it.
 # Then the library's lint and types, every test with the lab over sockets, and the chapters
 # again with the lab in memory (as in a browser): their checked outputs must be identical.
+# Last, the course as pip installs it: sdist and wheel, installed with no checkout in sight.
 test: setup
 	bash book/build.sh $(BIN)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	MFL_BOOK_BUILT=1 $(BIN)/pytest
 	MFL_TRANSPORT=memory $(BIN)/pytest notebooks
+	bash tests/packaging/check_wheel.sh $(BIN)
 
 book: setup
 	bash book/build.sh $(BIN)
 
+# The classroom at full size: 200 learners x 20 messages with a relay attempt after each, and
+# 10,000 hostile sessions (CI runs it at 20 x 5 and 300 as tests/test_classroom_load.py).
 bench: setup
 	$(BIN)/python bench/internal_flow.py
+	$(BIN)/python bench/classroom.py --clients 200 --messages 20 --fuzz 10000 --deadline 900
 
 clean:
 	rm -rf $(VENV) book/_build

@@ -41,6 +41,13 @@ from pathlib import Path
 
 #: The only host this script ever connects to.
 LOOPBACK = "127.0.0.1"
+
+
+def learner_address(n: int) -> str:
+    """Where learner n connects from: a loopback address of its own (127.0.1.x, 127.0.2.x ...),
+    as each learner of a real class has its own machine, so the receive connectors'
+    MaxInboundConnectionPerSource (20) counts each learner, not the whole class as one."""
+    return f"127.0.{1 + n // 250}.{1 + n % 250}"
 #: Where outside clients appear from in the lab (TEST-NET-3); Exchange servers are 10.0.0.x.
 OUTSIDE_IP = "203.0.113.50"
 USER, PASSWORD = "alice", "Passw0rd"
@@ -108,11 +115,12 @@ def _message(subject: str, sender: str, rcpt: str) -> bytes:
             f"Message-ID: <{subject.replace(' ', '.')}@learners.example>\r\n\r\nfrom the class\r\n").encode()
 
 
-def send_one(port: int, submission: bool, subject: str, rcpt: str) -> str:
+def send_one(port: int, submission: bool, subject: str, rcpt: str, source: str = LOOPBACK) -> str:
     """One message in one session; the reply to DATA (or the error) as text."""
     sender = f"{USER}@{DOMAIN}" if submission else "kate@fabrikam.com"
     try:
-        with smtplib.SMTP(LOOPBACK, port, local_hostname="learner", timeout=SOCKET_TIMEOUT) as s:
+        with smtplib.SMTP(LOOPBACK, port, local_hostname="learner", timeout=SOCKET_TIMEOUT,
+                          source_address=(source, 0)) as s:
             if submission:
                 s.starttls(context=ssl._create_unverified_context())
                 s.login(USER, PASSWORD)
@@ -127,13 +135,34 @@ def send_one(port: int, submission: bool, subject: str, rcpt: str) -> str:
         return type(exc).__name__
 
 
-def try_relay(port: int) -> bool:
-    """An anonymous relay attempt to an outside domain; True if it was accepted (a hole)."""
+#: Ten ways an anonymous client tries to relay, (EHLO name, MAIL FROM, RCPT TO): each one's
+#: recipient is outside the organization, so each must be refused (550 5.7.1, or 501 for an
+#: address Exchange can't read). None sends to an accepted domain: `lee%contoso.com@<ours>`
+#: is mail for our domain (accepted, then an NDR), not a relay.
+RELAY_FORMS = [
+    ("relay-test", "spammer@fabrikam.com", OUTSIDE_RECIPIENT),
+    ("relay-test", "spammer@fabrikam.com", OUTSIDE_RECIPIENT.upper()),
+    ("relay-test", f"alice@{DOMAIN}", OUTSIDE_RECIPIENT),                      # a forged inside sender
+    (f"MB1.{DOMAIN}", "spammer@fabrikam.com", OUTSIDE_RECIPIENT),              # posing as a server
+    ("[10.0.0.12]", "<>", OUTSIDE_RECIPIENT),                                 # a bounce, from a server IP
+    ("relay-test", "spammer@fabrikam.com", OUTSIDE_RECIPIENT + "."),           # a trailing dot
+    ("relay-test", "spammer@fabrikam.com", "lee@[203.0.113.9]"),               # an address literal
+    ("relay-test", "spammer@fabrikam.com", f"@{DOMAIN}:{OUTSIDE_RECIPIENT}"),  # a source route
+    ("relay-test", "spammer@fabrikam.com", '"lee@contoso.com"@contoso.com'),   # a quoted local part
+    ("relay-test", "spammer@fabrikam.com", f"lee@contoso.com@{DOMAIN}"),       # a second @
+]
+
+
+def try_relay(port: int, source: str = LOOPBACK, form: int = 0) -> bool:
+    """An anonymous relay attempt to an outside domain, in one of the RELAY_FORMS; True if it
+    was accepted (a hole)."""
+    ehlo, sender, rcpt = RELAY_FORMS[form % len(RELAY_FORMS)]
     try:
-        with smtplib.SMTP(LOOPBACK, port, local_hostname="relay-test", timeout=SOCKET_TIMEOUT) as s:
-            s.ehlo("relay-test")
-            s.mail("spammer@fabrikam.com")
-            code, _ = s.rcpt(OUTSIDE_RECIPIENT)
+        with smtplib.SMTP(LOOPBACK, port, local_hostname="relay-test", timeout=SOCKET_TIMEOUT,
+                          source_address=(source, 0)) as s:
+            s.ehlo(ehlo)
+            s.mail(sender)
+            code, _ = s.docmd("RCPT", f"TO:<{rcpt}>")
             s.rset()
             return code == 250
     except (OSError, smtplib.SMTPException):
@@ -146,8 +175,9 @@ def client(n: int, messages: int, ports: tuple[int, int], figures: Figures, stop
             return
         submission = (n + m) % 2 == 1
         subject = f"load c{n} m{m}"
-        outcome = send_one(ports[1] if submission else ports[0], submission, subject, RECIPIENTS[(n + m) % 3])
-        relayed = try_relay(ports[0])
+        source = learner_address(n)
+        outcome = send_one(ports[1] if submission else ports[0], submission, subject, RECIPIENTS[(n + m) % 3], source)
+        relayed = try_relay(ports[0], source, n + m)
         with figures.lock:
             figures.sessions += 2
             figures.sent += 1

@@ -8,6 +8,7 @@ A test that builds its own Lab takes `transport` and passes it on.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,6 +18,11 @@ import pytest
 from mailflowlab import Lab, scenarios
 
 TRANSPORTS = ("sockets", "memory")
+
+#: For a test that counts descriptors or listeners in /proc: only Linux has it.
+LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc, which only Linux has")
+#: For a test that stops `mailflowlab serve` with SIGINT or SIGTERM: Windows cannot send them to a process.
+POSIX_SIGNALS = pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT/SIGTERM, which Windows cannot send")
 
 
 @pytest.fixture(params=TRANSPORTS)

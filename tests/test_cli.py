@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import LINUX_ONLY, POSIX_SIGNALS
+
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
@@ -36,6 +38,7 @@ def _port(lines: list[str], connector: str) -> int:
     return int(row.split("127.0.0.1:")[1].split()[0])
 
 
+@POSIX_SIGNALS
 def test_serve_prints_listeners_delivers_mail_and_stops_cleanly() -> None:
     proc = _start("exchange2013demo", "--edge", "2013")
     try:
@@ -79,6 +82,7 @@ def test_a_port_in_use_is_a_one_line_error_with_exit_code_2() -> None:
     assert err.strip() == f"mailflowlab: error: port {port} on 127.0.0.1 is in use; pick another or leave --port out"
 
 
+@POSIX_SIGNALS
 def test_a_fixed_port_is_used_for_the_mx() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -93,6 +97,18 @@ def test_a_fixed_port_is_used_for_the_mx() -> None:
     assert proc.returncode == 0
 
 
+def test_a_hybrid_lab_names_its_mx_at_exchange_online_protection() -> None:
+    proc = _start("hybrid2019")
+    try:
+        lines = _read_until(proc, "Ctrl-C")
+        assert lines[0] == ("Exchange 2019 hybrid with Exchange Online: exchange2019demo.com, "
+                            "MX -> exchange2019demo-com.mail.protection.outlook.com (Exchange Online Protection)")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
+
+
 def test_edge_option_belongs_to_the_article_scenario_only() -> None:
     proc = _start("exchange2010demo", "--edge", "2013")
     _out, err = proc.communicate(timeout=30)
@@ -100,6 +116,7 @@ def test_edge_option_belongs_to_the_article_scenario_only() -> None:
     assert err.strip() == "mailflowlab: error: --edge applies to exchange2013demo only, not to 'exchange2010demo'"
 
 
+@POSIX_SIGNALS
 def test_protocol_log_option_prints_what_a_learner_typed_and_heard() -> None:
     proc = _start("--protocol-log")
     try:
@@ -184,6 +201,8 @@ def _stop(proc: subprocess.Popen[str]) -> str:
     return out
 
 
+@LINUX_ONLY
+@POSIX_SIGNALS
 def test_by_default_nothing_listens_beyond_loopback() -> None:
     proc = _start("exchange2013demo", "--edge", "2013")
     try:
@@ -195,6 +214,7 @@ def test_by_default_nothing_listens_beyond_loopback() -> None:
     assert {ip for ip, _ in bound} == {"127.0.0.1"}
 
 
+@POSIX_SIGNALS
 def test_base_port_gives_every_listener_its_documented_port() -> None:
     base = _free_range(9)
     proc = _start("--base-port", str(base))
@@ -208,6 +228,8 @@ def test_base_port_gives_every_listener_its_documented_port() -> None:
     assert f"Learners: telnet 127.0.0.1 {base}" in lines
 
 
+@LINUX_ONLY
+@POSIX_SIGNALS
 def test_listen_opens_only_the_learners_listeners_and_relay_stays_closed() -> None:
     base = _free_range(9)
     proc = _start("--base-port", str(base), "--listen", "0.0.0.0")
@@ -226,6 +248,7 @@ def test_listen_opens_only_the_learners_listeners_and_relay_stays_closed() -> No
     assert {(ip, port) for ip, port in bound if port == base} == {("0.0.0.0", base)}
 
 
+@POSIX_SIGNALS
 def test_refusals_are_printed_beside_deliveries() -> None:
     proc = _start()
     try:
@@ -241,6 +264,7 @@ def test_refusals_are_printed_beside_deliveries() -> None:
                             "550 5.7.1 Unable to relay")
 
 
+@POSIX_SIGNALS
 def test_the_teacher_types_commands_into_serve() -> None:
     proc = _start()
     try:

@@ -17,7 +17,7 @@ import pytest
 from mailflowlab import Lab, LabError, scenarios
 from mailflowlab.runtime import LoopThread
 
-from .conftest import ALICE, BOB
+from .conftest import ALICE, BOB, LINUX_ONLY
 
 
 def test_d5_a_message_transport_refuses_for_good_gets_an_ndr_not_a_retry_for_ever(lab: Lab) -> None:
@@ -71,6 +71,7 @@ def test_d7_a_call_cut_short_stops_its_work_too() -> None:
         runtime.close()
 
 
+@LINUX_ONLY
 def test_d11_a_lab_dropped_without_close_leaves_no_thread_or_descriptor() -> None:
     threads, fds = threading.active_count(), len(os.listdir("/proc/self/fd"))
     for _ in range(5):

@@ -152,9 +152,11 @@ def test_the_lab_stops_a_service_by_its_display_name(lab: Lab) -> None:
 
 
 START = re.compile(r'(\w+) = incidents\.start\("([\w-]+)"')
+#: The chapters the incident catalogue covers: 1-11 end with one each, 12 is all incidents.
+INCIDENT_CHAPTERS = [p for p in CHAPTERS if int(p.name[:2]) <= 12]
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+@pytest.mark.parametrize("path", INCIDENT_CHAPTERS, ids=[p.stem for p in INCIDENT_CHAPTERS])
 def test_each_chapter_ends_with_an_incident_on_its_own_topic(path: Path) -> None:
     """Chapters 1-11 end with one incident that the catalogue files under that chapter, started,
     worked and verified in its own cells before the summary; chapter 12 has at least eight."""

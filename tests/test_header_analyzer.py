@@ -36,7 +36,7 @@ from .conftest import ALICE, BOB, CAROL
     ("14.3.123.4", "Exchange 2010 SP3"),
     ("14.03.0174.001", "Exchange 2010 SP3 (a later rollup)"),
     ("14.1.438.0", "Exchange 2010"),
-    ("15.1.2507.23", "Exchange 2016"),
+    ("15.1.2507.23", "Exchange 2016 CU23"),
     ("15.20.2644.19", "Exchange Online"),
     ("d71f34b5so3291129pab.26", ""),
     (None, ""),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from mailflowlab import hop_diagram, parse_hops
 from mailflowlab.dot import MAX_LINE, dot_label
 from mailflowlab.header_analyzer import explain
+from mailflowlab.header_fields import read_fields
 from mailflowlab.headers import HeaderParseError
 from mailflowlab.ui.header_analyzer import header_analyzer
 
@@ -39,8 +40,15 @@ clause = st.one_of(
 )
 received = st.builds(lambda clauses, date: "Received: " + " ".join(" ".join(c) for c in clauses) + "; " + date,
                      st.lists(clause, max_size=7), st.one_of(st.sampled_from(DATES), st.text(max_size=30)))
+#: Exchange Online's field headers with generated fields and values: `NAME:value;` and `k=v (c)`.
+eop_field = st.builds(
+    lambda name, items: f"{name}: " + "".join(items),
+    st.sampled_from(["X-Forefront-Antispam-Report", "X-Microsoft-Antispam", "Authentication-Results",
+                     "X-MS-Exchange-Organization-SCL", "X-MS-Exchange-CrossTenant-AuthAs"]),
+    st.lists(st.one_of(st.builds("{}:{};".format, word, word), st.builds("{}={} ({}); ".format, word, word, word),
+                       word), max_size=6))
 block = st.one_of(st.lists(received, min_size=1, max_size=5).map("\n".join),
-                  st.lists(st.one_of(received, st.text(max_size=80)), max_size=6).map("\n".join))
+                  st.lists(st.one_of(received, eop_field, st.text(max_size=80)), max_size=6).map("\n".join))
 
 #: The elements Graphviz writes in an SVG; anything else came from a paste. An `a` carries a
 #: node's tooltip (`xlink:title`) and nothing else: no link.
@@ -62,6 +70,7 @@ def _svg_is_inert(svg: str) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(block)
 def test_any_paste_gives_hops_or_a_sentence_and_a_safe_diagram(text: str) -> None:
+    assert all(r.Meaning and r.Source for r in read_fields(text))      # every field read, none dropped
     try:
         hops = parse_hops(text)
     except HeaderParseError as exc:

@@ -11,13 +11,14 @@ import pytest
 from mailflowlab import Lab, scenarios
 from mailflowlab.smtp.network import SocketNetwork
 
-from .conftest import ALICE, BOB
+from .conftest import ALICE, BOB, LINUX_ONLY
 
 
 def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+@LINUX_ONLY
 def test_closing_a_lab_leaves_nothing_behind() -> None:
     with Lab(scenarios.exchange2013demo(), transport="sockets") as warm:       # import-time and first-use costs
         warm.send(ALICE, BOB)
@@ -36,6 +37,7 @@ def test_closing_a_lab_leaves_nothing_behind() -> None:
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
+@LINUX_ONLY
 def test_tls_sessions_leave_nothing_behind() -> None:
     """A logged-on TLS session, finished or left open when the lab closes, keeps no descriptor."""
     def session(lab: Lab) -> smtplib.SMTP:
@@ -68,6 +70,7 @@ def test_every_listener_binds_loopback_only() -> None:
                 assert {s.getsockname()[0] for s in server.sockets} == {"127.0.0.1"}
 
 
+@LINUX_ONLY
 def test_a_memory_lab_starts_no_thread_and_leaves_nothing_behind() -> None:
     with Lab(scenarios.exchange2013demo(), transport="memory") as warm:
         warm.send(ALICE, BOB)

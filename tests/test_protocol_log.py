@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import smtplib
+import socket
 
 import pytest
 
@@ -103,3 +104,29 @@ def test_bad_settings_and_names_get_clear_errors(lab: Lab) -> None:
         lab.protocol_log("CA1", "Default Frontend")
     with pytest.raises(LabError, match="Name the connector's server too"):
         lab.protocol_log(connector="Default Frontend CA1")
+
+
+def test_a_pipelined_quit_after_the_final_dot_is_logged_and_the_message_is_not(socket_lab: Lab) -> None:
+    """The message, its dot-stuffed lines and its final dot arrive with QUIT in one write: the log
+    skips the message's lines and still hears QUIT."""
+    lab = socket_lab
+    lab.set_receive_connector(*FRONTEND, protocol_logging="Verbose")
+    with socket.create_connection(lab.endpoint(*FRONTEND), timeout=10) as client:
+        replies = client.makefile("rb")
+
+        def say(line: bytes) -> bytes:
+            client.sendall(line)
+            while (reply := replies.readline())[3:4] == b"-":
+                pass
+            return reply
+        replies.readline()
+        say(b"EHLO printer01\r\n")
+        say(f"MAIL FROM:<{ALICE}>\r\n".encode())
+        say(f"RCPT TO:<{BOB}>\r\n".encode())
+        assert say(b"DATA\r\n").startswith(b"354")
+        assert say(b"Subject: piped\r\n\r\nsecret line\r\n..QUIT stuffed\r\n.\r\nQUIT\r\n").startswith(b"250")
+        assert replies.readline().startswith(b"221")
+    lab.settle()
+    rows = list(zip(lab.protocol_log(*FRONTEND)["event"], lab.protocol_log(*FRONTEND)["data"], strict=True))
+    assert ("<", "QUIT") in rows and (">", "221 2.0.0 Service closing transmission channel") in rows
+    assert not any("secret" in d or "stuffed" in d or "piped" in d for _, d in rows)

@@ -15,11 +15,16 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from . import scenarios
 from .errors import LabError
 from .topology import Organization
+
+#: The largest Int32, the upper bound of Exchange's Int32 and Unlimited<Int32> parameters.
+INT32_MAX = 2**31 - 1
 
 #: RFC 5321's dot-atom: the characters a local part may hold without quotes.
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
@@ -86,15 +91,31 @@ def name(value: object, kind: str) -> str:
 
 
 def text(value: object, field: str) -> str:
-    """A message's Subject or body: text, possibly empty."""
+    """A message's Subject or body: text, possibly empty; a subject is one line."""
     if not isinstance(value, str):
         raise LabError(f"The {field} is text (a str), not {_shown(value)}; "
                        f"write {field}={str(value)!r} if you meant the text.")
+    if field == "subject" and ("\r" in value or "\n" in value):
+        raise LabError(f"A subject is one line: {_shown(value)} has a line break in it "
+                       "(a header can't hold one; the body can).")
     return value
 
 
-def duration(*, days: object = 0, hours: object = 0, minutes: object = 0, seconds: object = 0) -> timedelta:
-    """How far `advance` moves virtual time: finite, non-negative numbers, at least one above 0."""
+def lines(value: object, what: str) -> list[str]:
+    """Lines typed one after another (a telnet session's commands): one string of lines, or a
+    list of strings."""
+    if isinstance(value, str):
+        return value.splitlines()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise LabError(f"The {what} are a string of lines or a list of strings, like ['EHLO fabrikam.com', "
+                   f"'QUIT'], not {_shown(value)}.")
+
+
+def duration(*, days: object = 0, hours: object = 0, minutes: object = 0, seconds: object = 0,
+             since: datetime | None = None) -> timedelta:
+    """How far `advance` moves virtual time: finite, non-negative numbers, at least one above 0;
+    from `since` (the clock's time now), no further than a date can go (the year 9999)."""
     parts = {"days": days, "hours": hours, "minutes": minutes, "seconds": seconds}
     for unit, amount in parts.items():
         if isinstance(amount, bool) or not isinstance(amount, (int, float)):
@@ -104,9 +125,12 @@ def duration(*, days: object = 0, hours: object = 0, minutes: object = 0, second
         if amount < 0:
             raise LabError("Virtual time only moves forward: give a positive duration.")
     try:
-        return timedelta(**parts)  # type: ignore[arg-type]
+        span = timedelta(**parts)  # type: ignore[arg-type]
+        if since is not None:
+            since + span                                 # a date after 31 Dec 9999 overflows
+        return span
     except OverflowError:
-        raise LabError("That is further than virtual time can go (about 2.7 million years); "
+        raise LabError("That is further than virtual time can go (dates end with the year 9999); "
                        "give a shorter duration.") from None
 
 
@@ -120,10 +144,42 @@ def moment(value: object, parameter: str, tz: tzinfo) -> datetime:
 
 
 def flag(value: object, parameter: str) -> bool:
-    """A $true/$false parameter (-WithNDR, -Resubmit, -InternalDNSAdapterEnabled): True or False, nothing else."""
+    """A Boolean parameter (-Enabled, -WithNDR, -FrontendProxyEnabled...): True or False, or
+    the text '$true' or '$false' as typed in the Exchange Management Shell; nothing else (the
+    text 'no' is not False, and would be True to Python)."""
+    if isinstance(value, str) and value.lower() in ("$true", "$false"):
+        return value.lower() == "$true"
     if not isinstance(value, bool):
         raise LabError(f"-{parameter} takes True or False ($true or $false), not {_shown(value)}.")
     return value
+
+
+def whole(value: object, parameter: str, least: int = 0, most: int = INT32_MAX) -> int:
+    """An Int32 parameter (a cost, a percentage, a seed): a whole number from `least` to `most`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+        raise LabError(f"-{parameter} takes a whole number from {least:,} to {most:,}, not {_shown(value)}.")
+    return value
+
+
+def byte_size(value: object, parameter: str) -> int:
+    """A ByteQuantifiedSize parameter (-MaxMessageSize): a whole number of bytes, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise LabError(f"{parameter} must be a positive number of bytes, like 10485760 for 10 MB, "
+                       f"not {_shown(value)}.")
+    return value
+
+
+def names(value: object, parameter: str, choices: Sequence[str] | None = None) -> tuple[str, ...]:
+    """A MultiValuedProperty of names (-PermissionGroups, -AuthMechanism, -AddressSpaces): one
+    string or a list of them; from `choices` if given."""
+    items: Any = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+        raise LabError(f"-{parameter} takes a name or a list of names, like ['AnonymousUsers'], "
+                       f"not {_shown(value)}.")
+    for v in items:
+        if choices is not None and v not in choices:
+            raise LabError(f"'{v}' is not a value of -{parameter}. Use any of: {', '.join(choices)}.")
+    return tuple(items)
 
 
 def organization(value: object) -> Organization:

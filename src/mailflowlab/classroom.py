@@ -16,6 +16,8 @@ from __future__ import annotations
 import cmd
 import shlex
 import threading
+import unicodedata
+from collections import Counter, deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
@@ -24,6 +26,7 @@ from . import arguments
 from .errors import LabError
 from .headers import HeaderParseError, hops_table, parse_hops
 from .port_plan import LOOPBACK, Listener, front_door
+from .smtp.network import PortInUse
 from .topology import TRANSPORT
 
 if TYPE_CHECKING:
@@ -32,6 +35,22 @@ if TYPE_CHECKING:
 
 
 # --- the feed ------------------------------------------------------------------------------------
+
+def printable(text: object, keep_newlines: bool = False) -> str:
+    """`text` as the teacher's terminal may show it: every control or format character (ESC,
+    BEL, a bare CR, C1 controls, bidi overrides; LF too unless `keep_newlines`) written as
+    Python writes it in a string literal, so a learner's bytes can neither repaint the screen,
+    retitle the window nor start a line of their own (issue 20, D3)."""
+    out = []
+    for ch in str(text):
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif unicodedata.category(ch)[0] == "C":
+            out.append(repr(ch)[1:-1])
+        else:
+            out.append(ch)
+    return "".join(out)
+
 
 class Screen:
     """The teacher's terminal, shared by the feed and the prompt: whole lines, never mixed,
@@ -43,6 +62,8 @@ class Screen:
         self._closed = False
 
     def say(self, text: str) -> None:
+        """One line or several; any control character in them is shown escaped (`printable`)."""
+        text = printable(text, keep_newlines=True)
         self.write(text if text.endswith("\n") else text + "\n")
         self.flush()
 
@@ -67,14 +88,27 @@ class Feed:
     """New tracking events and protocol log rows since the last call, as lines for the teacher.
 
     It counts the items it took, not the length of the list afterwards: the lab's thread keeps
-    appending while lines are printed, and those must be printed next time (issue 13, D4)."""
+    appending while lines are printed, and those must be printed next time (issue 13, D4).
+    What a learner sent is shown escaped (`printable`). A refusal names the command it answers,
+    also when a client pipelines several (each reply answers the oldest command still waiting).
+    A burst of one refusal to one client (a script in a loop) shows its first REPEATS lines;
+    the rest are counted in one line once a call finds no more of them (issue 20, D7)."""
+
+    #: The same refusal to the same client shown this many times in a burst, then counted.
+    REPEATS = 2
 
     def __init__(self, lab: Lab, every_line: bool = False) -> None:
         self.lab = lab
         self.every_line = every_line
         self._events = 0
         self._rows = 0
-        self._last_command: dict[str, str] = {}
+        #: Per session: commands heard and not yet answered, and the last one answered.
+        self._waiting: dict[str, deque[str]] = {}
+        self._answered: dict[str, str] = {}
+        #: Per (connector, client, refusal): how many in the current burst, and how many of
+        #: them have not been shown.
+        self._burst: Counter[tuple[str, str, str]] = Counter()
+        self._untold: Counter[tuple[str, str, str]] = Counter()
 
     def lines(self) -> list[str]:
         shown: list[str] = []
@@ -82,25 +116,55 @@ class Feed:
         self._events += len(events)
         for e in events:
             if e.EventId in ("DELIVER", "FAIL"):
-                shown.append(f"{e.Timestamp:%H:%M:%S} {e.EventId} {';'.join(e.Recipients)} <- {e.Sender or '<>'} "
-                             f"'{e.MessageSubject}' on {e.ServerHostname} {e.RecipientStatus}")
+                shown.append(printable(f"{e.Timestamp:%H:%M:%S} {e.EventId} {';'.join(e.Recipients)} <- "
+                                       f"{e.Sender or '<>'} '{e.MessageSubject}' on {e.ServerHostname} "
+                                       f"{e.RecipientStatus}"))
         rows = self.lab.protocol_log_rows(self._rows)
         self._rows += len(rows)
         outside = f"{self.lab.network.outside_client.ip}:"
+        seen: set[tuple[str, str, str]] = set()
         for row in rows:
-            when, connector, session, remote = row.date_time, row.connector_id, row.session_id, row.remote_endpoint
-            event, data = row.event, row.data
+            when, connector, session, remote = row.date_time, row.connector_id, str(row.session_id), row.remote_endpoint
+            event, data = row.event, str(row.data)
+            if event == "-":                                  # the session is over
+                self._waiting.pop(session, None)
+                self._answered.pop(session, None)
             if not str(remote).startswith(outside) or event not in "<>":
                 continue
             if self.every_line:
-                shown.append(f"{connector} {session} {event} {data}")
+                shown.append(printable(f"{connector} {session} {event} {data}"))
             if event == "<":
-                self._last_command[str(session)] = str(data)
-            elif str(data)[:1] in "45":
+                self._waiting.setdefault(session, deque()).append(data)
+                continue
+            said = self._answer(session, data)
+            if data[:1] not in "45":
+                continue
+            client = str(remote).rpartition(":")[0]
+            key = (str(connector), client, data)
+            seen.add(key)
+            self._burst[key] += 1
+            if self._burst[key] <= self.REPEATS:
                 local = datetime.fromisoformat(str(when).replace("Z", "+00:00")).astimezone(self.lab.org.tz)
-                said = self._last_command.get(str(session), "(connecting)")
-                shown.append(f"{local:%H:%M:%S} REFUSED {connector} {remote.rpartition(':')[0]}: {said} -> {data}")
+                shown.append(printable(f"{local:%H:%M:%S} REFUSED {connector} {client}: {said} -> {data}"))
+            else:
+                self._untold[key] += 1
+        for key in [k for k in self._burst if k not in seen]:     # bursts that are over
+            connector, client, data = key
+            if self._untold[key]:
+                shown.append(printable(f"... and {self._untold[key]} more REFUSED {connector} {client}: -> {data}"))
+            del self._burst[key], self._untold[key]
         return shown
+
+    def _answer(self, session: str, reply: str) -> str:
+        """The command a reply answers: the oldest one waiting (a line of a multi-line reply,
+        `250-...`, answers nothing yet); with none waiting (the banner, the reply after the
+        message or an AUTH answer), the last one answered."""
+        waiting = self._waiting.get(session)
+        if reply[3:4] != "-" and waiting:
+            self._answered[session] = waiting.popleft()
+        elif reply[3:4] == "-" and waiting:
+            return waiting[0]
+        return self._answered.get(session, "(connecting)")
 
 
 def watch_connectors(lab: Lab) -> None:
@@ -143,6 +207,10 @@ class Prompt(cmd.Cmd):
             return super().onecmd(line)
         except (LabError, HeaderParseError) as exc:
             self.screen.say(str(exc))
+        except PortInUse as exc:                       # a fixed port another program took meanwhile
+            self.screen.say(f"Port {exc.port} on this machine is taken by another program, so the service "
+                            "can't listen on it again (as Exchange, it won't move to another port); free "
+                            "the port and type the command again.")
         except Exception as exc:                       # the lab's own trouble, said in one line
             self.screen.say(f"The lab could not do that: {type(exc).__name__}: {exc}".splitlines()[0])
         return False
@@ -215,7 +283,6 @@ class Prompt(cmd.Cmd):
             amount = float(words[0])
         except ValueError:
             raise LabError(f"advance takes a number, like advance 10 minutes, not '{words[0]}'.") from None
-        arguments.duration(**{unit: amount})
         now = self.lab.advance(**{unit: amount})
         self.screen.say(f"The clock is now {now:%a %d %b %Y %H:%M:%S %z}.")
 
@@ -239,7 +306,7 @@ class Prompt(cmd.Cmd):
             self.screen.say(f"{address} has no messages yet.")
             return
         msg = messages[-1]
-        self.screen.say(f"From: {msg['From']}\nSubject: {msg['Subject']}\nMessage-ID: {msg['Message-ID']}")
+        self.screen.say("\n".join(f"{name}: {printable(msg[name])}" for name in ("From", "Subject", "Message-ID")))
         self.screen.say(str(hops_table(parse_hops(msg))))
 
     def _address(self, name: str) -> str:

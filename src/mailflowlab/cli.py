@@ -1,4 +1,13 @@
-"""`mailflowlab serve [SCENARIO]`: start a lab and leave it running for real clients.
+"""`mailflowlab course [DIR]`: the chapters in a folder of your own, opened in JupyterLab.
+
+    $ pip install "mailflowlab[course]"
+    $ mailflowlab course                  # copies them into ./mailflowlab-course, opens 00-welcome
+    $ mailflowlab course --no-browser DIR # only copies them
+
+A chapter you changed is never overwritten (see `course_folder`). `mailflowlab --version`
+prints the version.
+
+`mailflowlab serve [SCENARIO]`: start a lab and leave it running for real clients.
 
     $ mailflowlab serve exchange2013demo --edge 2013
     $ telnet 127.0.0.1 <port printed beside "Default internal receive connector EDGE2013">
@@ -28,13 +37,17 @@ the same people, servers and names.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
+import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
+from pathlib import Path
 
-from . import arguments, browser, classroom, incidents, port_plan, scenarios
+from . import __version__, arguments, browser, classroom, course_folder, incidents, port_plan, scenarios
 from .errors import LabError
 from .lab import Lab
 from .smtp.network import Peer, PortInUse
@@ -54,7 +67,14 @@ def scenario_names() -> list[str]:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mailflowlab", description="Mail Flow Lab: Exchange 2013 mail flow on 127.0.0.1")
+    p.add_argument("--version", action="version", version=f"mailflowlab {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
+    course = sub.add_parser("course", help="copy the chapters into a folder of your own and open them in JupyterLab")
+    course.add_argument("folder", nargs="?", default=course_folder.DEFAULT_FOLDER,
+                        help=f"where the chapters go (default: ./{course_folder.DEFAULT_FOLDER}); "
+                             "a chapter you changed there is kept")
+    course.add_argument("--no-browser", action="store_true",
+                        help="only copy the chapters; do not start JupyterLab")
     serve = sub.add_parser("serve", help="start a lab and print its listeners for telnet, swaks or curl")
     serve.add_argument("scenario", nargs="?", default=None,
                        help=f"one of: {', '.join(scenario_names())} (default exchange2013demo)")
@@ -117,6 +137,29 @@ def _listen_address(args: argparse.Namespace) -> str:
     if address != port_plan.LOOPBACK and args.base_port is None:
         raise LabError("--listen needs --base-port: learners on other machines need ports you can write on the board")
     return address
+
+
+def course(args: argparse.Namespace) -> int:
+    """Copy the chapters into the learner's folder, then open the first one in JupyterLab."""
+    folder = Path(args.folder).expanduser().resolve()
+    try:
+        report = course_folder.copy_chapters(folder)
+    except OSError as exc:
+        return _fail(f"cannot copy the chapters into {folder}: {exc.strerror or exc}")
+    print(report.summary(folder))
+    if args.no_browser:
+        print(f"Open them with: jupyter lab {course_folder.FIRST_CHAPTER}  (in {folder})")
+        return 0
+    if importlib.util.find_spec("jupyterlab") is None:
+        return _fail('JupyterLab is not installed in this Python; install it with: pip install "mailflowlab[course]"')
+    # Jupyter refuses to run as root unless told to (containers often are root); Windows has no root.
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    lab = subprocess.Popen([sys.executable, "-m", "jupyterlab", *as_root, course_folder.FIRST_CHAPTER], cwd=folder)
+    while True:
+        try:
+            return lab.wait()
+        except KeyboardInterrupt:       # JupyterLab answers Ctrl-C itself (it asks to confirm)
+            continue
 
 
 def _incident(args: argparse.Namespace) -> tuple[incidents.IncidentSpec, int] | None:
@@ -182,7 +225,9 @@ def _run(lab: Lab, args: argparse.Namespace, address: str, incident: incidents.I
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     screen = classroom.Screen(sys.stdout)
-    print(f"{org.name}: {org.domain}, MX -> {org.mx or 'none (no way in from the Internet)'}")
+    mx = (f"{org.tenant.mx_host} (Exchange Online Protection)" if org.tenant is not None and org.tenant.mx_at_eop
+          else org.mx or "none (no way in from the Internet)")
+    print(f"{org.name}: {org.domain}, MX -> {mx}")
     print(lab.endpoints().select("Server", "Service", "Connector", "ExchangeAddress", "LabAddress"))
     if address != port_plan.LOOPBACK:
         print(f"WARNING: port 25 and 587 of the Front End and the MX are open on {address}, beyond this "
@@ -224,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     if browser.IN_BROWSER:
         return _fail(browser.unavailable("serve"))
     args = _parser().parse_args(argv)
+    if args.command == "course":
+        return course(args)
     if args.command == "incidents":
         return list_incidents()
     try:

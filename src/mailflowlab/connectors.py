@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from . import arguments
 from .errors import LabError
 from .protocol_log import LEVELS
 from .topology import (
@@ -96,7 +97,8 @@ def receive_connector_table(org: Organization, server: str | None = None) -> Tab
 
 
 def find_receive_connector(org: Organization, server: str, name: str) -> ReceiveConnector:
-    srv = org.server(server)
+    srv = org.server(arguments.name(server, "server"))
+    name = arguments.name(name, "receive connector")
     for c in org.connectors_of(srv.name):
         if c.name.lower() == name.lower():
             return c
@@ -106,7 +108,7 @@ def find_receive_connector(org: Organization, server: str, name: str) -> Receive
 
 
 def _groups(groups: Iterable[str]) -> tuple[str, ...]:
-    found = tuple(groups)
+    found = arguments.names(groups, "PermissionGroups")
     for g in found:
         if g not in PERMISSION_GROUPS:
             raise _error(f"'{g}' is not a permission group. Use any of: {', '.join(PERMISSION_GROUPS)}.")
@@ -119,7 +121,7 @@ AUTH_MECHANISMS = ("TLS", "BasicAuth", "BasicAuthRequireTLS", "ExchangeServer", 
 
 def _mechanisms(mechanisms: Iterable[str]) -> tuple[str, ...]:
     """AuthMechanism values, checked: BasicAuthRequireTLS only makes sense with BasicAuth and TLS."""
-    found = tuple(m for m in ([mechanisms] if isinstance(mechanisms, str) else mechanisms) if m != "None")
+    found = tuple(m for m in arguments.names(mechanisms, "AuthMechanism") if m != "None")
     for m in found:
         if m not in AUTH_MECHANISMS:
             raise _error(f"'{m}' is not an authentication mechanism. "
@@ -130,7 +132,7 @@ def _mechanisms(mechanisms: Iterable[str]) -> tuple[str, ...]:
 
 
 def _ranges(ranges: Iterable[str]) -> tuple[str, ...]:
-    found = tuple(r.strip() for r in ([ranges] if isinstance(ranges, str) else ranges))
+    found = tuple(r.strip() for r in arguments.names(ranges, "RemoteIPRanges"))
     if not found:
         raise _error("RemoteIPRanges can't be empty: give at least one address, range or CIDR block.")
     for r in found:
@@ -154,16 +156,28 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
                           protocol_logging: str | None = None,
                           auth_tarpit_interval: timedelta | float | None = None,
                           tarpit_interval: timedelta | float | None = None,
+                          max_inbound_connection: int | str | None = None,
+                          max_inbound_connection_per_source: int | str | None = None,
+                          max_inbound_connection_percentage_per_source: int | None = None,
+                          connection_timeout: timedelta | float | None = None,
+                          connection_inactivity_timeout: timedelta | float | None = None,
+                          tls_domain_capabilities: Iterable[str] | None = None,
                           bindings: str | int | None = None) -> ReceiveConnector:
     """Set-ReceiveConnector: change who may connect, what they may do, how they log on (and how
     long a failed logon waits for its answer), how long a blocked recipient waits for its
-    refusal, whether the connector keeps a protocol log, and the port it listens on
-    (-Bindings 0.0.0.0:25, or just the port)."""
+    refusal, whether the connector keeps a protocol log, its connection limits (how many
+    sessions at once: in all, from one source, as a percentage of all; "Unlimited" lifts the
+    first two; and how long a session may last and stay idle), and which certificate names earn
+    which capability (-TlsDomainCapabilities `<name>:AcceptCloudServicesMail`, hybrid), and the
+    port it listens on (-Bindings 0.0.0.0:25, or just the port)."""
     c = find_receive_connector(org, server, name)
     if c.implicit:
         raise _error(f"The operation couldn't be performed because object '{c.server}\\{c.name}' couldn't be "
                      f"found. It is the implicit receive connector of {c.service}, built into the service: "
                      f"Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it.")
+    if tls_domain_capabilities is not None:
+        names = [tls_domain_capabilities] if isinstance(tls_domain_capabilities, str) else tls_domain_capabilities
+        c.tls_domain_capabilities = tuple(arguments.text(x, "TlsDomainCapabilities") for x in names)
     if bindings is not None:
         port = _binding_port(bindings)
         _port_free(org, c.server, c.service, port, c)
@@ -183,12 +197,52 @@ def set_receive_connector(org: Organization, server: str, name: str, *, permissi
     if remote_ip_ranges is not None:
         c.remote_ip_ranges = _ranges(remote_ip_ranges)
     if enabled is not None:
-        c.enabled = bool(enabled)
+        c.enabled = arguments.flag(enabled, "Enabled")
     if max_message_size is not None:
-        if max_message_size <= 0:
-            raise _error("MaxMessageSize must be a positive number of bytes.")
-        c.max_message_size = int(max_message_size)
+        c.max_message_size = arguments.byte_size(max_message_size, "MaxMessageSize")
+    _set_connection_limits(c, max_inbound_connection, max_inbound_connection_per_source,
+                           max_inbound_connection_percentage_per_source, connection_timeout,
+                           connection_inactivity_timeout)
     return c
+
+
+#: The largest value of an Int32 parameter (Exchange's Unlimited<Int32> and Int32 types).
+INT32_MAX = 2**31 - 1
+
+
+def _unlimited(value: object, parameter: str) -> int | None:
+    """An Unlimited<Int32> parameter: a whole number from 1 up, or "Unlimited" (None)."""
+    if isinstance(value, str) and value.lower() == "unlimited":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT32_MAX:
+        raise _error(f"{parameter} takes a whole number from 1 to {INT32_MAX:,} or 'Unlimited', not {value!r}.")
+    return value
+
+
+def _set_connection_limits(c: ReceiveConnector, total: object, per_source: object, percentage: object,
+                           lifetime: object, inactivity: object) -> None:
+    """The connection limits of Set-ReceiveConnector, each checked before any is changed."""
+    changes: dict[str, object] = {}
+    if total is not None:
+        changes["max_inbound_connection"] = _unlimited(total, "MaxInboundConnection")
+    if per_source is not None:
+        changes["max_inbound_connection_per_source"] = _unlimited(per_source, "MaxInboundConnectionPerSource")
+    if percentage is not None:
+        if isinstance(percentage, bool) or not isinstance(percentage, int) or not 1 <= percentage <= 100:
+            raise _error(f"MaxInboundConnectionPercentagePerSource takes a whole number from 1 to 100, "
+                         f"not {percentage!r}.")
+        changes["max_inbound_connection_percentage_per_source"] = percentage
+    span_lifetime = c.connection_timeout if lifetime is None else _interval(lifetime, "ConnectionTimeout")
+    span_idle = (c.connection_inactivity_timeout if inactivity is None
+                 else _interval(inactivity, "ConnectionInactivityTimeout"))
+    if not span_idle.total_seconds() > 0:
+        raise _error("ConnectionInactivityTimeout must be more than 00:00:00.")
+    if span_lifetime <= span_idle:
+        raise _error(f"ConnectionTimeout ({_hms(span_lifetime)}) must be longer than "
+                     f"ConnectionInactivityTimeout ({_hms(span_idle)}).")
+    for name, value in changes.items():
+        setattr(c, name, value)
+    c.connection_timeout, c.connection_inactivity_timeout = span_lifetime, span_idle
 
 
 #: Set-ReceiveConnector -TarpitInterval takes 00:00:00 to 00:10:00 (recipient filtering page).
@@ -225,15 +279,17 @@ def new_receive_connector(org: Organization, server: str, name: str, *, remote_i
     On a Client Access server it belongs to Front End Transport (TransportRole
     FrontendTransport), as Microsoft advises for relay connectors; elsewhere to the server's
     own transport service."""
-    srv = org.server(server)
+    srv = org.server(arguments.name(server, "server"))
+    name = arguments.name(name, "receive connector")
+    anonymous_relay = arguments.flag(anonymous_relay, "anonymous_relay (ms-Exch-SMTP-Accept-Any-Recipient)")
     if any(c.name.lower() == name.lower() for c in org.connectors_of(srv.name)):
         raise _error(f"A receive connector named '{name}' already exists on {srv.name}.")
     svc_name = service or (FRONT_END_TRANSPORT if FRONT_END_TRANSPORT in srv.services else srv.services[0]
                            if srv.services else "")
     if svc_name not in srv.services:
         raise _error(f"{srv.name} does not run '{svc_name}'. It runs: {', '.join(srv.services) or 'nothing'}.")
-    if not 0 < port < 65536:
-        raise _error(f"{port} is not a TCP port (1-65535).")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise _error(f"{port!r} is not a TCP port (1-65535).")
     _port_free(org, srv.name, svc_name, port)
     ranges = _ranges(remote_ip_ranges)
     for r in ranges:
@@ -280,11 +336,15 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
                        source_servers: Iterable[str] | None = None, frontend_proxy: bool = False,
                        cost: int = 1) -> SendConnector:
     """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
+    name = arguments.name(name, "send connector")
+    frontend_proxy = arguments.flag(frontend_proxy, "FrontendProxyEnabled")
+    cost = arguments.whole(cost, "Cost", 1, 100)
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
     spaces = _address_spaces(address_spaces)
     mailbox_servers = [s.name for s in org.servers if s.has_role("Mailbox") and s.version >= 2013]
-    sources = tuple(org.server(s).name for s in source_servers) if source_servers else tuple(mailbox_servers)
+    sources = (tuple(org.server(s).name for s in arguments.names(source_servers, "SourceTransportServers"))
+               if source_servers else tuple(mailbox_servers))
     for s in sources:
         if s not in mailbox_servers:
             raise _error(f"{s} can't be a source server: only Exchange 2013 Mailbox servers run the "
@@ -294,28 +354,34 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
     return c
 
 
-def _address_spaces(address_spaces: Iterable[str]) -> tuple[str, ...]:
+def _address_spaces(address_spaces: object) -> tuple[str, ...]:
     """-AddressSpaces: '*', a domain, or '*.domain'; at least one."""
-    spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
-                                               else address_spaces))
+    spaces = tuple(a.strip().lower() for a in arguments.names(address_spaces, "AddressSpaces"))
     if not spaces:
         raise _error("Give at least one address space, e.g. '*' for the whole Internet.")
     return spaces
 
 
 def set_send_connector(org: Organization, name: str, *, frontend_proxy: bool | None = None,
+                       smart_hosts: Iterable[str] | None = None,
                        address_spaces: Iterable[str] | None = None) -> SendConnector:
-    """Set-SendConnector -FrontendProxyEnabled / -AddressSpaces: both checked before either changes."""
+    """Set-SendConnector -FrontendProxyEnabled, -SmartHosts and -AddressSpaces: every value is
+    checked before any changes."""
     c = find_send_connector(org, name)
+    proxy = None if frontend_proxy is None else arguments.flag(frontend_proxy, "FrontendProxyEnabled")
+    hosts = None if smart_hosts is None else tuple(arguments.names(smart_hosts, "SmartHosts"))
     spaces = None if address_spaces is None else _address_spaces(address_spaces)
-    if frontend_proxy is not None:
-        c.frontend_proxy = bool(frontend_proxy)
+    if proxy is not None:
+        c.frontend_proxy = proxy
+    if hosts is not None:
+        c.smart_hosts = hosts
     if spaces is not None:
         c.address_spaces = spaces
     return c
 
 
 def find_send_connector(org: Organization, name: str) -> SendConnector:
+    name = arguments.name(name, "send connector")
     for c in org.send_connectors:
         if c.name.lower() == name.lower():
             return c

@@ -131,6 +131,36 @@ async def run_session(network: Network, endpoint: Endpoint, host: str, commands:
     return t
 
 
+async def first_replies(network: Network, endpoint: Endpoint, count: int, caller: Peer | None) -> list[str]:
+    """`count` connections opened one after another and held open together (a client with many
+    telnet windows): the first line each one heard, the banner or a refusal; then all close."""
+    writers: list[asyncio.StreamWriter] = []
+    heard: list[str] = []
+    try:
+        for _ in range(count):
+            try:
+                reader, writer = await network.connect(endpoint, caller)
+            except ConnectFailed:
+                heard.append("telnet: Unable to connect to remote host: Connection refused")
+                continue
+            writers.append(writer)
+            try:
+                line = await asyncio.wait_for(reader.readline(), REPLY_WAIT)
+            except TimeoutError:
+                line = b""
+            heard.append(line.decode("utf-8", "replace").rstrip("\r\n")
+                         or f"(no reply within {REPLY_WAIT:g} seconds)")
+    finally:
+        for writer in writers:
+            writer.close()
+        for writer in writers:
+            try:
+                await writer.wait_closed()
+            except OSError:
+                pass
+    return heard
+
+
 class SessionHost(Protocol):
     """What `smtp_session` needs of a lab: its own `smtp_session` (a `Lab` has it)."""
 

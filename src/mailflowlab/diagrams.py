@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
-from . import browser
+from . import graphviz_engine
 from .dot import dot_label
-from .headers import Hop
+from .headers import Hop, checked_hops
 from .topology import (
     EDGE_TRANSPORT,
     FRONT_END_TRANSPORT,
@@ -120,6 +120,7 @@ def format_delay(delay: timedelta) -> str:
 
 def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
     """One node per host (name and IP), one numbered edge per hop: 'with', 'via' and delay."""
+    hops = checked_hops(hops, "hop_diagram")
     graph = Diagram("hops", graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.6"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fillcolor": "#e3f2fd",
                                         "fontname": FONT, "fontsize": "11"},
@@ -174,7 +175,7 @@ def _short(connector: str, server: str) -> str:
 
 def _cluster_label(server: Server) -> str:
     roles = ", ".join(ROLE_NAMES.get(r, r) for r in server.roles)
-    version = "" if server.version == 2013 else f" ({server.version})"
+    version = "" if server.version == 2013 else f" ({server.edition})"
     return f"{server.name}{version} · {roles} · {server.ip}"
 
 
@@ -337,8 +338,8 @@ def retry_timeline(events: Sequence[TrackingEvent]) -> graphviz.Digraph:
     return graph
 
 
-# In a browser (JupyterLite) there is no `dot`: graphviz objects render with WebAssembly there.
-browser.install()
+# `dot` on PATH, else graphviz-pure, in a browser WebAssembly, else a sentence saying how to install it.
+graphviz_engine.install()
 
 
 # --- AD sites (see `sites`) ---------------------------------------------------------------------

@@ -507,3 +507,83 @@ def _(lab: Lab) -> bool:
         return False
     lab.internet.send("buyer@gmail.com", "orders@contoso.org", subject="Exercise 3")
     return "Exercise 3" in [str(m["Subject"]) for m in lab.internet.mailbox("orders@contoso.org").messages]
+
+
+# --- Chapter 13: Exchange 2016, 2019 and SE ----------------------------------------------------
+@exercise("current.1",
+          "2525: Front End Transport owns port 25 on every Mailbox server from 2016 on, so the Transport service's "
+          "Default connector listens on 2525, as on a 2013 multi-role server.",
+          "lab.receive_connectors('MBX1') lists each connector's Service and Bindings: find the Transport "
+          "service's Default connector.")
+def _(lab: Any, port: int) -> bool:
+    default = next(c for c in lab.org.connectors_of("MBX1") if c.name == "Default MBX1")
+    return isinstance(port, int) and port == int(default.port)
+
+
+@exercise("current.2",
+          "With MBX1's Transport stopped, Front End Transport on MBX1 proxied to Transport on MBX2, which holds the "
+          "message in a delivery queue until Mailbox Transport Delivery on MBX1 runs again.",
+          "Front End Transport picks the Transport service of Carol's own server first and the others after it; "
+          "Transport queues when Mailbox Transport Delivery does not answer.")
+def _(lab: Any) -> bool:
+    held = lab.queue_messages().where(Subject="Exercise 2")
+    return (len(held) > 0 and all(str(i).startswith("MBX2\\") for i in held["Identity"])
+            and "Exercise 2" not in _subjects(lab, "carol@exchange2019demo.com"))
+
+
+@exercise("current.3",
+          "Only a sender whose mailbox is on MBX2019 is picked up by the 2019 server's Submission: dave@ is, so "
+          "hop 1 says `with mapi id 15.02.1544.025` (2019 CU14).",
+          "Hop 1 (`with mapi`) is written by Mailbox Transport Submission on the server that holds the sender's "
+          "mailbox. Who lives on DB2019 in this phase?")
+def _(mig: Any) -> bool:
+    for address in mig.mailboxes():
+        for message in mig.mailbox(address).messages:
+            if str(message["Subject"]) == "Exercise 3":
+                return "with mapi id 15.02.1544.025" in str(parse_hops(message)[0].raw)
+    return False
+
+
+# --- Chapter 14: hybrid with Exchange Online ------------------------------------------------------
+HYBRID_DOMAIN = "exchange2019demo.com"
+KATE = "kate@fabrikam.com"
+
+
+def _newest_to(lab: Any, address: str, subject: str) -> Any:
+    found = [m for m in lab.internet.mailbox(address).messages if str(m["Subject"]) == subject]
+    return found[-1] if found else None
+
+
+@exercise("hybrid.1",
+          "RouteAllMessagesViaOnPremises on the outbound connector: Exchange Online hands frank@'s Internet mail "
+          "to Front End Transport on MBX1, and the on-premises `To Internet` connector sends it out.",
+          "Centralized mail transport is a setting of Exchange Online's outbound connector: "
+          "lab.exchange_online.set_outbound_connector(...).")
+def _(lab: Any) -> bool:
+    message = _newest_to(lab, KATE, "Exercise 1")
+    return (lab.exchange_online.tenant.outbound.route_all_via_on_premises and message is not None
+            and any(h.via == "Frontend Transport" and str(h.by_host).endswith(HYBRID_DOMAIN)
+                    for h in parse_hops(message)))
+
+
+@exercise("hybrid.2",
+          "The smart host is the tenant's MX host, exchange2019demo-com.mail.protection.outlook.com; Retry-Queue "
+          "-Resubmit routed the waiting message again, and it reached Erin once.",
+          "The queue's NextHopDomain is the smart host DNS could not find. Set-SendConnector -SmartHosts, then "
+          "resubmit the queue (chapter 11).")
+def _(broken: Any) -> bool:
+    connector = next(c for c in broken.org.send_connectors if c.name.startswith("Outbound to Office 365"))
+    copies = [m for m in broken.exchange_online.mailbox(f"erin@{HYBRID_DOMAIN}").messages
+              if str(m["Subject"]) == "Exercise 2"]
+    return (connector.smart_hosts == (broken.org.tenant.mx_host,) and len(copies) == 1
+            and not len(broken.queues().where(DeliveryType="SmartHostConnectorDelivery")))
+
+
+@exercise("hybrid.3",
+          "The inbound connector recognises the on-premises servers again by their certificate, "
+          "mail.exchange2019demo.com: EOP attributes their mail to the tenant and relays it to the Internet.",
+          "Compare the certificate the on-premises send connector presents (TlsCertificateName) with the inbound "
+          "connector's TlsSenderCertificateName: lab.exchange_online.connectors().")
+def _(eop_lab: Any) -> bool:
+    return (eop_lab.exchange_online.tenant.inbound.tls_sender_certificate_name.lower() == f"mail.{HYBRID_DOMAIN}"
+            and _newest_to(eop_lab, KATE, "Exercise 3") is not None)

@@ -97,10 +97,10 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
     Raises HeaderParseError when there is no Received header.
     """
     if isinstance(source, str):
-        source = HeaderParser(policy=default_policy).parsestr(_header_block(_LONE_SURROGATE.sub("\ufffd", source)))
+        source = parse_header_block(source)
     if isinstance(source, email.message.Message):
         values = source.get_all("Received") or []
-    elif isinstance(source, (list, tuple)):
+    elif isinstance(source, (list, tuple)) and all(isinstance(v, str) for v in source):
         values = source
     else:
         raise HeaderParseError(f"parse_hops reads a message, pasted header text or a list of Received "
@@ -115,6 +115,14 @@ def parse_hops(source: email.message.Message | str | list[str]) -> list[Hop]:
         delay = hop.time - previous if hop.time is not None and previous is not None else None
         hops.append(replace(hop, delay=delay))
     return hops
+
+
+def checked_hops(hops: object, reader: str) -> list[Hop]:
+    """The hops `parse_hops` gave, for `reader` (hop_diagram, explain) to draw or explain."""
+    if not isinstance(hops, (list, tuple)) or not all(isinstance(h, Hop) for h in hops):
+        raise HeaderParseError(f"{reader} takes the hops parse_hops gives, like {reader}(parse_hops(message)), "
+                               f"not {type(hops).__name__}.")
+    return list(hops)
 
 
 def hops_table(hops: list[Hop]) -> Table[dict[str, object]]:
@@ -141,7 +149,12 @@ def _unfold(value: object) -> str:
     return re.sub(r"(?i)^received:\s*", "", " ".join(_LONE_SURROGATE.sub("\ufffd", str(value)).split()))
 
 
-def _header_block(text: str) -> str:
+def parse_header_block(text: str) -> email.message.Message:
+    """A pasted header block as a message's headers, repaired as `header_block` says."""
+    return HeaderParser(policy=default_policy).parsestr(header_block(_LONE_SURROGATE.sub("\ufffd", text)))
+
+
+def header_block(text: str) -> str:
     """Repair a pasted header block so the email parser reads it.
 
     Keeps the lines from the first header field to the first blank line (the body starts

@@ -94,7 +94,7 @@ class Lab(Cmdlets):
         if self.transport == "sockets" and browser.IN_BROWSER:
             raise LabError(browser.unavailable("sockets"))
         self.org = org
-        self.clock = VirtualClock((start or EPOCH).astimezone(org.tz))
+        self.clock = VirtualClock(arguments.moment(start or EPOCH, "start", org.tz).astimezone(org.tz))
         self.scheduler = Scheduler(self.clock)
         self.network: Network = (SocketNetwork(host, port_for, hosts_for) if self.transport == "sockets"
                                  else MemoryNetwork())
@@ -161,7 +161,7 @@ class Lab(Cmdlets):
     # --- moving time ------------------------------------------------------------------
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
         """Move virtual time forward, running every retry that falls due on the way."""
-        delta = arguments.duration(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        delta = arguments.duration(days=days, hours=hours, minutes=minutes, seconds=seconds, since=self.clock.now())
         self._call(self.scheduler.advance(delta))
         return self.clock.now()
 

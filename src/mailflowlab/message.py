@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 
 ORG_HEADER_PREFIX = "X-MS-Exchange-Organization-"
@@ -37,6 +38,54 @@ def parse(content: bytes) -> EmailMessage:
 def to_bytes(msg: EmailMessage) -> bytes:
     """The message as the wire carries it (CRLF, long header lines kept whole)."""
     return msg.as_bytes(policy=WIRE)
+
+
+#: What `compose` writes without the email package: text the package would write unchanged.
+#: A display name of plain words; a subject of printable ASCII words with single spaces and no
+#: encoded word (`=?`); dot-atom addresses; a short line. Anything else goes through the package.
+_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_SUBJECT = re.compile(r"(?:[!-~]+(?: [!-~]+)*)?")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[A-Za-z0-9.-]+>")
+_ASCII_LINES = re.compile(r"[\t\n\r\x20-\x7e]*")
+#: Lines longer than this could be folded (WIRE's limit is 998): they go through the package.
+_SHORT = 900
+
+
+def compose(name: str, sender: str, recipients: list[str], subject: str, date: str, message_id: str,
+            body: str) -> bytes:
+    """A plain-text message as Outlook saves it, as wire bytes.
+
+    The same bytes as `EmailMessage` with `set_content` writes them (`compose_with_email`, which
+    tests/unit/test_message_compose.py compares it with), written directly for the common case,
+    because the email package's header parsing and folding cost more than the three SMTP
+    dialogues that carry the message."""
+    lines = (body or "\n").encode("utf-8").splitlines()
+    head = [f"From: {name} <{sender}>", f"To: {', '.join(recipients)}",
+            f"Subject: {subject}" if subject else "Subject:", f"Date: {date}", f"Message-ID: {message_id}"]
+    plain = (_NAME.fullmatch(name) and _ADDRESS.fullmatch(sender) and _SUBJECT.fullmatch(subject)
+             and "=?" not in subject and all(_ADDRESS.fullmatch(r) for r in recipients)
+             and _MESSAGE_ID.fullmatch(message_id) and _ASCII_LINES.fullmatch(body)
+             and all(len(line) <= _SHORT for line in head) and all(len(line) <= _SHORT for line in lines))
+    if not plain:
+        return compose_with_email(name, sender, recipients, subject, date, message_id, body)
+    head += ["MIME-Version: 1.0", 'Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: 7bit"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + b"".join(line + b"\r\n" for line in lines)
+
+
+def compose_with_email(name: str, sender: str, recipients: list[str], subject: str, date: str,
+                       message_id: str, body: str) -> bytes:
+    """`compose` by the email package: any name, subject and body (encoded words, folding, base64)."""
+    msg = EmailMessage(policy=WIRE)
+    msg["From"] = f"{name} <{sender}>"
+    msg["To"] = ", ".join(recipients)
+    msg["Subject"] = subject
+    msg.set_raw("Date", date)                 # as written: "Tue, 4 Mar 2014", not re-parsed
+    msg["Message-ID"] = message_id
+    msg["MIME-Version"] = "1.0"
+    msg.set_content(body or "\n")
+    return to_bytes(msg)
 
 
 def header(content: bytes, name: str) -> str | None:

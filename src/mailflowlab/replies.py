@@ -24,6 +24,10 @@ NEED_MAIL = "503 5.5.2 Need mail command"
 NEED_RCPT = "503 5.5.2 Need rcpt command"
 SENDER_ALREADY = "503 5.5.2 Sender already specified"
 INVALID_ARGUMENTS = "501 5.5.4 Invalid arguments"
+#: An address in MAIL or RCPT that can't be read (a second @, a trailing dot): Exchange's
+#: SmtpResponse InvalidAddress and InvalidSenderAddress [UNOFFICIAL, as TOO_MANY_CONNECTIONS].
+INVALID_ADDRESS = "501 5.1.3 Invalid address"
+INVALID_SENDER_ADDRESS = "501 5.1.7 Invalid address"
 UNABLE_TO_RELAY = "550 5.7.1 Unable to relay"
 NOT_AUTHENTICATED = "530 5.7.1 Client was not authenticated"
 USER_UNKNOWN = "550 5.1.1 User unknown"                     # Recipient Filter agent (Edge)
@@ -35,6 +39,17 @@ ORG_SIZE_LIMIT = "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large fo
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
 TIMEOUT = "451 4.7.0 Timeout waiting for client input"
+#: Receive connector limits (Set-ReceiveConnector): the texts are Exchange's SmtpResponse
+#: constants TooManyConnections, TooManyConnectionsPerSource and ConnectionTimedOut [UNOFFICIAL:
+#: the decompiled Microsoft.Exchange.Data.Transport, fact sheet §5.2's source]. More sessions on
+#: the connector than MaxInboundConnection:
+TOO_MANY_CONNECTIONS = ("421 4.3.2 The maximum number of concurrent server connections has exceeded "
+                        "a limit, closing transmission channel")
+#: More from one source than MaxInboundConnectionPerSource (or its percentage of the whole):
+TOO_MANY_CONNECTIONS_PER_SOURCE = ("421 4.3.2 The maximum number of concurrent connections has exceeded "
+                                   "a limit, closing transmission channel")
+#: A session older than ConnectionTimeout; an idle one past ConnectionInactivityTimeout hears TIMEOUT.
+CONNECTION_TIMED_OUT = "421 4.4.1 Connection timed out"
 AUTH_OK = "235 2.7.0 Authentication successful"
 AUTH_FAILED = "535 5.7.3 Authentication unsuccessful"
 #: AUTH with a mechanism EHLO did not offer (AUTH LOGIN before STARTTLS on Client Frontend).
@@ -104,14 +119,36 @@ _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^502 "), UNRECOGNIZED),
     (re.compile(r"^220 Ready to start TLS"), TLS_READY),
     (re.compile(r"^504 5.5.4 Unrecognized authentication type"), UNRECOGNIZED_AUTH_TYPE),
+    (re.compile(r"^553 5.1.3 Error: malformed address"), INVALID_ADDRESS),
 ]
+
+
+#: Any of aiosmtpd's own replies, in one search: most lines are the lab's own (each queued
+#: reply is new, so the cache below never holds it) and pass at once.
+_ANY_AIOSMTPD = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _AIOSMTPD_TO_EXCHANGE))
 
 
 @functools.lru_cache(maxsize=512)
 def exchange_wording(line: str) -> str:
     """Exchange's words for a reply aiosmtpd wrote itself; other lines pass unchanged.
     (Cached: the same few replies are said again and again.)"""
+    if not _ANY_AIOSMTPD.search(line):
+        return line
     for pattern, replacement in _AIOSMTPD_TO_EXCHANGE:
         if pattern.search(line):
             return replacement
     return line
+
+
+# --- Exchange Online and Exchange Online Protection (hybrid, `services.exchange_online`) ----------
+#: EOP cannot attribute the connection to a tenant (no inbound connector knows its certificate)
+#: and refuses to relay for it (Microsoft's NDR page for 5.7.64).
+TENANT_ATTRIBUTION = "550 5.7.64 TenantAttribution; Relay Access Denied"
+#: Directory-Based Edge Blocking: EOP refuses a recipient of the tenant's domains it does not know.
+EOP_RECIPIENT_REJECTED = "550 5.4.1 Recipient address rejected: Access denied"
+#: Exchange Online's outbound connector requires TLS and the on-premises server did not offer
+#: STARTTLS; 4.4.317 is Exchange Online's code for such a connection, the text UNCERTAIN.
+EXO_TLS_NOT_OFFERED = ("451 4.4.317 Cannot connect to remote server "
+                       "[Message=TLS is required but was not offered by the host]")
+#: The outbound connector's smart host is a name DNS does not know (wording UNCERTAIN).
+EXO_SMART_HOST_NOT_FOUND = "451 4.4.0 DNS query failed: the outbound connector's smart host is not found"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import sites
+from .hybrid import EOP_IP
 from .replies import NO_CONNECTOR
 from .topology import DnsLookups, Endpoint, Organization, SendConnector, Server, transport_port
 
@@ -180,7 +181,12 @@ def route(org: Organization, here: Server, recipient: str,
     if here.has_role("Edge"):
         return edge_route(org, here, domain, resolve_mx)
     mbx = org.mailbox(recipient) if org.is_accepted(domain) else None
-    if mbx is None and org.is_authoritative(domain):
+    remote = org.remote_mailbox(recipient) if mbx is None else None
+    if remote is not None:
+        # A mailbox in Exchange Online: routed by its RemoteRoutingAddress, which the send
+        # connector for the tenant's routing domain matches (`hybrid`).
+        domain = remote.remote_routing_address.rpartition("@")[2].lower()
+    elif mbx is None and org.is_authoritative(domain):
         raise RecipientNotFound(recipient)
     # A relay domain's recipient without a mailbox here goes out by a send connector, as any
     # outside domain's does (InternalRelay, ExternalRelay: see `domains`).
@@ -225,8 +231,14 @@ def route(org: Organization, here: Server, recipient: str,
         sources = [org.server(s) for s in connector.source_servers]
         return NextHop("SmtpRelayToConnectorSourceServers", connector.name, INTRA_ORG,
                        tuple((s.name, transport_endpoint(s)) for s in sources))
+    if connector.smart_hosts:
+        # A smart host connector (Outbound to Office 365 and its like): the hosts by their
+        # names; a name DNS does not know leaves the queue retrying with a DNS error.
+        found = [(h, resolve_host(org, h)) for h in connector.smart_hosts]
+        return NextHop("SmartHostConnectorDelivery", ",".join(connector.smart_hosts), connector.name,
+                       tuple((h, e) for h, e in found if e is not None), category="External")
     if connector.frontend_proxy:
-        cas = sorted((s for s in org.site_servers(here.site) if s.has_role("ClientAccess")
+        cas = sorted((s for s in org.site_servers(here.site) if s.client_access_services
                       and s.version >= 2013), key=lambda s: s.name)
         targets = tuple((s.name, Endpoint(s.ip, OUTBOUND_PROXY_PORT)) for s in cas)
     else:
@@ -273,6 +285,25 @@ def resolve_mx(org: Organization, domain: str, inside: bool = True) -> Endpoint 
     organization for the Internet (`inside=False`: Exchange takes its mail), and for
     Transport's send connector the server that really holds it, which the outside MX stands
     in for."""
+    tenant = org.tenant
+    if tenant is not None and (domain.lower() in (tenant.routing_domain, tenant.initial_domain)
+                               or (not inside and tenant.mx_at_eop and org.is_accepted(domain))):
+        return EOP_ENDPOINT
     if org.is_authoritative(domain) or (not inside and org.is_accepted(domain)):
         return Endpoint(org.server(org.mx).ip, 25) if org.mx else None
     return OUTSIDE_MX_ENDPOINT
+
+
+#: Exchange Online Protection's front door in the lab: the MX host of a hybrid domain.
+EOP_ENDPOINT = Endpoint(EOP_IP, 25)
+
+
+def resolve_host(org: Organization, name: str) -> Endpoint | None:
+    """DNS for a smart host name: the tenant's EOP host, or a server of the organization (its
+    port 25); None for a name DNS does not know."""
+    if org.tenant is not None and name.lower() == org.tenant.mx_host:
+        return EOP_ENDPOINT
+    server = next((s for s in org.servers if name.lower() in (s.fqdn.lower(), s.name.lower())), None)
+    if server is None and org.tenant is not None and name.lower() == f"mail.{org.domain}".lower() and org.mx:
+        server = org.server(org.mx)             # the public name of the hybrid server (the MX's)
+    return Endpoint(server.ip, 25) if server is not None else None

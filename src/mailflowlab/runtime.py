@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import sys
 import threading
 import time
@@ -53,11 +54,40 @@ class Runtime(ABC):
         """Cancel what is left and release the loop (and its thread, if any)."""
 
 
+#: Real seconds between two reports of the same trouble with the lab's sockets.
+REPORT_EVERY = 60.0
+#: What asyncio says when accept() finds no free file descriptor (it then waits 1 s and retries).
+OUT_OF_DESCRIPTORS = "socket.accept() out of system resource"
+logger = logging.getLogger("mailflowlab")
+
+
+class _Reporter:
+    """The loop's exception handler: a listener that runs out of file descriptors is reported
+    in one line (at most every REPORT_EVERY seconds; asyncio itself backs off and retries),
+    not a traceback a second per listener; anything else goes to asyncio's own handler."""
+
+    def __init__(self) -> None:
+        self._last: float | None = None
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") != OUT_OF_DESCRIPTORS:
+            loop.default_exception_handler(context)
+            return
+        now = time.monotonic()
+        if self._last is not None and now - self._last < REPORT_EVERY:
+            return
+        self._last = now
+        logger.warning("mailflowlab: out of file descriptors (%s); new connections wait a second "
+                       "and retry. Lower the receive connectors' MaxInboundConnection or raise "
+                       "`ulimit -n`.", context.get("exception"))
+
+
 class LoopThread(Runtime):
     """A loop in a daemon thread, for a lab of real sockets."""
 
     def __init__(self, name: str = "mailflowlab") -> None:
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(_Reporter())
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         started = threading.Event()
         self.loop.call_soon(started.set)

@@ -5,9 +5,23 @@ Services": exchange2013demo.com with a Client Access server and two Mailbox serv
 """
 from __future__ import annotations
 
+from .hybrid import (
+    ACCEPT_CLOUD_SERVICES_MAIL,
+    EOP_CERTIFICATE,
+    CloudMailbox,
+    InboundConnector,
+    OutboundConnector,
+    RemoteMailbox,
+    Tenant,
+)
 from .topology import (
     ANONYMOUS,
     BUILD_2010_SP3,
+    BUILD_2013_CU23,
+    BUILD_2013_SP1,
+    BUILD_2019_CU14,
+    BUILD_2019_CU15,
+    BUILD_SE_RTM,
     DatabaseAvailabilityGroup,
     Mailbox,
     MailboxDatabase,
@@ -16,6 +30,7 @@ from .topology import (
     Server,
     Site,
     SiteLink,
+    link_cost,
 )
 
 
@@ -70,13 +85,15 @@ def _with_edge(org: Organization, version: str) -> Organization:
     Unsubscribed, it has no copy of the recipients, and the organization has no send connector
     through it: outbound mail needs one made, as without an Edge."""
     site = org.sites[0].name
+    builds = {"2013": (2013, BUILD_2013_SP1), "2019": (2019, BUILD_2019_CU15), "SE": (2019, BUILD_SE_RTM)}
     if version == "2010":
         edge = Server("EDGE2010", "172.16.0.10", org.domain, version=2010, build=BUILD_2010_SP3, roles=("Edge",))
         send_connectors = [SendConnector("To CA1", tuple(d.name for d in org.accepted_domains), (edge.name,),
                                          smart_hosts=(f"CA1.{org.domain}",))]
         subscriptions: list[str] = []
     else:
-        edge = Server("EDGE2013", "172.16.0.11", org.domain, roles=("Edge",))
+        year, build = builds[version]
+        edge = Server(f"EDGE{version}", "172.16.0.11", org.domain, version=year, build=build, roles=("Edge",))
         send_connectors = [
             SendConnector(f"EdgeSync - {site} to Internet", ("*",), (edge.name,), cost=100),
             SendConnector(f"EdgeSync - Inbound to {site}", ("--",), (edge.name,), smart_hosts=("--",)),
@@ -90,6 +107,147 @@ def _with_edge(org: Organization, version: str) -> Organization:
         send_connectors=send_connectors, edge_subscriptions=subscriptions,
         mx=edge.name, utc_offset=org.utc_offset, description=org.description,
         dns_servers=org.dns_servers)
+
+
+def exchange2019demo(edge: bool = False) -> Organization:
+    """Exchange 2019 CU15 (15.2.1748.24) in one AD site: the article's organization as it is
+    built since Exchange 2016, where the Client Access role is gone into the Mailbox role.
+
+    MBX1 (10.0.0.11) and MBX2 (10.0.0.12) are Mailbox servers, and each runs all four
+    transport services: Front End Transport on 25 (Default Frontend), 587 and 717, Transport
+    on 2525 (Default) and 465 (Client Proxy), Mailbox Transport Delivery on 475, and Mailbox
+    Transport Submission. alice@ and bob@exchange2019demo.com are on DB02 (MBX2), carol@ on
+    DB01 (MBX1); the MX record points at MBX1, whose port 25 is Front End Transport.
+
+    `edge=True` adds a subscribed Exchange 2019 Edge, EDGE2019 (172.16.0.11), where the MX
+    record then points, with the EdgeSync connectors as for a 2013 Edge.
+    """
+    return _current("2019", BUILD_2019_CU15, edge, exchange2019demo.__doc__ or "")
+
+
+def exchange_se_demo(edge: bool = False) -> Organization:
+    """Exchange Server Subscription Edition RTM (15.2.2562.17), the same organization as
+    `exchange2019demo` on exchangesedemo.com.
+
+    SE RTM is Exchange 2019 CU15's code with a new name, licence and build number (Microsoft's
+    Exchange team blog on the in-place upgrade); the lab runs it as a 2019 server whose build
+    says SE. `edge=True` adds EDGESE (172.16.0.11), an SE Edge Transport server.
+    """
+    return _current("SE", BUILD_SE_RTM, edge, exchange_se_demo.__doc__ or "")
+
+
+def _current(edition: str, build: str, edge: bool, description: str) -> Organization:
+    """Two Mailbox servers of a version from 2016 on, with the mailboxes as in the article."""
+    d = "exchange2019demo.com" if edition == "2019" else "exchangesedemo.com"
+    org = Organization(
+        name=f"Exchange {edition} demo", domain=d,
+        servers=[Server("MBX1", "10.0.0.11", d, version=2019, build=build, roles=("Mailbox",)),
+                 Server("MBX2", "10.0.0.12", d, version=2019, build=build, roles=("Mailbox",))],
+        databases=[MailboxDatabase("DB01", "MBX1"), MailboxDatabase("DB02", "MBX2")],
+        mailboxes=[
+            Mailbox(f"alice@{d}", "Alice Smith", "DB02"),
+            Mailbox(f"bob@{d}", "Bob Jones", "DB02"),
+            Mailbox(f"carol@{d}", "Carol White", "DB01"),
+        ],
+        mx="MBX1",
+        description=description,
+    )
+    return _with_edge(org, edition) if edge else org
+
+
+#: The steps of `migration2019()`, from first to last.
+MIGRATION_PHASES = ("2019 installed", "MX moved", "mailboxes moved")
+
+
+def migration2019(phase: str = "MX moved") -> Organization:
+    """exchange2013demo.com while it moves from Exchange 2013 to Exchange 2019, in one AD site.
+
+    The article's servers CA1 (Client Access), MB1 and MB2 (Mailbox) run Exchange 2013 CU23
+    (15.0.1497.2); MBX2019 (10.0.0.31) is an Exchange 2019 Mailbox server with database
+    DB2019, where dave@ (the first mailbox made on the new server) lives from the start. It
+    runs 2019 CU14 (15.2.1544.25), not CU15: CU15's setup refuses to join an organization that
+    still has Exchange 2013 (Microsoft's roadmap for CU15 and SE).
+    `phase` (MIGRATION_PHASES) is a step of the move:
+
+    * "2019 installed": the MX record still points at CA1; every mailbox is on 2013.
+    * "MX moved": the MX record points at MBX2019, whose port 25 is Front End Transport;
+      the mailboxes are still on 2013.
+    * "mailboxes moved": alice@, bob@ and carol@ are on DB2019 too; the 2013 servers remain,
+      to be removed.
+
+    Exchange 2013 and 2019 Mailbox servers of a site are one mailbox delivery group here (both
+    are version 15, as the queue name `Site:<site>;Version:15` says): INFERRED, no page found
+    says whether a 2019 Transport service delivers to a 2013 server's Mailbox Transport
+    Delivery or relays through its Transport service.
+    """
+    if phase not in MIGRATION_PHASES:
+        raise ValueError(f"phase must be one of {', '.join(map(repr, MIGRATION_PHASES))}, not {phase!r}")
+    d = "exchange2013demo.com"
+    moved = phase == "mailboxes moved"
+    return Organization(
+        name=f"Exchange 2013 to 2019 migration: {phase}", domain=d,
+        servers=[Server("CA1", "10.0.0.10", d, build=BUILD_2013_CU23, roles=("ClientAccess",)),
+                 Server("MB1", "10.0.0.11", d, build=BUILD_2013_CU23, roles=("Mailbox",)),
+                 Server("MB2", "10.0.0.12", d, build=BUILD_2013_CU23, roles=("Mailbox",)),
+                 Server("MBX2019", "10.0.0.31", d, version=2019, build=BUILD_2019_CU14, roles=("Mailbox",))],
+        databases=[MailboxDatabase("DB01", "MB1"), MailboxDatabase("DB02", "MB2"),
+                   MailboxDatabase("DB2019", "MBX2019")],
+        mailboxes=[
+            Mailbox(f"alice@{d}", "Alice Smith", "DB2019" if moved else "DB02"),
+            Mailbox(f"bob@{d}", "Bob Jones", "DB2019" if moved else "DB02"),
+            Mailbox(f"carol@{d}", "Carol White", "DB2019" if moved else "DB01"),
+            Mailbox(f"dave@{d}", "Dave Brown", "DB2019"),
+        ],
+        mx="CA1" if phase == "2019 installed" else "MBX2019",
+        description=migration2019.__doc__ or "",
+    )
+
+
+def hybrid2019(centralized: bool = False, internet_via_eop: bool = False) -> Organization:
+    """exchange2019demo.com in hybrid with its Exchange Online tenant `exchange2019demo`, as the
+    Hybrid Configuration Wizard leaves it (see `hybrid`).
+
+    On premises: MBX1 and MBX2 (Exchange 2019 CU15) with alice@, bob@ and carol@; a send
+    connector `To Internet` (address space *, DNS) and HCW's `Outbound to Office 365`
+    (exchange2019demo.mail.onmicrosoft.com, smart host
+    exchange2019demo-com.mail.protection.outlook.com, TLS with the certificate
+    mail.exchange2019demo.com); `Default Frontend` on both servers trusts EOP by its certificate
+    name (TlsDomainCapabilities). In Exchange Online: erin@ and frank@ (remote mailboxes on
+    premises, routed to `<alias>@exchange2019demo.mail.onmicrosoft.com`); the inbound connector
+    knows the on-premises servers by mail.exchange2019demo.com; the outbound connector goes to
+    mail.exchange2019demo.com (MBX1). The MX record points at EOP.
+
+    `centralized=True` turns on centralized mail transport: Exchange Online sends the Internet
+    mail of cloud mailboxes through the on-premises organization. `internet_via_eop=True` sends
+    the on-premises organization's Internet mail out through EOP too (smart host EOP), as the
+    AMD and NVIDIA samples in `header_samples` show.
+    """
+    d = "exchange2019demo.com"
+    org = exchange2019demo()
+    org.name, org.description = "Exchange 2019 hybrid with Exchange Online", hybrid2019.__doc__ or ""
+    tenant = Tenant(
+        "exchange2019demo", d,
+        mailboxes=[CloudMailbox(f"erin@{d}", "Erin Black"), CloudMailbox(f"frank@{d}", "Frank Green")],
+        inbound=InboundConnector("Inbound from 6f0c4a5e-hybrid", tls_sender_certificate_name=f"mail.{d}"),
+        outbound=OutboundConnector("Outbound to 6f0c4a5e-hybrid", recipient_domains=(d,),
+                                   smart_hosts=(f"mail.{d}",), tls_domain=f"mail.{d}",
+                                   route_all_via_on_premises=centralized))
+    org.tenant = tenant
+    org.remote_mailboxes = [RemoteMailbox(m.address, f"{m.address.partition('@')[0]}@{tenant.routing_domain}")
+                            for m in tenant.mailboxes]
+    mailbox_servers = ("MBX1", "MBX2")
+    org.send_connectors = [
+        SendConnector("To Internet", ("*",), mailbox_servers,
+                      smart_hosts=(tenant.mx_host,) if internet_via_eop else (),
+                      tls_certificate_name=f"<I>CN=Lab Issuing CA<S>CN=mail.{d}" if internet_via_eop else ""),
+        SendConnector("Outbound to Office 365 - 6f0c4a5e", (tenant.routing_domain,), mailbox_servers,
+                      smart_hosts=(tenant.mx_host,), require_tls=True, tls_domain=EOP_CERTIFICATE,
+                      tls_certificate_name=f"<I>CN=Lab Issuing CA<S>CN=mail.{d}", cloud_services_mail_enabled=True),
+    ]
+    for server in mailbox_servers:
+        frontend = next(c for c in org.connectors_of(server) if c.name == f"Default Frontend {server}")
+        frontend.tls_domain_capabilities = (f"{EOP_CERTIFICATE}:{ACCEPT_CLOUD_SERVICES_MAIL}",)
+    return org
 
 
 def exchange2010demo() -> Organization:
@@ -157,7 +315,7 @@ def three_sites(bc_link_cost: int | None = None) -> Organization:
     d = "exchange2013demo.com"
     links = [SiteLink("A-B", ("A", "B")), SiteLink("A-C", ("A", "C"))]
     if bc_link_cost is not None:
-        links.append(SiteLink("B-C", ("B", "C"), bc_link_cost))
+        links.append(SiteLink("B-C", ("B", "C"), link_cost(bc_link_cost)))
     return Organization(
         name="Exchange 2013 demo in three AD sites", domain=d,
         servers=[

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import arguments
 from .errors import LabError
-from .topology import Organization
-
-#: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
-MIN_COST, MAX_COST = 1, 99_999
-
+from .topology import Organization, link_cost
 
 
 def set_hub_site(org: Organization, site: object, enabled: bool) -> None:
@@ -29,7 +26,7 @@ def set_hub_site(org: Organization, site: object, enabled: bool) -> None:
     if found is None:
         names = ", ".join(s.name for s in org.sites)
         raise LabError(f"The Active Directory site '{site}' couldn't be found. Sites: {names}.")
-    found.hub_site = bool(enabled)
+    found.hub_site = arguments.flag(enabled, "HubSiteEnabled")
 
 
 def set_site_link_cost(org: Organization, link: object, cost: object) -> None:
@@ -38,9 +35,7 @@ def set_site_link_cost(org: Organization, link: object, cost: object) -> None:
     if found is None:
         names = ", ".join(x.name for x in org.site_links) or "none"
         raise LabError(f"The IP site link '{link}' couldn't be found. Site links: {names}.")
-    if isinstance(cost, bool) or not isinstance(cost, int) or not MIN_COST <= cost <= MAX_COST:
-        raise LabError(f"ExchangeCost must be a whole number from {MIN_COST} to {MAX_COST:,}, not {cost!r}.")
-    found.cost = cost
+    found.cost = link_cost(cost)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from .headers import format_date
-from .message import WIRE, parse, to_bytes
+from .message import compose, parse
 
 
 @dataclass
@@ -18,9 +18,10 @@ class MailboxFolders:
     """The folders transport cares about for one mailbox."""
     address: str
     outbox: list[OutboxItem] = field(default_factory=list)
-    sent_items: list[EmailMessage] = field(default_factory=list)
+    sent: list[bytes] = field(default_factory=list)                 # as submitted, oldest first
     inbox: list[bytes] = field(default_factory=list)                # as delivered, oldest first
     _read: list[EmailMessage] = field(default_factory=list, repr=False)
+    _sent_read: list[EmailMessage] = field(default_factory=list, repr=False)
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -28,11 +29,16 @@ class MailboxFolders:
         self._read.extend(parse(raw) for raw in self.inbox[len(self._read):])
         return list(self._read)
 
+    @property
+    def sent_items(self) -> list[EmailMessage]:
+        """Sent Items as EmailMessages, oldest first (parsed when first looked at)."""
+        self._sent_read.extend(parse(raw) for raw in self.sent[len(self._sent_read):])
+        return list(self._sent_read)
+
 
 @dataclass
 class OutboxItem:
     """A message Outlook saved to the Outbox, waiting for Mailbox Transport Submission."""
-    message: EmailMessage
     recipients: list[str]
     content: bytes                       # the message as Submission will send it
     message_id: str
@@ -45,15 +51,8 @@ def outlook_message(display_name: str, address: str, rcpts: list[str], subject: 
                     now: datetime, message_id: str) -> OutboxItem:
     """The message as Outlook saves it to the Outbox: From, To, Subject, Date, Message-ID and
     a plain-text body; the Received headers come later, from each hop."""
-    msg = EmailMessage(policy=WIRE)
-    msg["From"] = f"{display_name} <{address}>"
-    msg["To"] = ", ".join(rcpts)
-    msg["Subject"] = subject
-    msg.set_raw("Date", format_date(now))   # as written: "Tue, 4 Mar 2014"
-    msg["Message-ID"] = message_id
-    msg["MIME-Version"] = "1.0"
-    msg.set_content(body or "\n")
-    return OutboxItem(msg, rcpts, to_bytes(msg), message_id, subject)
+    content = compose(display_name, address, rcpts, subject, format_date(now), message_id, body)
+    return OutboxItem(rcpts, content, message_id, subject)
 
 
 @dataclass

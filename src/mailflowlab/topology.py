@@ -9,6 +9,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
+from .errors import LabError
+from .hybrid import RemoteMailbox, Tenant
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -60,6 +63,16 @@ def names_service(name: str, service: str) -> bool:
 # Builds (fact sheet §3.3).
 BUILD_2013_SP1 = "15.0.847.32"
 BUILD_2010_SP3 = "14.3.123.4"
+#: Exchange 2013 CU23, the last update (fact sheet §3.3): what a 2013 server runs beside 2019.
+BUILD_2013_CU23 = "15.0.1497.2"
+#: Microsoft's build-number page (https://learn.microsoft.com/exchange/new-features/build-numbers-and-release-dates)
+#: as pages that quote it give them: Exchange 2019 CU15 with the April 2025 hotfix update,
+#: 2019 CU14 with the same update, and Exchange Server SE RTM (July 2025).
+BUILD_2019_CU15 = "15.2.1748.24"
+BUILD_2019_CU14 = "15.2.1544.25"
+BUILD_SE_RTM = "15.2.2562.17"
+#: Subscription Edition keeps 2019's 15.2 builds; its own start at 2562 (SE RTM).
+SE_FIRST_BUILD = 2562
 
 # Permission groups on receive connectors and the rights that matter for mail flow (§2.1).
 ANONYMOUS = "AnonymousUsers"
@@ -77,6 +90,18 @@ class Site:
     """An Active Directory site; a hub site forces routing through itself (§7)."""
     name: str
     hub_site: bool = False
+
+
+#: Exchange accepts site link costs from 1 to 99,999 (Set-AdSiteLink -ExchangeCost).
+MIN_LINK_COST, MAX_LINK_COST = 1, 99_999
+
+
+def link_cost(value: object) -> int:
+    """An IP site link's -ExchangeCost: a whole number from 1 to 99,999."""
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_LINK_COST <= value <= MAX_LINK_COST:
+        raise LabError(f"ExchangeCost must be a whole number from {MIN_LINK_COST} to {MAX_LINK_COST:,}, "
+                       f"not {value!r}.")
+    return value
 
 
 @dataclass
@@ -107,7 +132,7 @@ class Server:
     name: str
     ip: str
     domain: str
-    version: int = 2013                      # 2013, or 2010
+    version: int = 2013                      # 2013, 2010, or 2016 and later (2019, and SE as 2019)
     roles: tuple[str, ...] = ("ClientAccess", "Mailbox")
     site: str = "Default-First-Site-Name"
     build: str = BUILD_2013_SP1
@@ -125,6 +150,23 @@ class Server:
         return role in self.roles
 
     @property
+    def edition(self) -> str:
+        """`2010`, `2013`, `2019` or `SE`: Subscription Edition is 2019's code (version 2019)
+        with builds from 15.2.2562 on."""
+        parts = self.build.split(".")
+        if self.version == 2019 and len(parts) > 2 and parts[2].isdigit() and int(parts[2]) >= SE_FIRST_BUILD:
+            return "SE"
+        return str(self.version)
+
+    @property
+    def client_access_services(self) -> bool:
+        """Whether Front End Transport runs here: on a 2013 Client Access server, and on every
+        Mailbox server from Exchange 2016 on, where the Mailbox role holds the Client Access
+        services (fact sheet, receive connectors section: 2016/2019 put all services on one
+        Mailbox server)."""
+        return self.has_role("ClientAccess") or (self.version >= 2016 and self.has_role("Mailbox"))
+
+    @property
     def services(self) -> tuple[str, ...]:
         """The transport services this server runs, in the order mail meets them."""
         if "Edge" in self.roles:
@@ -132,7 +174,7 @@ class Server:
         if self.version == 2010:
             return (HUB_TRANSPORT_2010,) if self.has_role("HubTransport") else ()
         found: list[str] = []
-        if self.has_role("ClientAccess"):
+        if self.client_access_services:
             found.append(FRONT_END_TRANSPORT)
         if self.has_role("Mailbox"):
             found += [TRANSPORT, MAILBOX_TRANSPORT_SUBMISSION, MAILBOX_TRANSPORT_DELIVERY]
@@ -167,10 +209,36 @@ class ReceiveConnector:
     #: Filter blocked (`550 5.1.1 User unknown`), to slow down directory harvesting (recipient
     #: filtering page; 5 seconds by default, 0 to 10 minutes, §5.2).
     tarpit_interval: timedelta = timedelta(seconds=5)
+    #: Connection limits (Set-ReceiveConnector, defaults as Exchange's): -MaxInboundConnection,
+    #: sessions the connector serves at once (None: Unlimited); -MaxInboundConnectionPerSource,
+    #: from one source; -MaxInboundConnectionPercentagePerSource, the share of
+    #: MaxInboundConnection one source may hold. Past either: 421 4.3.2 and the connection closes.
+    max_inbound_connection: int | None = 5000
+    max_inbound_connection_per_source: int | None = 20
+    max_inbound_connection_percentage_per_source: int = 2
+    #: -ConnectionTimeout, the longest a session may last (00:10:00 on Mailbox servers,
+    #: 00:05:00 on an Edge), and -ConnectionInactivityTimeout, the longest it may stay idle
+    #: (00:05:00; 00:01:00 on an Edge); the first must be longer than the second (Set-
+    #: ReceiveConnector reference; CIS's Exchange benchmark quotes 00:10:00 and the rule).
+    #: Real seconds, not virtual time: they guard real sockets.
+    connection_timeout: timedelta = timedelta(minutes=10)
+    connection_inactivity_timeout: timedelta = timedelta(minutes=5)
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).
     implicit: bool = False
+    #: -TlsDomainCapabilities: `<certificate name>:AcceptCloudServicesMail` grants a caller that
+    #: presents that certificate the rights of cross-premises mail (Hybrid Configuration Wizard).
+    tls_domain_capabilities: tuple[str, ...] = ()
+
+    def per_source_limit(self) -> int | None:
+        """The most sessions one source may hold: MaxInboundConnectionPerSource, and no more
+        than MaxInboundConnectionPercentagePerSource of MaxInboundConnection (None: no limit)."""
+        limits = [n for n in (self.max_inbound_connection_per_source,) if n is not None]
+        if self.max_inbound_connection is not None:
+            share = self.max_inbound_connection * self.max_inbound_connection_percentage_per_source // 100
+            limits.append(max(1, share))
+        return min(limits) if limits else None
 
     def accepts_ip(self, ip: str) -> bool:
         """True when `ip` is inside one of the connector's RemoteIPRanges."""
@@ -228,6 +296,13 @@ class SendConnector:
     frontend_proxy: bool = False             # "Proxy through Client Access server"
     smart_hosts: tuple[str, ...] = ()
     max_message_size: int = 10 * MB          # UNCERTAIN: 10 MB or 25 MB (§2.2)
+    #: TLS as the Hybrid Configuration Wizard sets it on `Outbound to Office 365`: -RequireTLS,
+    #: -TlsAuthLevel DomainValidation with -TlsDomain, the certificate to present
+    #: (-TlsCertificateName) and -CloudServicesMailEnabled (see `hybrid`).
+    require_tls: bool = False
+    tls_domain: str = ""
+    tls_certificate_name: str = ""
+    cloud_services_mail_enabled: bool = False
 
     def matches(self, domain: str) -> int | None:
         """How specific this connector is for `domain` (higher wins), or None."""
@@ -310,6 +385,9 @@ class Organization:
     #: Edge Transport servers with an Edge Subscription (Get-EdgeSubscription): EdgeSync copies
     #: the recipients to their AD LDS. An Edge not listed is unsubscribed and knows none (§6).
     edge_subscriptions: list[str] = field(default_factory=list)
+    #: Hybrid with Exchange Online: the tenant, and the cloud mailboxes' stand-ins on premises.
+    tenant: Tenant | None = None
+    remote_mailboxes: list[RemoteMailbox] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.accepted_domains:
@@ -323,6 +401,8 @@ class Organization:
         return timezone(self.utc_offset)
 
     def server(self, name: str) -> Server:
+        if not isinstance(name, str):
+            raise LabError(f"A server is named by a string, like 'MB1', not {name!r}.")
         for s in self.servers:
             if s.name.lower() == name.lower() or s.fqdn.lower() == name.lower():
                 return s
@@ -334,6 +414,10 @@ class Organization:
             if d.name.lower() == name.lower():
                 return d
         raise KeyError(f"There is no mailbox database named '{name}'.")
+
+    def remote_mailbox(self, address: str) -> RemoteMailbox | None:
+        """The remote mailbox (a mailbox in Exchange Online) with this address."""
+        return next((r for r in self.remote_mailboxes if r.address.lower() == address.lower()), None)
 
     def mailbox(self, address: str) -> Mailbox | None:
         """The mailbox (a user's or a database's system mailbox) with this address."""
@@ -406,7 +490,7 @@ def transport_port(server: Server) -> int:
     """Port of the Transport service's `Default <server>` connector: 2525 where Front End
     Transport shares the machine (it already owns 25), 25 on a Mailbox-only server (§0.1).
     UNCERTAIN: no real Get-ReceiveConnector dump of a 2013 Mailbox-only server was found."""
-    return 2525 if server.has_role("ClientAccess") else 25
+    return 2525 if server.client_access_services else 25
 
 
 def default_receive_connectors(server: Server, org: Organization | None = None) -> list[ReceiveConnector]:
@@ -417,6 +501,7 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
         return [ReceiveConnector(
             f"Default internal receive connector {n}", n, EDGE_TRANSPORT, 25,
             (ANONYMOUS, EXCHANGE_SERVERS, PARTNERS), auth_mechanisms=("TLS", "ExchangeServer"),
+            connection_timeout=timedelta(minutes=5), connection_inactivity_timeout=timedelta(minutes=1),
             description="Accepts mail from the Internet and from the subscribed Mailbox servers")]
     if server.version == 2010:
         if server.has_role("HubTransport"):
@@ -430,7 +515,7 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
                                  description="Exchange 2010 authenticated client submission"),
             ]
         return rc
-    if server.has_role("ClientAccess"):
+    if server.client_access_services:
         rc += [
             ReceiveConnector(f"Default Frontend {n}", n, FRONT_END_TRANSPORT, 25,
                              (ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS), max_recipients=200,

@@ -330,7 +330,8 @@ def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser, served):
         context.close()
 
 
-@pytest.mark.parametrize("chapter", [CHAPTER, "04-message-queues.ipynb"])
+@pytest.mark.parametrize("chapter", [CHAPTER, "04-message-queues.ipynb", "13-current-versions.ipynb",
+                                     "14-hybrid.ipynb"])
 def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, chapter):
     """Issue 10's acceptance: the chapter Run All in the Lite lab, no cell fails, every output
     nbval checks is the committed text; in chapter 1 the panel reroutes when MB2's Transport

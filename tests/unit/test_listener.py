@@ -24,7 +24,8 @@ WHEN = datetime(2014, 3, 4, 9, 0, tzinfo=UTC)
 class Handler:
     """A session handler that takes every message and writes down what the tap gives it."""
 
-    def __init__(self) -> None:
+    def __init__(self, refusal: str | None = None) -> None:
+        self.refusal = refusal                  # what `admit` answers: None lets every session in
         self.lines_heard: list[str] = []
         self.lines_said: list[str] = []
         self.callers: list[Peer | None] = []
@@ -38,6 +39,9 @@ class Handler:
 
     def lost(self, session: ExchangeSMTP) -> None:
         self.callers.append(session.caller)
+
+    def admit(self, session: ExchangeSMTP) -> str | None:
+        return self.refusal
 
     async def may_start_tls(self, session: ExchangeSMTP) -> bool:
         return True
@@ -82,8 +86,9 @@ async def _session(network: MemoryNetwork, commands: list[str], caller: Peer | N
     return said
 
 
-def _run(commands: list[str], caller: Peer | None = None) -> tuple[list[list[str]], Handler, Listener]:
-    network, runtime, handler = MemoryNetwork(), Inline(), Handler()
+def _run(commands: list[str], caller: Peer | None = None,
+         refusal: str | None = None) -> tuple[list[list[str]], Handler, Listener]:
+    network, runtime, handler = MemoryNetwork(), Inline(), Handler(refusal)
     listener = Listener(network, MB2, "mb2.example.com", lambda: handler,
                         lambda: banner_ident("mb2.example.com", WHEN), lambda: 1000, _no_tls)
 
@@ -125,3 +130,11 @@ def test_the_caller_is_the_one_the_network_names_and_stop_closes_the_listener() 
     _, outside, _ = _run(["QUIT"])
     assert handler.callers == [MB1] and outside.callers == [None]
     assert not listener.listening and not listener.sessions
+
+
+def test_a_connection_the_handler_does_not_admit_hears_its_refusal_instead_of_the_banner() -> None:
+    """The receive connector's connection limits: the 421 comes first and alone, the session is
+    closed, and nothing the client then sends reaches the handler."""
+    said, handler, listener = _run([], refusal=replies.TOO_MANY_CONNECTIONS_PER_SOURCE)
+    assert said == [[replies.TOO_MANY_CONNECTIONS_PER_SOURCE]]
+    assert handler.lines_heard == [] and not listener.sessions

@@ -2,6 +2,7 @@
 travels with the connection (never guessed from a port)."""
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -53,6 +54,27 @@ def test_a_message_crosses_the_seam_with_its_caller(kind: str) -> None:
     assert accepted == ["b@y"]
     assert transcript[0].startswith("S: 220 mb2") and "C: EHLO MB1.example" in transcript
     assert handler.got == [(MB1, "a@x", ["b@y"], b"Subject: hi\r\n\r\nbody\r\n")]
+
+
+class Silent:
+    """A handler that never answers RCPT TO."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+        await asyncio.Event().wait()
+
+
+def test_a_server_that_stops_answering_before_data_gets_nothing_handed_over() -> None:
+    """The replies up to DATA share one REPLY_TIMEOUT (in memory the loop reaches it at once, as
+    nothing else can happen): the session is dropped and the message counts as never sent."""
+    network, runtime = make("memory")
+    try:
+        async def scenario() -> None:
+            await network.listen(SERVER, lambda: Named(Silent(), hostname="mb2"))
+            await relay(SessionCache(network), SERVER, MB1, "a@x", ["b@y"], b"Subject: hi\r\n\r\nbody\r\n")
+        with pytest.raises(ConnectionResetError, match="closed the session"):
+            runtime.call(scenario())
+    finally:
+        runtime.close()
 
 
 @pytest.mark.parametrize("kind", ["memory", "sockets"])

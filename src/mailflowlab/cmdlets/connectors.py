@@ -17,8 +17,11 @@ class ConnectorCmdlets(LabBase):
     def set_receive_connector(self, server: str, name: str, **changes: Any) -> None:
         """Set-ReceiveConnector (permission_groups=, remote_ip_ranges=, enabled=,
         max_message_size=, auth_mechanism=, protocol_logging="Verbose"|"None",
-        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta, bindings="0.0.0.0:25"):
-        the next SMTP session meets the new settings; a new binding listens at once."""
+        auth_tarpit_interval= and tarpit_interval= seconds or a timedelta; the connection
+        limits max_inbound_connection=, max_inbound_connection_per_source= (a number or
+        "Unlimited"), max_inbound_connection_percentage_per_source=, connection_timeout= and
+        connection_inactivity_timeout=; tls_domain_capabilities=; bindings="0.0.0.0:25"): the
+        next SMTP session meets the new settings; a new binding listens at once."""
         c = connectors.set_receive_connector(self.org, self._server(server).name, name, **changes)
         if changes.get("bindings") is not None:
             svc = self.service(c.server, c.service)
@@ -47,8 +50,11 @@ class ConnectorCmdlets(LabBase):
         self._routing_changed()
 
     def set_send_connector(self, name: str, *, frontend_proxy: bool | None = None,
+                           smart_hosts: list[str] | None = None,
                            address_spaces: str | Iterable[str] | None = None) -> None:
-        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server") and
-        -AddressSpaces (the domains it sends to, '*' for all): a routing change."""
-        connectors.set_send_connector(self.org, name, frontend_proxy=frontend_proxy, address_spaces=address_spaces)
+        """Set-SendConnector -FrontendProxyEnabled ("Proxy through Client Access server"),
+        -SmartHosts (the names the next hop is found by) and -AddressSpaces (the domains it
+        sends to, '*' for all): a routing change."""
+        connectors.set_send_connector(self.org, name, frontend_proxy=frontend_proxy, smart_hosts=smart_hosts,
+                                      address_spaces=address_spaces)
         self._routing_changed()

@@ -47,7 +47,7 @@ class ListenerCmdlets(LabBase):
         the lab has settled. `as_ip` makes it come from a simulated address (a printer)."""
         c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
         srv = self.org.server(c.server)
-        lines = commands.splitlines() if isinstance(commands, str) else [str(x) for x in commands]
+        lines = arguments.lines(commands, "commands")
         caller = None
         if as_ip is not None:
             try:
@@ -59,3 +59,15 @@ class ListenerCmdlets(LabBase):
             console.run_session(self.network, Endpoint(srv.ip, c.port), srv.fqdn, lines, caller))
         self.settle()
         return transcript
+
+    def open_connections(self, server: str, connector: str, count: int, *, as_ip: str | None = None) -> list[str]:
+        """`count` connections to a receive connector held open at once by one client (from
+        `as_ip`, else an outside client): the first line each heard, the banner or, past the
+        connector's connection limits, a 421. All are closed before it returns."""
+        c = connectors.find_receive_connector(self.org, self._server(server).name, connector)
+        caller = None if as_ip is None else Peer("unknown", arguments.ip_address(as_ip, "as_ip"))
+        endpoint = Endpoint(self.org.server(c.server).ip, c.port)
+        heard: list[str] = self._call(console.first_replies(
+            self.network, endpoint, arguments.whole(count, "count", 1, 100), caller))
+        self.settle()
+        return heard

@@ -36,7 +36,9 @@ class Categorizer(QueueDatabase):
                 self.park_unreachable(msg, rcpt, str(exc))
                 continue
             self.targets.setdefault(hop.key, hop)
-            groups.setdefault(hop.key, []).append(rcpt)
+            # A remote mailbox is sent to by its RemoteRoutingAddress (the targetAddress).
+            remote = self.ctx.org.remote_mailbox(rcpt)
+            groups.setdefault(hop.key, []).append(remote.remote_routing_address if remote else rcpt)
         for key, rcpts in groups.items():
             queue = self.delivery_queue(self.targets[key])
             copy = self.copy_for(msg, rcpts)

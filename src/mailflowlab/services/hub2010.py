@@ -79,7 +79,7 @@ class HubTransport2010(Transport):
                     content = prepend(content, "Received", format_mapi_received(
                         host=mbx_server.fqdn, ip=mbx_server.ip, by_host=self.server.fqdn,
                         by_ip=self.server.ip, build=long_build(self.server.build), when=now))
-                    folders.sent_items.append(item.message)
+                    folders.sent.append(item.content)
                     msg = self.enqueue(content, folders.address, item.recipients, "FromLocal", mbx_server.ip)
                     self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "RECEIVE",
                                           sender=folders.address, recipients=item.recipients,

@@ -37,6 +37,7 @@ from ..store import MailboxFolders
 from ..topology import Endpoint
 from ..views import Table
 from .context import LabContext
+from .exchange_online import ExchangeOnline
 
 #: How often an outside sender tries again after a 4xx or a refused connection, and when it
 #: gives up (RFC 5321 §4.5.4.1).
@@ -105,6 +106,8 @@ class _MXSession(SMTP):
         super().__init__(_MXHandler(internet), **kwargs)
         self.internet = internet
         self.caller: Peer | None = None
+        self.opened_for: Peer | None = None      # (the Internet's MX keeps no connection limits)
+        self.source = ""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.internet.sessions.add(self)
@@ -152,6 +155,8 @@ class Internet:
         self.outgoing: list[OutgoingItem] = []
         self.mailboxes: dict[str, MailboxFolders] = {}
         self.sessions: set[_MXSession] = set()
+        #: Exchange Online Protection and the tenant, in a hybrid organization (`lab.exchange_online`).
+        self.cloud = ExchangeOnline(ctx, ctx.org.tenant, settle) if ctx.org.tenant is not None else None
 
     # --- DNS -----------------------------------------------------------------------
     def resolve_mx(self, domain: str) -> Endpoint | None:
@@ -167,12 +172,16 @@ class Internet:
 
     async def start(self) -> None:
         await self.ctx.network.listen(OUTSIDE_MX_ENDPOINT, self._session)
+        if self.cloud is not None:
+            await self.cloud.start()
         self.running = True
         for item in self.outgoing:
             self._attempt_at(item, max(item.next_attempt, self.ctx.clock.now()))
 
     async def stop(self) -> None:
         self.running = False
+        if self.cloud is not None:
+            await self.cloud.stop()
         await self.ctx.network.unlisten(OUTSIDE_MX_ENDPOINT)
         for s in list(self.sessions):
             if s.transport is not None:

@@ -100,7 +100,7 @@ class MailboxTransportSubmission(Service):
             if not outcome.accepted and not permanent:
                 continue                      # a 4xx: another Transport service, or later
             folders.outbox.remove(item)
-            folders.sent_items.append(item.message)
+            folders.sent.append(item.content)
             if outcome.accepted and outcome.final is not None:
                 self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "STOREDRIVER", "SUBMIT",
                                       sender=sender, recipients=outcome.accepted, subject=subject,

@@ -16,6 +16,9 @@ meets these rules (fact sheet §2.1):
 * its **TarpitInterval** holds back the refusal of a recipient the Recipient Filter blocked
   (`550 5.1.1 User unknown`) from a caller that did not authenticate;
 * its **MaxMessageSize** refuses a larger message;
+* its **connection limits** (MaxInboundConnection, MaxInboundConnectionPerSource and its
+  percentage, ConnectionTimeout, ConnectionInactivityTimeout) refuse a connection over them
+  with a 421 and close a session that lasts or idles too long;
 * with `ProtocolLoggingLevel Verbose` every line heard and said goes to the protocol log.
 
 The service behind the listener (`Receiver`) then says whether it takes each recipient and
@@ -32,6 +35,7 @@ from typing import Any, Protocol
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from .. import replies
+from ..hybrid import ACCEPT_CLOUD_SERVICES_MAIL
 from ..protocol_log import SessionLog, permissions
 from ..smtp.listener import ExchangeSMTP, Listener, banner_ident
 from ..smtp.network import Peer
@@ -79,10 +83,22 @@ class SessionInfo:
     @property
     def may_relay(self) -> bool:
         """ms-Exch-SMTP-Accept-Any-Recipient: servers and authenticated users, never Anonymous,
-        unless the connector grants anonymous relay (a relay connector for a device)."""
+        unless the connector grants anonymous relay (a relay connector for a device), or EOP
+        sends cross-premises mail with the certificate the connector trusts."""
         g = self.groups
-        return bool(g & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_USERS}) or (
+        return bool(g & {EXCHANGE_SERVERS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_USERS}) or self.cloud_services or (
             self.connector is not None and self.connector.anonymous_relay)
+
+    @property
+    def cloud_services(self) -> bool:
+        """Exchange Online Protection, over TLS, with the certificate name the connector's
+        TlsDomainCapabilities grants AcceptCloudServicesMail: its mail is cross-premises mail
+        of the organization, relayed like a server's (INFERRED from the capability's purpose:
+        centralized mail transport sends Internet mail through this connector)."""
+        if self.connector is None or not self.peer.tls or self.peer.certificate is None:
+            return False
+        wanted = f"{self.peer.certificate}:{ACCEPT_CLOUD_SERVICES_MAIL}".lower()
+        return wanted in (c.lower() for c in self.connector.tls_domain_capabilities)
 
     @property
     def is_exchange_server(self) -> bool:
@@ -188,6 +204,32 @@ class ReceiveSession:
         if smtp.caller is None:
             loop = asyncio.get_running_loop()
             self._wake = loop.call_later(IDLE_WAKE, self.binding.ctx.scheduler.wake)
+
+    # --- the connector's connection limits ------------------------------------------------------
+    def admit(self, smtp: ExchangeSMTP) -> str | None:
+        """MaxInboundConnection and MaxInboundConnectionPerSource (with its percentage) of the
+        connector that serves this caller, and the lab's own ceiling under the process's file
+        limit: a connection over one hears 421 4.3.2 and is closed. The lab's own servers
+        (ExchangeServers) are not held to the per-source limit: a real Front End fails over to
+        another Mailbox server, which the lab does not model (INFERRED simplification)."""
+        peer = smtp.opened_for or smtp.listener.network.outside_client
+        connector = self.binding.connector_for(peer.ip)
+        if connector is None:
+            return None                       # EHLO will say the service is not active
+        network = smtp.listener.network
+        if network.session_budget is not None and network.open_sessions >= network.session_budget:
+            return replies.TOO_MANY_CONNECTIONS
+        others = [s for s in smtp.listener.sessions
+                  if s is not smtp and s.admitted_on is connector and s.refusal is None]
+        if connector.max_inbound_connection is not None and len(others) >= connector.max_inbound_connection:
+            return replies.TOO_MANY_CONNECTIONS
+        limit = connector.per_source_limit()
+        if limit is not None and not peer.exchange and sum(s.source == smtp.source for s in others) >= limit:
+            return replies.TOO_MANY_CONNECTIONS_PER_SOURCE
+        smtp.admitted_on = connector
+        smtp.set_timeouts(connector.connection_inactivity_timeout.total_seconds(),
+                          connector.connection_timeout.total_seconds())
+        return None
 
     # --- STARTTLS and AUTH ---------------------------------------------------------------------
     async def may_start_tls(self, smtp: ExchangeSMTP) -> bool:

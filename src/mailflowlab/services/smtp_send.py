@@ -2,13 +2,15 @@
 virtual clock when that fails (fact sheet §4)."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from .. import replies
+from ..hybrid import certificate_subject
 from ..queues import Queue
 from ..routing import NextHop, finds_servers
 from ..smtp.client import relay
-from ..smtp.network import ConnectFailed
+from ..smtp.network import ConnectFailed, Peer
 from .queue_database import QueueDatabase
 
 
@@ -35,6 +37,14 @@ class SmtpSend(QueueDatabase):
         if self.shadowed:
             self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
 
+    def peer_for(self, hop: NextHop) -> Peer:
+        """How this server appears over the hop's send connector: with the certificate named by
+        its TlsCertificateName, if it has one (the hybrid connector to EOP)."""
+        connector = next((c for c in self.ctx.org.send_connectors if c.name == hop.connector), None)
+        if connector is None or not connector.tls_certificate_name:
+            return self.peer
+        return dataclasses.replace(self.peer, tls=True, certificate=certificate_subject(connector.tls_certificate_name))
+
     async def deliver(self, queue: Queue, hop: NextHop) -> None:
         """Hand the queue's first message to the next hop; on failure the queue retries."""
         msg = queue.next_ready()
@@ -47,7 +57,7 @@ class SmtpSend(QueueDatabase):
         found = not internal or finds_servers(self.ctx.org, self.server.transport_dns)
         for _name, endpoint in hop.targets if found else ():
             try:
-                outcome = await relay(self.ctx.sessions, endpoint, self.peer, msg.mail_from,
+                outcome = await relay(self.ctx.sessions, endpoint, self.peer_for(hop), msg.mail_from,
                                       msg.recipients, msg.content)
             except (ConnectFailed, ConnectionError, TimeoutError):
                 last = endpoint

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ..topology import Endpoint
 from .network import Network, Peer
 
-#: Real-time limit for one reply on loopback; a lab that needs longer is broken, not slow.
+#: Real-time limit for one reply on loopback (for a transaction's MAIL, RCPT and DATA replies
+#: together); a lab that needs longer is broken, not slow.
 REPLY_TIMEOUT = 30.0
 
 
@@ -55,11 +56,16 @@ class SmtpClient:
         return await self.read_reply()
 
     async def read_reply(self) -> Reply:
+        """The next reply, within REPLY_TIMEOUT."""
+        async with asyncio.timeout(REPLY_TIMEOUT):
+            return await self._next_reply()
+
+    async def _next_reply(self) -> Reply:
+        """The next reply, with no timer of its own (the caller's covers it)."""
         assert self._reader is not None
         lines: list[str] = []
         while True:
-            async with asyncio.timeout(REPLY_TIMEOUT):
-                raw = await self._reader.readline()
+            raw = await self._reader.readline()
             if not raw:
                 raise ConnectionResetError("the server closed the connection")
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
@@ -68,13 +74,13 @@ class SmtpClient:
             if len(line) < 4 or line[3] != "-":
                 return Reply(int(line[:3]), tuple(lines))
 
-    async def command(self, line: str) -> Reply:
-        """Send one command line and read its reply."""
+    async def command(self, line: str, *, timed: bool = True) -> Reply:
+        """Send one command line and read its reply (`timed=False`: inside the caller's timer)."""
         assert self._writer is not None
         self.transcript.append(f"C: {line}")
         self._writer.write(line.encode("utf-8") + b"\r\n")
         await self._writer.drain()
-        return await self.read_reply()
+        return await (self.read_reply() if timed else self._next_reply())
 
     async def data(self, message: bytes) -> Reply:
         """Send the message body after a 354, dot-stuffed, and read the final reply."""
@@ -141,19 +147,22 @@ async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str]
         return Outcome(accepted, refused, final, client.transcript[start:])
 
     try:
-        reply = await client.command(f"MAIL FROM:<{mail_from}>")
-        if not reply.ok:
-            return outcome([], {r: reply for r in recipients}, None)
-        accepted: list[str] = []
-        refused: dict[str, Reply] = {}
-        for rcpt in recipients:
-            reply = await client.command(f"RCPT TO:<{rcpt}>")
-            (accepted.append(rcpt) if reply.ok else refused.__setitem__(rcpt, reply))
-        if not accepted:
-            return outcome([], refused, None)
-        reply = await client.command("DATA")
-        if reply.code != 354:
-            return outcome([], {**refused, **{r: reply for r in accepted}}, None)
+        # One timer for the replies up to DATA's 354: a timer per reply costs as much as the
+        # replies themselves in memory.
+        async with asyncio.timeout(REPLY_TIMEOUT):
+            reply = await client.command(f"MAIL FROM:<{mail_from}>", timed=False)
+            if not reply.ok:
+                return outcome([], {r: reply for r in recipients}, None)
+            accepted: list[str] = []
+            refused: dict[str, Reply] = {}
+            for rcpt in recipients:
+                reply = await client.command(f"RCPT TO:<{rcpt}>", timed=False)
+                (accepted.append(rcpt) if reply.ok else refused.__setitem__(rcpt, reply))
+            if not accepted:
+                return outcome([], refused, None)
+            reply = await client.command("DATA", timed=False)
+            if reply.code != 354:
+                return outcome([], {**refused, **{r: reply for r in accepted}}, None)
     except (TimeoutError, ConnectionError, OSError) as exc:
         raise _Unsent() from exc
     final = await client.data(message)
@@ -205,6 +214,16 @@ async def _open(network: Network, endpoint: Endpoint, peer: Peer) -> tuple[SmtpC
     if reply.ok:
         reply = await client.command(f"EHLO {peer.name}")
     return client, reply
+
+
+async def offers_starttls(network: Network, endpoint: Endpoint, peer: Peer) -> bool:
+    """Whether the server at `endpoint` offers STARTTLS to `peer` in its EHLO reply (then QUIT):
+    what a sender that requires TLS asks before it hands a message over."""
+    client, reply = await _open(network, endpoint, peer)
+    try:
+        return reply.ok and any(line.upper().startswith("STARTTLS") for line in reply.lines)
+    finally:
+        await client.close()
 
 
 async def relay(cache: SessionCache, endpoint: Endpoint, peer: Peer,

@@ -13,7 +13,10 @@ logging on, the protocol log) is the handler's, in the services layer
 * every line heard and said handed to the handler's tap, except the message itself and the
   answers to AUTH's challenges, for the protocol log;
 * stopping: no new sessions, a message being received is finished (its 250 is sent), then
-  every session is closed, as a stopped Windows service drops its clients.
+  every session is closed, as a stopped Windows service drops its clients;
+* the connector's connection limits: a connection the handler does not admit hears its 421
+  instead of the banner and is closed; an admitted one is closed after its inactivity and
+  session timeouts (the handler sets both).
 """
 from __future__ import annotations
 
@@ -34,6 +37,17 @@ from .network import Network, Peer
 # aiosmtpd logs a learner's unknown command (and its own deprecations) as warnings on "mail.log";
 # with no handler Python would print them under a notebook cell. The replies already say it.
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
+
+
+class _ContextFree(logging.Filter):
+    """Drops asyncio's "socket.send() raised exception." (a write to a client that has gone,
+    logged with no word of which): the session's end is already in the protocol log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "socket.send() raised exception."
+
+
+logging.getLogger("asyncio").addFilter(_ContextFree())
 
 #: The longest line the tap keeps whole (SMTP's own limit is 512 octets; aiosmtpd refuses
 #: longer command lines itself).
@@ -67,6 +81,10 @@ class SessionHandler(Protocol):
     async def logon_failed(self, session: ExchangeSMTP) -> None:
         """A logon failed: return when its refusal may be sent (AuthTarpitInterval)."""
 
+    def admit(self, session: ExchangeSMTP) -> str | None:
+        """As the connection is made: the refusal (a 421) if it is over one of the connector's
+        connection limits, or None, the session's timeouts set (`ExchangeSMTP.set_timeouts`)."""
+
 
 class ExchangeSMTP(SMTP):
     """aiosmtpd's SMTP protocol with Exchange's banner, replies and AUTH prompts."""
@@ -88,6 +106,16 @@ class ExchangeSMTP(SMTP):
         self._in_auth = False
         self._logging_on = False
         self._pending = b""
+        self._reading_sender = False
+        #: Set by the network before the connection is made (see network.ServerSession).
+        self.opened_for: Peer | None = None
+        self.source = ""
+        #: The 421 this connection hears instead of the banner, if it is over a limit.
+        self.refusal: str | None = None
+        #: What the connection counts against (the handler's receive connector), once admitted.
+        self.admitted_on: object | None = None
+        self._started = 0.0
+        self._lifetime: float | None = None
 
     @property
     def client(self) -> Peer:
@@ -98,6 +126,8 @@ class ExchangeSMTP(SMTP):
     async def push(self, status: Any) -> None:
         if isinstance(status, str):
             status = replies.exchange_wording(status)
+            if status == replies.INVALID_ADDRESS and self._reading_sender:
+                status = replies.INVALID_SENDER_ADDRESS       # aiosmtpd words both alike
         text = status if isinstance(status, str) else status.decode("utf-8", "replace")
         if self._logging_on and text.startswith("535"):
             await self.event_handler.logon_failed(self)
@@ -107,10 +137,22 @@ class ExchangeSMTP(SMTP):
         await super().push(status)
 
     def data_received(self, data: bytes) -> None:
-        """Pass each command line to the handler's tap before aiosmtpd reads it."""
+        """Pass each command line to the handler's tap before aiosmtpd reads it; a session
+        older than its ConnectionTimeout hears 421 4.4.1 and is closed instead."""
+        if self._lifetime is not None and asyncio.get_running_loop().time() - self._started > self._lifetime:
+            if self.transport is not None and not self.transport.is_closing():
+                self.event_handler.said(self, replies.CONNECTION_TIMED_OUT)
+                cast(asyncio.Transport, self.transport).write(replies.CONNECTION_TIMED_OUT.encode() + b"\r\n")
+                self.transport.close()
+            return
         lines = (self._pending + data).split(b"\n")
         self._pending = lines.pop()[:TAP_LINE_LIMIT]     # an unfinished line waits for its end
-        for line in lines:
+        start = 0
+        if self._in_data:                    # the message's own lines: only the final dot matters
+            ends = [lines.index(end) for end in (b".\r", b".") if end in lines]
+            start = min(ends) + 1 if ends else len(lines)
+            self._in_data = not ends
+        for line in lines[start:]:
             self._tap(line + b"\n")
         super().data_received(data)
 
@@ -130,22 +172,46 @@ class ExchangeSMTP(SMTP):
         self.listener.sessions.add(self)
         if self._original_transport is None:     # the connection itself, not TLS on top of it
             self.listener.connections.add(cast(asyncio.Transport, transport))
+            self._started = asyncio.get_running_loop().time()
+            self.refusal = self.event_handler.admit(self)
+            if self.refusal is None and self.admitted_on is not None:
+                self.listener.network.open_sessions += 1
         super().connection_made(transport)
         if self._tls_protocol is not None:       # the encrypted session after a real STARTTLS
             self.encrypted = True
 
+    def set_timeouts(self, inactivity: float, lifetime: float) -> None:
+        """ConnectionInactivityTimeout (aiosmtpd's own timer, restarted by every command) and
+        ConnectionTimeout (checked as each line arrives), in real seconds."""
+        self._timeout_duration = inactivity
+        self._reset_timeout()
+        self._lifetime = lifetime
+
+    async def _handle_client(self) -> None:
+        """aiosmtpd's session loop, after the banner, unless the connection is over a limit:
+        then it hears the 421 instead and is closed."""
+        if self.refusal is None:
+            await super()._handle_client()
+            return
+        await self.push(self.refusal)
+        if self.transport is not None:
+            self.transport.close()
+
+    def _timeout_cb(self) -> None:
+        """ConnectionInactivityTimeout: Exchange says so before it hangs up (not to the lab's own
+        servers, whose idle cached sessions simply end, as over a real network)."""
+        if self.transport is not None and not self.transport.is_closing() and not self.client.exchange:
+            self.event_handler.said(self, replies.TIMEOUT)
+            cast(asyncio.Transport, self.transport).write(replies.TIMEOUT.encode() + b"\r\n")
+        super()._timeout_cb()  # type: ignore[no-untyped-call]  # aiosmtpd's own, untyped
+
     def connection_lost(self, error: BaseException | None) -> None:
+        if self.admitted_on is not None and self.refusal is None and self._original_transport is None:
+            self.listener.network.open_sessions -= 1
+            self.admitted_on = None
         self.listener.sessions.discard(self)
         self.event_handler.lost(self)
         super().connection_lost(error)  # type: ignore[arg-type]
-
-    async def smtp_MAIL(self, arg: str | None) -> None:
-        """A MaxMessageSize raised since the session opened lets the next message through: the
-        session's own limit (SIZE at MAIL, the cut-off during DATA) grows to the listener's as
-        it is now. A lowered one needs no change here: handle_DATA judges each message by the
-        caller's connector as it is now."""
-        self.data_size_limit = max(self.data_size_limit or 0, self.listener.data_size_limit())
-        await super().smtp_MAIL(arg)
 
     async def smtp_DATA(self, arg: str) -> None:
         self.busy = True
@@ -154,6 +220,20 @@ class ExchangeSMTP(SMTP):
         finally:
             self.busy = False
             self.listener.quiet.set()
+
+    async def smtp_MAIL(self, arg: str) -> None:
+        """aiosmtpd's MAIL, noting that an address it can't read is the sender's (5.1.7).
+
+        A MaxMessageSize raised since the session opened lets the next message through: the
+        session's own limit (SIZE at MAIL, the cut-off during DATA) grows to the listener's as
+        it is now. A lowered one needs no change here: handle_DATA judges each message by the
+        caller's connector as it is now."""
+        self.data_size_limit = max(self.data_size_limit or 0, self.listener.data_size_limit())
+        self._reading_sender = True
+        try:
+            await super().smtp_MAIL(arg)
+        finally:
+            self._reading_sender = False
 
     async def smtp_STARTTLS(self, arg: str) -> None:
         """Encrypt the session if the handler allows it: real TLS over a socket; in memory the

@@ -1,6 +1,8 @@
 """The header analyzer panel: paste a message's headers (Outlook: File > Properties > Internet
 headers), press Analyze, and read the hops explained and drawn (the reading is
-`mailflowlab.header_analyzer.explain`). Pasted garbage gets a sentence, not a traceback."""
+`mailflowlab.header_analyzer.explain`), then every field of Exchange Online Protection's and
+Exchange's own headers decoded (`mailflowlab.header_fields`). Pasted garbage gets a sentence,
+not a traceback."""
 from __future__ import annotations
 
 import html
@@ -9,6 +11,7 @@ import ipywidgets as widgets
 
 from ..diagrams import hop_diagram
 from ..header_analyzer import explain
+from ..header_fields import fields_table
 from ..headers import HeaderParseError, parse_hops
 from .panel import Panel, svg_html, table_html
 
@@ -27,12 +30,15 @@ class HeaderAnalyzer(Panel):
             self.analyze()
 
     def analyze(self) -> None:
+        fields = fields_table(self.box.value)
+        decoded = f"<h4>Fields decoded</h4>{table_html(fields)}" if len(fields) else ""
         try:
             hops = parse_hops(self.box.value)
         except HeaderParseError as exc:
-            self.result.value = f"<b>{html.escape(str(exc))}</b>"
+            self.result.value = f"<b>{html.escape(str(exc))}</b>{decoded}"
             return
-        self.result.value = table_html(explain(hops)) + svg_html(hop_diagram(hops), "The hops of the pasted message")
+        self.result.value = (table_html(explain(hops)) + svg_html(hop_diagram(hops), "The hops of the pasted message")
+                             + decoded)
 
 
 def header_analyzer(text: str = "") -> HeaderAnalyzer:

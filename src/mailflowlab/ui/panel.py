@@ -108,8 +108,8 @@ def table_html(table: Table[Any], columns: Sequence[str] | None = None) -> str:
 
     def cell(tag: str, column: str, value: str) -> str:
         align = "right" if numeric[column] else "left"
-        wide = "min-width:16em; max-width:32em; white-space:normal" if column in ("LastError", "RecipientStatus") \
-            else "white-space:nowrap"
+        wrapped = column in ("LastError", "RecipientStatus", "Meaning")
+        wide = "min-width:16em; max-width:32em; white-space:normal" if wrapped else "white-space:nowrap"
         return f'<{tag} style="text-align:{align}; {wide}; padding:2px 8px">{html.escape(value)}</{tag}>'
 
     head = "".join(cell("th", c, c) for c in shown.columns)
