@@ -447,7 +447,8 @@ def _(permissions: str) -> bool:
 @exercise("headers.1",
           "The first Exchange hop after Google's is the server that took the message from the Internet: the Edge. "
           "Its header looks like Transport's; its place in the chain gives it away.",
-          "Look for the first row whose 'Stamped by' is not 'not Exchange'.")
+          "Which server of the organization does a message from the Internet meet first, and which column of "
+          "the table tells an Exchange hop from Google's?")
 def _(edge_lab: Lab, edge_host: str) -> bool:
     edge_fqdn = next(s.fqdn for s in edge_lab.org.servers if "Edge" in s.roles)
     return str(edge_host).lower() == str(edge_fqdn).lower()
