@@ -367,10 +367,10 @@ def set_send_connector(org: Organization, name: str, *, frontend_proxy: bool | N
                        address_spaces: Iterable[str] | None = None) -> SendConnector:
     """Set-SendConnector -FrontendProxyEnabled, -SmartHosts and -AddressSpaces: every value is
     checked before any changes."""
-    c = find_send_connector(org, name)
     proxy = None if frontend_proxy is None else arguments.flag(frontend_proxy, "FrontendProxyEnabled")
     hosts = None if smart_hosts is None else tuple(arguments.names(smart_hosts, "SmartHosts"))
     spaces = None if address_spaces is None else _address_spaces(address_spaces)
+    c = find_send_connector(org, name)
     if proxy is not None:
         c.frontend_proxy = proxy
     if hosts is not None:
