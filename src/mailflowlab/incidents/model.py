@@ -84,7 +84,7 @@ class Step:
 
     @property
     def python(self) -> str:
-        """The call as a learner would type it: `lab.start_service('MB1', 'Transport')`."""
+        """The call as a learner would type it, `lab.<method>(<arguments>)` (shown only in the answer key)."""
         parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
         return f"lab.{self.method}({', '.join(parts)})"
 
