@@ -37,7 +37,7 @@ course: setup
 	$(BIN)/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/00-welcome.ipynb
 
 # The book is built first so its build time is printed; the browser checks then read it.
-# Then the library's lint and types, every test with the lab over sockets, and the chapters
+# Then lint and types (the library's and the tests'), every test with the lab over sockets, and the chapters
 # again with the lab in memory (as in a browser): their checked outputs must be identical.
 # Last, the course as pip installs it: sdist and wheel, installed with no checkout in sight.
 test: setup

@@ -4,6 +4,17 @@
 the same mail either way. A test that talks to the lab with a real client (smtplib, swaks,
 curl, a raw socket) through `lab.endpoint(...)` needs ports, so it takes `socket_lab`.
 A test that builds its own Lab takes `transport` and passes it on.
+
+Tests are type-checked with mypy --strict, like the library (`mypy` from the root checks both):
+- every test returns `-> None`; a fixture is annotated with what it gives (`-> Lab`, or
+  `-> Iterator[Lab]` when it yields), and a test names a fixture's type the same way;
+- pytest's own fixtures by pytest's types: `tmp_path: Path`, `monkeypatch: pytest.MonkeyPatch`,
+  `capsys: pytest.CaptureFixture[str]`, `request: pytest.FixtureRequest`;
+- a fixture that gives a function names its type once (`OpenPage = Callable[[str], WatchedPage]`);
+- a value that comes back as Any (json.loads, nbformat, Playwright's evaluate) is given its type
+  in a local (`seconds: float = page.evaluate(...)`) before it is returned;
+- a library without type information goes in pyproject.toml's ignore_missing_imports list;
+- browser tests import Playwright's types under TYPE_CHECKING (tests/browser/conftest.py).
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ mail, centralized mail transport, and the classic faults (issue 18, part 3)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 
@@ -34,15 +35,15 @@ def hybrid(transport: str) -> Iterator[Lab]:
         yield running
 
 
-def _services(message: object) -> list[str]:
+def _services(message: EmailMessage) -> list[str]:
     return [s for s in explain(parse_hops(message))["Stamped by"] if s != NOT_EXCHANGE]
 
 
-def _copies(messages: list, subject: str) -> int:
+def _copies(messages: list[EmailMessage], subject: str) -> int:
     return sum(1 for m in messages if m["Subject"] == subject)
 
 
-def _field(message: object, header: str, field: str) -> str:
+def _field(message: EmailMessage, header: str, field: str) -> str:
     return next(r.Value for r in read_fields(message) if r.Header == header and r.Field == field)
 
 

@@ -8,12 +8,19 @@ Reuses the built book and its local server from test_book_site.py.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import pytest
 import yaml
 
 from .test_book_site import BOOK, CHAPTERS, book_html, site  # noqa: F401 - fixtures
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 
@@ -22,39 +29,58 @@ REPO = CONFIG["repository"]["url"].rstrip("/")
 ORG_REPO = urlparse(REPO).path.strip("/")
 
 
-@pytest.fixture
-def open_page(chromium_browser, site):  # noqa: F811
-    contexts = []
+@dataclass
+class WatchedPage:
+    """A book page and every script error and failed request it logged, as it logged them."""
+    page: Page
+    errors: list[str] = field(default_factory=list)
 
-    def _open(path: str):
+    def __post_init__(self) -> None:
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", self._console_error)
+        self.page.on("response", self._failed_response)
+
+    def _console_error(self, msg: ConsoleMessage) -> None:
+        # A missing file shows up as a failed response below, with its URL (the console says less).
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            self.errors.append(msg.text)
+
+    def _failed_response(self, res: Response) -> None:
+        if res.status >= 400 and not res.url.endswith("/favicon.ico"):
+            self.errors.append(f"HTTP {res.status} {res.url}")
+
+
+#: The `open_page` fixture: opens a path of the site, watched, in its own browser context.
+OpenPage = Callable[[str], WatchedPage]
+
+
+@pytest.fixture
+def open_page(chromium_browser: Browser, site: str) -> Iterator[OpenPage]:  # noqa: F811
+    contexts: list[BrowserContext] = []
+
+    def _open(path: str) -> WatchedPage:
         context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        # A missing file shows up as a failed response below, with its URL (the console says less).
-        page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith(
-            "Failed to load resource") and page.errors.append(msg.text))
-        page.on("response", lambda res: res.status >= 400 and not res.url.endswith("/favicon.ico")
-                and page.errors.append(f"HTTP {res.status} {res.url}"))
-        page.goto(urljoin(site, path), wait_until="networkidle", timeout=60_000)
-        return page
+        watched = WatchedPage(context.new_page())
+        watched.page.goto(urljoin(site, path), wait_until="networkidle", timeout=60_000)
+        return watched
 
     yield _open
     for context in contexts:
         context.close()
 
 
-def test_intro_page_has_no_script_errors(open_page):
-    page = open_page("intro.html")
-    assert not page.errors, page.errors
+def test_intro_page_has_no_script_errors(open_page: OpenPage) -> None:
+    watched = open_page("intro.html")
+    assert not watched.errors, watched.errors
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS or [pytest.param(None, marks=pytest.mark.skip(
     reason="no notebooks in notebooks/ yet"))])
-def test_chapter_says_how_to_run_it_live(open_page, book_html, chapter):  # noqa: F811
-    page = open_page(f"notebooks/{chapter}.html")
-    assert not page.errors, f"{chapter}: {page.errors}"
+def test_chapter_says_how_to_run_it_live(open_page: OpenPage, book_html: Path, chapter: str) -> None:  # noqa: F811
+    watched = open_page(f"notebooks/{chapter}.html")
+    page = watched.page
+    assert not watched.errors, f"{chapter}: {watched.errors}"
 
     button = page.locator("main .mfl-live-bar a.mfl-live-button")
     assert button.count() == 1 and button.is_visible(), f"{chapter}: no 'Run live' button"
@@ -75,7 +101,7 @@ def test_chapter_says_how_to_run_it_live(open_page, book_html, chapter):  # noqa
     # the theme's rocket menu offers it first, under the same name
     menu_item = page.locator("a.btn-launch-lite-button")
     assert menu_item.count() == 1 and menu_item.get_attribute("href") == button.get_attribute("href")
-    assert menu_item.text_content().strip() == "Run live in your browser"
+    assert (menu_item.text_content() or "").strip() == "Run live in your browser"
     assert menu_item.evaluate("a => a.closest('ul').querySelector('a') === a"), "not first in the menu"
 
     snapshots = page.locator("main script[type='application/vnd.jupyter.widget-view+json']").count()

@@ -13,11 +13,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlparse
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Response, ViewportSize
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]
 
@@ -31,7 +35,7 @@ CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="session")
-def book_html(isolated_env) -> Path:
+def book_html(isolated_env: dict[str, str]) -> Path:
     if os.environ.get("MFL_BOOK_BUILT") == "1" and (HTML / "intro.html").exists():
         return HTML
     bindir = Path(sys.executable).parent
@@ -45,12 +49,12 @@ def book_html(isolated_env) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
+    def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
         pass
 
 
 @pytest.fixture(scope="session")
-def site(book_html) -> Iterator[str]:
+def site(book_html: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(book_html)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -65,24 +69,28 @@ def site(book_html) -> Iterator[str]:
 class Visit:
     """A page opened in a fresh context, with every request and failed response recorded."""
 
-    def __init__(self, browser, url: str, viewport: dict[str, int] | None = None):
+    def __init__(self, browser: Browser, url: str, viewport: ViewportSize | None = None) -> None:
         self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.failures: list[tuple[int, str]] = []
         self.page.on("request", lambda req: self.requests.append(req.url))
-        self.page.on("response", lambda res: res.status >= 400
-                     and self.failures.append((res.status, res.url)))
+        self.page.on("response", self._record_failure)
         self.response = self.page.goto(url, wait_until="networkidle", timeout=60_000)
 
-    def check_local_only(self):
+    def _record_failure(self, res: Response) -> None:
+        if res.status >= 400:
+            self.failures.append((res.status, res.url))
+
+    def check_local_only(self) -> None:
         urls = [u for u in self.requests if not u.startswith(("data:", "blob:"))]
         foreign = sorted({u for u in urls if urlparse(u).hostname != "127.0.0.1"})
         assert not foreign, f"requests left 127.0.0.1: {foreign}"
         # Everything a page asks for is served, the widget icons' Font Awesome files included.
         assert not self.failures, f"local requests failed: {self.failures}"
 
-    def svg_text(self, src: str) -> str:
+    def svg_text(self, src: str | None) -> str:
+        assert src, "an <img> without a src"
         res = self.page.request.get(urljoin(self.page.url, src))
         assert res.status == 200, f"{src}: HTTP {res.status}"
         return res.text()
@@ -108,19 +116,23 @@ class Visit:
                 count += 1
         return count
 
-    def screenshot(self, name: str):
+    def screenshot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"book-{name}.png"), full_page=True)
 
-    def close(self):
+    def close(self) -> None:
         self.context.close()
 
 
-@pytest.fixture
-def visit(chromium_browser, site):
-    opened = []
+#: The `visit` fixture: opens a path of the site (and an optional viewport) as a Visit.
+OpenVisit = Callable[..., Visit]
 
-    def _open(path: str, viewport: dict[str, int] | None = None) -> Visit:
+
+@pytest.fixture
+def visit(chromium_browser: Browser, site: str) -> Iterator[OpenVisit]:
+    opened: list[Visit] = []
+
+    def _open(path: str, viewport: ViewportSize | None = None) -> Visit:
         v = Visit(chromium_browser, urljoin(site, path), viewport)
         opened.append(v)
         return v
@@ -130,7 +142,7 @@ def visit(chromium_browser, site):
         v.close()
 
 
-def test_landing_page_shows_three_hops_and_lists_chapters(visit):
+def test_landing_page_shows_three_hops_and_lists_chapters(visit: OpenVisit) -> None:
     v = visit("intro.html")
     assert v.response is not None and v.response.status == 200
     img = v.page.locator("img[src$='three-hops.svg']")
@@ -155,7 +167,7 @@ def test_landing_page_shows_three_hops_and_lists_chapters(visit):
 
 @pytest.mark.parametrize("chapter", CHAPTERS or [pytest.param(None, marks=pytest.mark.skip(
     reason="no notebooks in notebooks/ yet"))])
-def test_chapter_page(visit, book_html, chapter):
+def test_chapter_page(visit: OpenVisit, book_html: Path, chapter: str) -> None:
     v = visit(f"notebooks/{chapter}.html")
     assert v.response is not None and v.response.status == 200, f"{chapter}: not served"
     if chapter != "glossary":
@@ -171,7 +183,7 @@ def test_chapter_page(visit, book_html, chapter):
     v.check_local_only()
 
 
-def test_a_chapter_on_a_phone_and_the_sidebar_button(visit):
+def test_a_chapter_on_a_phone_and_the_sidebar_button(visit: OpenVisit) -> None:
     """Chapter 8 (long inline code, wide tables and diagrams) at 390 x 844: the page never
     scrolls sideways (wide outputs scroll in their own frames), and the sidebar button opens
     the chapter list. On a desktop the same button hides and shows the sidebar."""

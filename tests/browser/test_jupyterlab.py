@@ -29,9 +29,13 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +61,8 @@ class JupyterLab:
     port: int
     root: Path
 
-    def api(self, method: str, path: str) -> object:
+    def api(self, method: str, path: str) -> Any:
+        """The server's REST API: the JSON it answers (None for an empty body)."""
         req = urllib.request.Request(f"{self.url}{path}?token={self.token}", method=method)
         with urllib.request.urlopen(req, timeout=10) as res:
             body = res.read()
@@ -67,7 +72,8 @@ class JupyterLab:
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _port_open(port: int) -> bool:
@@ -124,7 +130,7 @@ def _isolated_config(env: dict[str, str], base: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def jupyter_lab(isolated_env, tmp_path) -> Iterator[JupyterLab]:
+def jupyter_lab(isolated_env: dict[str, str], tmp_path: Path) -> Iterator[JupyterLab]:
     if not (NOTEBOOKS / CHAPTER).exists():
         pytest.skip(f"notebooks/{CHAPTER} is not written yet")
     root = tmp_path / "notebooks"
@@ -154,7 +160,7 @@ def jupyter_lab(isolated_env, tmp_path) -> Iterator[JupyterLab]:
     finally:
         kernels = _children(proc.pid)
         try:
-            for kernel in lab.api("GET", "/api/kernels") or []:  # type: ignore[union-attr]
+            for kernel in lab.api("GET", "/api/kernels") or []:
                 lab.api("DELETE", f"/api/kernels/{kernel['id']}")
         except (urllib.error.URLError, ConnectionError):
             pass  # the server is already gone; terminate() below still reaps it
@@ -172,7 +178,7 @@ def jupyter_lab(isolated_env, tmp_path) -> Iterator[JupyterLab]:
         assert not left, f"processes outlived jupyter lab: {left}"
 
 
-def _hop_rows(hops) -> list[dict[str, str]]:
+def _hop_rows(hops: Locator) -> list[dict[str, str]]:
     """The hop table the panel shows, as {column: text} per row."""
     head = [h.strip() for h in hops.locator("thead th").all_inner_texts()]
     return [dict(zip(head, (c.strip() for c in row.locator("td").all_inner_texts()), strict=True))
@@ -189,13 +195,13 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _run(page, item: str) -> None:
+def _run(page: Page, item: str) -> None:
     """Run menu > item (the menu, not keys: Shift+Enter flaked on a cold kernel, tooling notes §7)."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(rf"^{re.escape(item)}")).click()
 
 
-def _counts(page, timeout_ms: int) -> list[int]:
+def _counts(page: Page, timeout_ms: int) -> list[int]:
     """Wait until no code cell is queued or running and the last one has run; return the counts.
     (A cell whose input is hidden shows an empty prompt.)"""
     script = """() => {
@@ -208,14 +214,14 @@ def _counts(page, timeout_ms: int) -> list[int]:
     return [int(t[1:-2]) for t in prompts if t]
 
 
-def _svg(image) -> str:
+def _svg(image: Locator) -> str:
     """The SVG a diagram <img> shows (diagrams are data: URLs with alt text)."""
     src = image.get_attribute("src")
     assert src and src.startswith("data:image/svg+xml;base64,"), src
     return base64.b64decode(src.split(",", 1)[1]).decode()
 
 
-def _node_fill(topology, node: str) -> str | None:
+def _node_fill(topology: Locator, node: str) -> str | None:
     """The fill of a node's shape in the topology SVG (its <title> is the node id)."""
     svg = _svg(topology.locator("img").first)
     match = re.search(rf"<title>{re.escape(node)}</title>\n<(?:path|polygon) fill=\"([^\"]+)\"", svg)
@@ -234,7 +240,7 @@ TEXT_PX = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-
     })"""
 
 
-def _open_and_run_all(page, lab: JupyterLab, chapter: str, idle):
+def _open_and_run_all(page: Page, lab: JupyterLab, chapter: str, idle: Locator) -> Locator:
     """Open a chapter, run all its cells, and fail with the traceback if any cell failed."""
     from playwright.sync_api import expect
     page.goto(f"{lab.url}/lab/tree/{chapter}?token={lab.token}")
@@ -249,7 +255,7 @@ def _open_and_run_all(page, lab: JupyterLab, chapter: str, idle):
     return notebook
 
 
-def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser, jupyter_lab):
+def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser: Browser, jupyter_lab: JupyterLab) -> None:
     from playwright.sync_api import expect
 
     cells = nbformat.read(jupyter_lab.root / CHAPTER, as_version=4).cells
@@ -308,7 +314,7 @@ def test_mail_flow_panel_reroutes_when_mb2_transport_stops(chromium_browser, jup
         context.close()
 
 
-def test_header_analyzer_panel_reads_pasted_headers_live(chromium_browser, jupyter_lab):
+def test_header_analyzer_panel_reads_pasted_headers_live(chromium_browser: Browser, jupyter_lab: JupyterLab) -> None:
     """Chapter 10 runs whole in JupyterLab; its panel answers garbage in words and reads a sample."""
     from playwright.sync_api import expect
 
@@ -340,7 +346,7 @@ def test_header_analyzer_panel_reads_pasted_headers_live(chromium_browser, jupyt
         context.close()
 
 
-def test_a_chapter_opened_fresh_says_run_this_cell_and_shows_its_diagrams(chromium_browser, jupyter_lab):
+def test_a_chapter_opened_fresh_says_run_this_cell_and_shows_its_diagrams(chromium_browser: Browser, jupyter_lab: JupyterLab) -> None:
     """Chapter 1 as stored (outputs, no kernel run): where a panel goes the page says to run the
     cell, never `VBox(children=...`; the diagrams show, each with a description as alt text."""
     from playwright.sync_api import expect
@@ -362,7 +368,7 @@ def test_a_chapter_opened_fresh_says_run_this_cell_and_shows_its_diagrams(chromi
         context.close()
 
 
-def test_a_chapter_on_a_phone(chromium_browser, jupyter_lab):
+def test_a_chapter_on_a_phone(chromium_browser: Browser, jupyter_lab: JupyterLab) -> None:
     """Chapter 1 at 390 x 844 after Run All: the panel's To field fits, no button's label is cut,
     and nothing makes a cell scroll sideways (diagrams and tables scroll in their own frames)."""
     from playwright.sync_api import expect

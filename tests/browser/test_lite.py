@@ -22,11 +22,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+    from playwright.sync_api import Browser, Locator, Page, Response, Route
 
 pytestmark = [pytest.mark.browser]
 
@@ -44,10 +49,12 @@ hops = parse_hops(header_samples.INBOUND_2013.text)
 print(sys.platform, len(hops), "hops")
 '''
 DRAW = "hop_diagram(hops)"
+#: An iopub message the kernel sent, as LitePage.execute returns it: {"type": ..., "content": ...}.
+IOPub = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def lite_site(isolated_env) -> Path:
+def lite_site(isolated_env: dict[str, str]) -> Path:
     if os.environ.get("MFL_BOOK_BUILT") == "1" and (LITE / "jupyter-lite.json").exists():
         return LITE
     r = subprocess.run(["bash", str(BOOK / "build_lite.sh"), str(Path(sys.executable).parent)],
@@ -59,12 +66,12 @@ def lite_site(isolated_env) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 @pytest.fixture(scope="module")
-def served(lite_site) -> Iterator[str]:
+def served(lite_site: Path) -> Iterator[str]:
     """The book's html folder on 127.0.0.1 (the Lite lab is its lite/ folder)."""
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(lite_site.parent)))
@@ -83,13 +90,12 @@ def site_mb() -> float:
 class LitePage:
     """A Lite lab page in a fresh browser context; every request is recorded."""
 
-    def __init__(self, browser, url: str):
+    def __init__(self, browser: Browser, url: str) -> None:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.requests: list[str] = []
         self.failures: list[tuple[int, str]] = []
         self.context.on("request", lambda req: self.requests.append(req.url))
-        self.context.on("response", lambda res: res.status >= 400
-                        and self.failures.append((res.status, res.url)))
+        self.context.on("response", self._record_failure)
         # Expose the app object to the test (a page option JupyterLite reads from its config).
         self.context.route("**/lite/jupyter-lite.json", self._expose_app)
         self.page = self.context.new_page()
@@ -98,8 +104,12 @@ class LitePage:
         self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager",
                                     timeout=120_000)
 
+    def _record_failure(self, res: Response) -> None:
+        if res.status >= 400:
+            self.failures.append((res.status, res.url))
+
     @staticmethod
-    def _expose_app(route):
+    def _expose_app(route: Route) -> None:
         res = route.fetch()
         config = res.json()
         config["jupyter-config-data"]["exposeAppInBrowser"] = "true"
@@ -107,7 +117,7 @@ class LitePage:
 
     def start_kernel(self) -> float:
         """Start a Pyodide kernel and wait until it answers; seconds taken."""
-        return self.page.evaluate("""async () => {
+        seconds: float = self.page.evaluate("""async () => {
             const t0 = performance.now();
             const app = window.jupyterapp, sm = app.serviceManager;
             await app.restored;
@@ -119,10 +129,11 @@ class LitePage:
             await kernel.requestKernelInfo();   // answered once Pyodide and the kernel have booted
             return (performance.now() - t0) / 1000;
         }""")
+        return seconds
 
-    def execute(self, code: str, timeout_s: float = 180) -> list[dict]:
+    def execute(self, code: str, timeout_s: float = 180) -> list[IOPub]:
         """Run code in the kernel; the iopub messages (msg_type, content) it produced."""
-        return self.page.evaluate("""async ([code, timeout]) => {
+        out: list[IOPub] = self.page.evaluate("""async ([code, timeout]) => {
             const out = [];
             const future = window.mflKernel.requestExecute({code, store_history: false});
             future.onIOPub = (msg) => {
@@ -134,20 +145,21 @@ class LitePage:
             await Promise.race([done, timer]);
             return out;
         }""", [code, timeout_s])
+        return out
 
-    def check_local_only(self):
+    def check_local_only(self) -> None:
         urls = [u for u in self.requests if not u.startswith(("data:", "blob:"))]
         foreign = sorted({u for u in urls if urlparse(u).hostname != "127.0.0.1"})
         assert not foreign, f"requests left 127.0.0.1: {foreign}"
         failed = [f for f in self.failures if not f[1].endswith("favicon.ico")]
         assert not failed, f"local requests failed: {failed}"
 
-    def close(self):
+    def close(self) -> None:
         self.context.close()
 
 
-def text_of(outputs: list[dict]) -> str:
-    parts = []
+def text_of(outputs: list[IOPub]) -> str:
+    parts: list[str] = []
     for o in outputs:
         c = o["content"]
         if o["type"] == "stream":
@@ -168,17 +180,22 @@ def desktop_svg() -> str:
     if shutil.which("dot") is None:
         pytest.skip("Graphviz `dot` is not installed")
     from mailflowlab import header_samples, hop_diagram, parse_hops
-    return hop_diagram(parse_hops(header_samples.INBOUND_2013.text)).pipe(format="svg", encoding="utf-8")
+    svg: str = hop_diagram(parse_hops(header_samples.INBOUND_2013.text)).pipe(format="svg", encoding="utf-8")
+    return svg
 
 
-def svg_of(outputs: list[dict]) -> str:
+def svg_of(outputs: list[IOPub]) -> str:
     return "".join(o["content"]["data"].get("image/svg+xml", "") for o in outputs
                    if o["type"] in ("display_data", "execute_result"))
 
 
+#: The `lite_page` fixture: opens a path of the site as a LitePage.
+OpenLitePage = Callable[[str], LitePage]
+
+
 @pytest.fixture
-def lite_page(chromium_browser, served):
-    opened = []
+def lite_page(chromium_browser: Browser, served: str) -> Iterator[OpenLitePage]:
+    opened: list[LitePage] = []
 
     def _open(path: str) -> LitePage:
         p = LitePage(chromium_browser, served + path)
@@ -190,7 +207,7 @@ def lite_page(chromium_browser, served):
         p.close()
 
 
-def test_lite_lab_imports_mailflowlab_and_draws_a_hop_diagram_offline(lite_page):
+def test_lite_lab_imports_mailflowlab_and_draws_a_hop_diagram_offline(lite_page: OpenLitePage) -> None:
     assert (LITE / "static" / "mailflowlab" / "viz-global.js").exists()
     # A bare kernel in this site: the cost any page pays before its first output.
     bare = lite_page("lite/lab/index.html")
@@ -225,7 +242,7 @@ def test_lite_lab_imports_mailflowlab_and_draws_a_hop_diagram_offline(lite_page)
           f"ratio {first_output / bare_start:.2f}")
 
 
-def test_lite_lab_serves_every_chapter(lite_site):
+def test_lite_lab_serves_every_chapter(lite_site: Path) -> None:
     contents = json.loads((LITE / "api" / "contents" / "notebooks" / "all.json").read_text())
     names = {c["name"] for c in contents["content"]}
     chapters = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
@@ -241,7 +258,7 @@ def test_lite_lab_serves_every_chapter(lite_site):
     assert not {"pandas", "cryptography"} & set(lock["mailflowlab"]["depends"])
 
 
-def test_book_button_opens_the_chapter_in_the_lite_lab(chromium_browser, served):
+def test_book_button_opens_the_chapter_in_the_lite_lab(chromium_browser: Browser, served: str) -> None:
     """The link the chapter pages carry opens that notebook in the Lite lab, with the Pyodide kernel."""
     from playwright.sync_api import expect
 
@@ -274,7 +291,7 @@ w.VBox([toggle, picture])
 '''
 
 
-def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser, served):
+def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser: Browser, served: str) -> None:
     """A panel the way the course builds them (a toggle; a diagram drawn with graph.pipe into an
     HTML widget): in a notebook of the Lite lab, pressing the toggle redraws the diagram, drawn
     by Graphviz compiled to WebAssembly. Proves the widget front end and the renderer in the
@@ -332,7 +349,7 @@ def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser, served):
 
 @pytest.mark.parametrize("chapter", [CHAPTER, "04-message-queues.ipynb", "13-current-versions.ipynb",
                                      "14-hybrid.ipynb"])
-def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, chapter):
+def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser: Browser, served: str, chapter: str) -> None:
     """Issue 10's acceptance: the chapter Run All in the Lite lab, no cell fails, every output
     nbval checks is the committed text; in chapter 1 the panel reroutes when MB2's Transport
     stops (as tests/browser/test_jupyterlab.py checks in JupyterLab), and page open -> first hop
@@ -343,7 +360,7 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, c
     from .test_jupyterlab import _counts, _run
 
     cells = nbformat.read(ROOT / "notebooks" / chapter, as_version=4).cells
-    bare_start = None
+    bare_start: float | None = None
     if chapter == CHAPTER:
         bare = LitePage(chromium_browser, served + "lite/lab/index.html")
         bare_start = bare.start_kernel()
@@ -359,7 +376,7 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, c
         idle = page.locator(".jp-StatusBar-Widget", has_text=re.compile(r"\| Idle"))
         expect(idle).to_be_visible(timeout=180_000)
         _run(page, "Run All Cells")
-        first_table = None
+        first_table: float | None = None
         if chapter == CHAPTER:
             first = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
                                  has_text=re.compile(r"Hop\s+From\s+By")).first
@@ -389,6 +406,7 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, c
                 assert have == want, f"{chapter}: output differs from nbval's for:\n{cell.source}"
         if chapter == CHAPTER:
             _panel_reroutes(page, cells, idle)
+            assert first_table is not None and bare_start is not None   # both measured for chapter 1
             ratio = first_table / bare_start
             print(f"\nchapter 1 in Lite: first hop table {first_table:.1f} s after page open; bare "
                   f"kernel {bare_start:.1f} s; ratio {ratio:.2f}; site {site_mb():.0f} MB")
@@ -400,20 +418,21 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser, served, c
         context.close()
 
 
-def _nbval_checks(cell) -> bool:
+def _nbval_checks(cell: NotebookNode) -> bool:
     # --nbval-lax: only cells marked NBVAL_CHECK_OUTPUT are compared.
     return "NBVAL_CHECK_OUTPUT" in cell.source or "nbval-check-output" in cell.metadata.get("tags", [])
 
 
-def _text_of_nb_output(o) -> str:
+def _text_of_nb_output(o: NotebookNode) -> str:
+    text: str = ""
     if o.output_type == "stream":
-        return o.text
-    if o.output_type in ("display_data", "execute_result"):
-        return o.get("data", {}).get("text/plain", "")
-    return ""
+        text = o.text
+    elif o.output_type in ("display_data", "execute_result"):
+        text = o.get("data", {}).get("text/plain", "")
+    return text
 
 
-def _panel_reroutes(page, cells, idle) -> None:
+def _panel_reroutes(page: Page, cells: list[NotebookNode], idle: Locator) -> None:
     """Chapter 1's panel after Run All, as in JupyterLab: send, stop MB2's Transport, send, the route
     changes."""
     from playwright.sync_api import expect

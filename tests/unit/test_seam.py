@@ -29,7 +29,10 @@ class Recorder:
 
 
 class Named(SMTP):
+    """aiosmtpd's SMTP with the fields the network fills in (network.ServerSession)."""
     caller: Peer | None = None
+    opened_for: Peer | None = None
+    source: str = ""
 
 
 def make(kind: str) -> tuple[Network, Runtime]:
