@@ -89,7 +89,7 @@ class SmtpClient:
         body = message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
-        body = b"\r\n".join(b"." + ln if ln.startswith(b".") else ln for ln in body.split(b"\r\n"))
+        body = (b"." if body.startswith(b".") else b"") + body.replace(b"\r\n.", b"\r\n..")
         self.transcript.append(f"C: <message, {len(message)} bytes>")
         self.transcript.append("C: .")
         self._writer.write(body + b".\r\n")
