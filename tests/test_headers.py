@@ -45,6 +45,14 @@ def test_format_date_writes_the_day_unpadded_with_the_servers_offset() -> None:
         format_date(datetime(2014, 3, 4, 10, 0, 2))
 
 
+@pytest.mark.parametrize("offset", [timedelta(hours=-8), timedelta(hours=-3, minutes=-30),
+                                    timedelta(hours=5, minutes=45), timedelta(0), timedelta(hours=14)])
+def test_format_date_writes_any_offset_as_strftime_would(offset: timedelta) -> None:
+    """West of Greenwich and the half- and quarter-hour zones (Newfoundland, Nepal) too."""
+    when = datetime(2014, 3, 4, 1, 2, 3, tzinfo=timezone(offset))
+    assert format_date(when) == f"Tue, 4 Mar 2014 {when:%H:%M:%S %z}"
+
+
 def test_long_build_pads_like_the_mapi_header() -> None:
     assert long_build("15.0.847.32") == "15.00.0847.032"
     assert long_build("14.3.123.4") == "14.03.0123.004"

@@ -167,3 +167,11 @@ def test_a_kept_session_to_a_restarted_service_is_replaced_and_nothing_doubles(l
     lab.send(ALICE, BOB, subject="second")
     assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["first", "second"]
     assert list(lab.tracking_log()["EventId"]).count("DELIVER") == 2
+
+
+def test_lines_that_start_with_a_dot_arrive_as_written(lab: Lab) -> None:
+    """Every hop dot-stuffs (RFC 5321 4.5.2) and the next one unstuffs: a body line of one dot
+    or starting with dots is not taken for the end of the message, and no dot is lost."""
+    body = ".first\n.\n..two dots\nmiddle .dot\n."
+    lab.send(ALICE, BOB, subject="dots", body=body)
+    assert lab.mailbox(BOB).messages[-1].get_content() == body + "\n"

@@ -57,10 +57,13 @@ class Hop:
 
 def format_date(when: datetime) -> str:
     """`Tue, 4 Mar 2014 10:00:02 +1000`: RFC 2822 as Exchange writes it (day not zero padded)."""
-    if when.tzinfo is None:
+    offset = when.utcoffset()
+    if offset is None:
         raise ValueError("a header date needs a timezone-aware datetime")
+    minutes = offset.days * 1440 + offset.seconds // 60       # strftime's %z, without strftime
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("+", minutes)
     return (f"{_DAYS[when.weekday()]}, {when.day} {_MONTHS[when.month - 1]} {when.year} "
-            f"{when:%H:%M:%S %z}")
+            f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} {sign}{minutes // 60:02d}{minutes % 60:02d}")
 
 
 def long_build(short: str) -> str:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -42,14 +42,14 @@ Work = Callable[[], Awaitable[None]]
 T = TypeVar("T")
 
 
-@dataclass(order=True)
+@dataclass
 class Entry:
-    """One piece of due work; ordered by (due, sequence)."""
+    """One piece of due work."""
     due: datetime
     sequence: int
-    key: Hashable = field(compare=False)
-    work: Work = field(compare=False)
-    in_flight: bool = field(compare=False)
+    key: Hashable
+    work: Work
+    in_flight: bool
 
 
 class Scheduler:
@@ -57,7 +57,9 @@ class Scheduler:
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
-        self._heap: list[Entry] = []
+        #: (due, sequence, entry): the heap compares the plain tuple's first two items in C,
+        #: never the entry (sequences are unique).
+        self._heap: list[tuple[datetime, int, Entry]] = []
         self._pending: set[Hashable] = set()
         self._sequence = 0
         self._in_flight = 0
@@ -119,17 +121,17 @@ class Scheduler:
         self._pending.add((key, due))
         self._sequence += 1
         self._in_flight += in_flight
-        heapq.heappush(self._heap, Entry(due, self._sequence, key, work, in_flight))
+        heapq.heappush(self._heap, (due, self._sequence, Entry(due, self._sequence, key, work, in_flight)))
 
     def next_due(self) -> datetime | None:
         """When the earliest piece of work is due, if there is any."""
-        return self._heap[0].due if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def _pop(self, until: datetime) -> Entry | None:
         """The next entry to run: anything while work is in flight, else a timer due by `until`."""
-        if not self._heap or (self._in_flight == 0 and self._heap[0].due > until):
+        if not self._heap or (self._in_flight == 0 and self._heap[0][0] > until):
             return None
-        entry = heapq.heappop(self._heap)
+        entry = heapq.heappop(self._heap)[2]
         self._pending.discard((entry.key, entry.due))
         self._in_flight -= entry.in_flight
         return entry

@@ -421,8 +421,12 @@ class Organization:
 
     def mailbox(self, address: str) -> Mailbox | None:
         """The mailbox (a user's or a database's system mailbox) with this address."""
-        for m in [*self.mailboxes, *self.system_mailboxes]:
-            if m.address.lower() == address.lower():
+        wanted = address.lower()
+        for m in self.mailboxes:
+            if m.address.lower() == wanted:
+                return m
+        for m in self.system_mailboxes:           # built only when no user has the address
+            if m.address.lower() == wanted:
                 return m
         return None
 

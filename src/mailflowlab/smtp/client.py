@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ..topology import Endpoint
 from .network import Network, Peer
 
-#: Real-time limit for one reply on loopback (for a transaction's MAIL, RCPT and DATA replies
-#: together); a lab that needs longer is broken, not slow.
+#: Real-time limit for one reply on loopback (for a transaction's MAIL, RCPT, DATA and final
+#: replies together); a lab that needs longer is broken, not slow.
 REPLY_TIMEOUT = 30.0
 
 
@@ -83,17 +83,18 @@ class SmtpClient:
         return await (self.read_reply() if timed else self._next_reply())
 
     async def data(self, message: bytes) -> Reply:
-        """Send the message body after a 354, dot-stuffed, and read the final reply."""
+        """Send the message body after a 354, dot-stuffed, and read the final reply (within
+        the caller's timer: the transaction's)."""
         assert self._writer is not None
         body = message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
-        body = b"\r\n".join(b"." + ln if ln.startswith(b".") else ln for ln in body.split(b"\r\n"))
+        body = (b"." if body.startswith(b".") else b"") + body.replace(b"\r\n.", b"\r\n..")
         self.transcript.append(f"C: <message, {len(message)} bytes>")
         self.transcript.append("C: .")
         self._writer.write(body + b".\r\n")
         await self._writer.drain()
-        return await self.read_reply()
+        return await self._next_reply()
 
     async def close(self) -> None:
         if self._writer is None:
@@ -146,8 +147,9 @@ async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str]
     def outcome(accepted: list[str], refused: dict[str, Reply], final: Reply | None) -> Outcome:
         return Outcome(accepted, refused, final, client.transcript[start:])
 
+    handed_over = False
     try:
-        # One timer for the replies up to DATA's 354: a timer per reply costs as much as the
+        # One timer for the transaction's replies: a timer per reply costs as much as the
         # replies themselves in memory.
         async with asyncio.timeout(REPLY_TIMEOUT):
             reply = await client.command(f"MAIL FROM:<{mail_from}>", timed=False)
@@ -163,9 +165,12 @@ async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str]
             reply = await client.command("DATA", timed=False)
             if reply.code != 354:
                 return outcome([], {**refused, **{r: reply for r in accepted}}, None)
+            handed_over = True
+            final = await client.data(message)
     except (TimeoutError, ConnectionError, OSError) as exc:
+        if handed_over:
+            raise
         raise _Unsent() from exc
-    final = await client.data(message)
     if not final.ok:
         return outcome([], {**refused, **{r: final for r in accepted}}, final)
     return outcome(accepted, refused, final)
