@@ -154,3 +154,17 @@ def test_hop_diagram_chains_googles_by_only_hops_into_one_path(lab: Lab) -> None
     edges = [line.split(" [")[0].split(" -> ") for line in graph.body if " -> " in line]
     assert len(edges) == 6
     assert all(edges[i][1].strip() == edges[i + 1][0].strip() for i in range(5))
+
+
+def test_front_end_answers_prx4_when_every_mailbox_server_refuses_its_proxy_session(lab: Lab) -> None:
+    """No Mailbox server's Default connector covers CA1 (10.0.0.10): each refuses the proxy's EHLO
+    with 421 4.3.2, the Front End fails over, then tells the sender PRX4 (protocol error), not the
+    421 of the last Mailbox server (UNCERTAIN, see replies.PRX_PROTOCOL_ERROR)."""
+    for server in ("MB1", "MB2"):
+        lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["10.0.0.11-10.0.0.12"])
+    lab.internet.send(GMAIL, BOB, subject="refused proxy")
+    assert lab.internet.queue()["LastError"] == ["451 4.7.0 Temporary server error. Please try again later. PRX4"]
+    for server in ("MB1", "MB2"):
+        lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
+    lab.advance(minutes=30)
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["refused proxy"]

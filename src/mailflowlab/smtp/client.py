@@ -131,6 +131,9 @@ class Outcome:
     refused: dict[str, Reply]           # recipient -> its refusal
     final: Reply | None                 # the reply to the final dot (None if never reached)
     transcript: list[str]
+    #: The refusal of the banner or of EHLO: the session never began, so nothing was offered.
+    #: Exchange's SMTP Send fails over to the next target on it, as on a failed connection.
+    setup: Reply | None = None
 
 
 class _Unsent(Exception):
@@ -249,7 +252,7 @@ async def relay(cache: SessionCache, endpoint: Endpoint, peer: Peer,
     client, reply = await _open(cache.network, endpoint, peer)
     if not reply.ok:
         await client.close()
-        return Outcome([], {r: reply for r in recipients}, None, client.transcript)
+        return Outcome([], {r: reply for r in recipients}, None, client.transcript, setup=reply)
     greeting = list(client.transcript)
     try:
         result = await _transaction(client, mail_from, recipients, message)
