@@ -168,3 +168,17 @@ def test_front_end_answers_prx4_when_every_mailbox_server_refuses_its_proxy_sess
         lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
     lab.advance(minutes=30)
     assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["refused proxy"]
+
+
+def test_an_outside_senders_idle_session_ends_so_a_connector_change_reaches_its_next_message(lab: Lab) -> None:
+    """Google keeps its session to CA1 open after a message; once it has idled past the Default
+    Frontend connector's ConnectionInactivityTimeout (5 minutes of virtual time), it is gone, and
+    the next message opens a new session that meets the connector as it is now (here scoped to a
+    spam filter's address, so Google is refused), as on a real network."""
+    lab.internet.send(GMAIL, BOB, subject="before")
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["before"]
+    lab.set_receive_connector("CA1", "Default Frontend CA1", remote_ip_ranges=["192.0.2.77"])
+    lab.advance(minutes=6)
+    lab.internet.send(GMAIL, BOB, subject="after")
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["before"]
+    assert lab.internet.queue()["LastError"] == ["421 4.3.2 Service not active"]
