@@ -200,3 +200,31 @@ def test_coexistence_explorer_steps_through_phases_and_sends() -> None:
     finally:
         explorer.close()
     assert explorer.lab is None
+
+
+@pytest.mark.parametrize("transport", ["sockets", "memory"])
+def test_a_2010_hub_the_2013_servers_refuse_puts_its_queue_in_retry_with_their_reply(transport: str) -> None:
+    """When no 2013 Default connector covers HUB2010 (10.0.0.20), each answers its EHLO with
+    421 4.3.2: the Hub's queue goes into Retry with that reply in LastError and a DEFER in the
+    tracking log, and retries on Exchange's schedule (1 minute apart four times, then 5 minutes),
+    instead of looking Ready with no error."""
+    with Lab(scenarios.coexistence(), transport=transport) as lab:
+        for server in ("MB1", "MB2"):
+            lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["10.0.0.10-10.0.0.12"])
+        msg = lab.send(DAVE, ALICE, subject="to 2013")
+        queue = next(q for q in lab.queues() if q.Identity.startswith("HUB2010\\") and q.MessageCount)
+        assert (queue.Status, queue.RetryCount) == ("Retry", 1)
+        endpoint = queue.LastError.rpartition(" ")[2]
+        assert endpoint in ("10.0.0.11:25", "10.0.0.12:25")
+        assert queue.LastError == ('451 4.4.0 Primary target IP address responded with: "421 4.3.2 Service not '
+                                   'active." Attempted failover to alternate host, but that did not succeed. Either '
+                                   'there are no alternate hosts, or delivery failed to all alternate hosts. The last '
+                                   f'endpoint attempted was {endpoint}')
+        lab.advance(minutes=10)
+        defers = lab.tracking_log(msg).where(EventId="DEFER")
+        assert [str(t)[11:16] for t in defers["Timestamp"]] == ["09:00", "09:01", "09:02", "09:03", "09:04", "09:09"]
+        assert lab.mailbox(ALICE).messages == []
+        lab.set_receive_connector("MB1", "Default MB1", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
+        lab.set_receive_connector("MB2", "Default MB2", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
+        lab.advance(minutes=5)
+        assert [m["Subject"] for m in lab.mailbox(ALICE).messages] == ["to 2013"]

@@ -170,3 +170,31 @@ def test_a_send_connector_is_used_only_from_its_source_servers(lab: Lab) -> None
     got = lab.internet.mailbox("kate@fabrikam.com").messages
     assert [m["Subject"] for m in got] == ["Figures"]
     assert [(h.by_host or "").split(".")[0] for h in parse_hops(got[0])][:4] == ["MB2", "MB2", "MB1", "mx"]
+
+
+def test_front_end_answers_prx4_when_every_mailbox_server_refuses_its_proxy_session(lab: Lab) -> None:
+    """No Mailbox server's Default connector covers CA1 (10.0.0.10): each refuses the proxy's EHLO
+    with 421 4.3.2, the Front End fails over, then tells the sender PRX4 (protocol error), not the
+    421 of the last Mailbox server (UNCERTAIN, see replies.PRX_PROTOCOL_ERROR)."""
+    for server in ("MB1", "MB2"):
+        lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["10.0.0.11-10.0.0.12"])
+    lab.internet.send(GMAIL, BOB, subject="refused proxy")
+    assert lab.internet.queue()["LastError"] == ["451 4.7.0 Temporary server error. Please try again later. PRX4"]
+    for server in ("MB1", "MB2"):
+        lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=["0.0.0.0-255.255.255.255"])
+    lab.advance(minutes=30)
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["refused proxy"]
+
+
+def test_an_outside_senders_idle_session_ends_so_a_connector_change_reaches_its_next_message(lab: Lab) -> None:
+    """Google keeps its session to CA1 open after a message; once it has idled past the Default
+    Frontend connector's ConnectionInactivityTimeout (5 minutes of virtual time), it is gone, and
+    the next message opens a new session that meets the connector as it is now (here scoped to a
+    spam filter's address, so Google is refused), as on a real network."""
+    lab.internet.send(GMAIL, BOB, subject="before")
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["before"]
+    lab.set_receive_connector("CA1", "Default Frontend CA1", remote_ip_ranges=["192.0.2.77"])
+    lab.advance(minutes=6)
+    lab.internet.send(GMAIL, BOB, subject="after")
+    assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["before"]
+    assert lab.internet.queue()["LastError"] == ["421 4.3.2 Service not active"]

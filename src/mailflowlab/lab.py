@@ -104,7 +104,9 @@ class Lab(Cmdlets):
         self.databases = {d.name: Database(d.name, d.server) for d in org.databases}
         for m in [*org.mailboxes, *org.system_mailboxes]:
             self.databases[m.database].mailboxes[m.address.lower()] = MailboxFolders(m.address)
-        self.ctx = LabContext(org, self.clock, self.scheduler, self.network, SessionCache(self.network),
+        # Cached sessions end when the far connector's timeouts say so, in virtual time.
+        sessions = SessionCache(self.network, now=self.clock.now, timeouts=org.session_timeouts)
+        self.ctx = LabContext(org, self.clock, self.scheduler, self.network, sessions,
                               self.ids, self.tracking, ProtocolLog(self.clock.now), PathLog(),
                               self.databases, RetryPolicy(), functools.partial(resolve_mx, org))
         self.services: dict[tuple[str, str], Service] = {}

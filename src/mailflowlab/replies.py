@@ -63,6 +63,14 @@ SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
 PRX_NO_DESTINATIONS = "451 4.7.0 Temporary server error. Please try again later. PRX1"
 PRX_DNS_FAILURE = "451 4.7.0 Temporary server error. Please try again later. PRX2"
 PRX_SOCKET_ERROR = "451 4.7.0 Temporary server error. Please try again later. PRX5"
+#: Every Mailbox server answered the proxy's EHLO (or banner) with a refusal, e.g. 421 4.3.2
+#: when none of its receive connectors covers the Front End's address. INFERRED from UNOFFICIAL
+#: decompiled code (PiratesRE/exchange_diff, Microsoft.Exchange.Transport/Exchange/Protocols/
+#: Smtp): EHLOInboundProxySmtpCommand fails over on a refused EHLO with
+#: SessionSetupFailureReason.ProtocolError (SmtpOutSession.FailoverConnection's default), and
+#: InboundProxyLayer.AckConnection encodes that reason as PRX4. UNCERTAIN: no field report of
+#: this case was found, and a Front End set to PreserveTargetResponse would pass the 421 on.
+PRX_PROTOCOL_ERROR = "451 4.7.0 Temporary server error. Please try again later. PRX4"
 
 #: Queue LastError when Transport cannot connect to the next hop (§5.2). 10061 is
 #: "connection refused", what a stopped service gives (10060 would be a timeout).

@@ -181,6 +181,12 @@ class Server:
         return tuple(found)
 
 
+#: Set-ReceiveConnector's defaults for -ConnectionTimeout and -ConnectionInactivityTimeout on a
+#: Mailbox or Client Access server (see ReceiveConnector).
+CONNECTION_TIMEOUT = timedelta(minutes=10)
+CONNECTION_INACTIVITY_TIMEOUT = timedelta(minutes=5)
+
+
 @dataclass
 class ReceiveConnector:
     """A receive connector: which service listens on which port, for whom (§2.1)."""
@@ -220,9 +226,10 @@ class ReceiveConnector:
     #: 00:05:00 on an Edge), and -ConnectionInactivityTimeout, the longest it may stay idle
     #: (00:05:00; 00:01:00 on an Edge); the first must be longer than the second (Set-
     #: ReceiveConnector reference; CIS's Exchange benchmark quotes 00:10:00 and the rule).
-    #: Real seconds, not virtual time: they guard real sockets.
-    connection_timeout: timedelta = timedelta(minutes=10)
-    connection_inactivity_timeout: timedelta = timedelta(minutes=5)
+    #: The listener holds a real client to them in real seconds (they guard real sockets); the
+    #: sessions the lab's own senders keep open end by them in virtual time (`SessionCache`).
+    connection_timeout: timedelta = CONNECTION_TIMEOUT
+    connection_inactivity_timeout: timedelta = CONNECTION_INACTIVITY_TIMEOUT
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).
@@ -481,6 +488,24 @@ class Organization:
     def connectors_of(self, server: str, service: str | None = None) -> list[ReceiveConnector]:
         return [c for c in self.receive_connectors
                 if c.server.lower() == server.lower() and (service is None or c.service == service)]
+
+    def connector_at(self, endpoint: Endpoint, ip: str) -> ReceiveConnector | None:
+        """The receive connector a caller from `ip` meets at `endpoint`: the enabled one on that
+        server and port whose RemoteIPRanges match `ip` most specifically (None: not ours, or
+        no connector covers the caller)."""
+        matching = [c for s in self.servers if s.ip == endpoint.ip for c in self.connectors_of(s.name)
+                    if c.port == endpoint.port and c.enabled and c.accepts_ip(ip)]
+        return min(matching, key=lambda c: c.specificity(ip)) if matching else None
+
+    def session_timeouts(self, endpoint: Endpoint, ip: str) -> tuple[timedelta, timedelta]:
+        """How long a session from `ip` to `endpoint` may idle, and last, before the far side
+        hangs up: its connector's ConnectionInactivityTimeout and ConnectionTimeout. A server
+        outside the organization is taken to keep Exchange's defaults (INFERRED: Postfix's
+        smtpd_timeout is 300 s too)."""
+        connector = self.connector_at(endpoint, ip)
+        if connector is None:
+            return CONNECTION_INACTIVITY_TIMEOUT, CONNECTION_TIMEOUT
+        return connector.connection_inactivity_timeout, connector.connection_timeout
 
     def dag_of(self, server: str) -> DatabaseAvailabilityGroup | None:
         """The DAG `server` is a member of, if any."""

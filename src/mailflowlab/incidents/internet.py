@@ -6,7 +6,15 @@ from random import Random
 
 from .. import scenarios
 from ..lab import Lab
-from ..topology import ANONYMOUS, EXCHANGE_LEGACY_SERVERS, EXCHANGE_SERVERS, Organization, SendConnector
+from ..topology import (
+    ANONYMOUS,
+    EXCHANGE_LEGACY_SERVERS,
+    EXCHANGE_SERVERS,
+    AcceptedDomain,
+    Mailbox,
+    Organization,
+    SendConnector,
+)
 from . import cast
 from .model import Facts, IncidentSpec, Path, Staged, inbound, internal, outbound, step
 from .probes import send
@@ -197,4 +205,70 @@ FRONTEND_PORT = IncidentSpec(
 )
 
 
-INCIDENTS = (FRONTEND_ANONYMOUS, FRONTEND_PORT, ADDRESS_SPACE, RECIPIENT_FILTER)
+# --- A shared namespace's accepted domain made Authoritative ------------------------------------------
+
+#: Domains an acquired company brings, whose people are still on its own mail system.
+SHARED_DOMAINS = ("litwareinc.com", "proseware.com", "lucernepublishing.com", "treyresearch.net")
+#: People still on the acquired company's mail system (the lab's outside MX stands in for it).
+NOT_YET_MIGRATED = ("accounts", "m.garcia", "p.novak", "reception", "t.okafor")
+
+
+def _shared_namespace(rng: Random) -> Organization:
+    """The demo organization sharing an acquired company's domain (InternalRelay): whoever has a
+    mailbox here gets mail here, everyone else on the company's old system, through a send
+    connector for the domain (the lab's outside MX stands in for that system)."""
+    org = _internet_connector(rng)
+    shared = rng.choice(SHARED_DOMAINS)
+    org.accepted_domains.append(AcceptedDomain(shared, "InternalRelay"))
+    org.send_connectors.append(SendConnector(f"To {shared.partition('.')[0].title()} mail", (shared,), ("MB1", "MB2")))
+    org.mailboxes.append(Mailbox(f"j.li@{shared}", "Jun Li", rng.choice(["DB01", "DB02"])))
+    return org
+
+
+def _stage_domain_type(lab: Lab, rng: Random) -> Staged:
+    org = lab.org
+    shared = next(d.name for d in org.accepted_domains if d.domain_type == "InternalRelay")
+    moved = f"j.li@{shared}"
+    user = rng.choice(sorted(a for a in lab.mailboxes() if a.endswith("@" + org.domain)))
+    legacy = f"{rng.choice(NOT_YET_MIGRATED)}@{shared}"
+    outsider = cast.outsiders(rng, 1)[0]
+    send(lab, internal(user, legacy), "Welcome aboard")
+    lab.advance(minutes=rng.randint(20, 60))
+    lab.set_accepted_domain(shared, "Authoritative")
+    facts = cast.named(lab, user=user, legacy=legacy, moved=moved, outsider=outsider, shared=shared)
+    send(lab, internal(user, legacy), "Onboarding checklist")
+    send(lab, inbound(outsider, legacy), "Invoice 4471")
+    lab.advance(minutes=rng.randint(5, 20))
+    return Staged(facts)
+
+
+DOMAIN_TYPE = IncidentSpec(
+    id="accepted-domain-type",
+    title="Since the domain clean-up, the acquired company's staff get no mail",
+    chapters=(11, 2),
+    scenario=_shared_namespace,
+    stage=_stage_domain_type,
+    report=("{user_name} says mail to {legacy} comes back as undeliverable since yesterday's clean-up of the "
+            "accepted domains, and {outsider} says the same; mail to {moved_name} at {shared}, already moved "
+            "to Exchange, still arrives."),
+    hints=("Some addresses in one domain get their mail and others bounce: read the bounce (which server, "
+           "which status) and compare who has a mailbox in Exchange.",
+           "The message tracking log's FAIL event for the bounced message, then Get-AcceptedDomain "
+           "(lab.accepted_domains()) and Get-SendConnector (lab.send_connectors()).",
+           "The object at fault: the accepted domain {shared}, and what it tells the categorizer to do "
+           "with a recipient that has no mailbox in Exchange."),
+    faults=("The accepted domain {shared} was made Authoritative: the categorizer returns every recipient in "
+            "it without an Exchange mailbox (the staff still on the company's own mail system) with 550 5.1.1 "
+            "RESOLVER.ADR.RecipNotFound, instead of relaying them through the send connector for {shared}.",),
+    paths=lambda f: (internal(f["user"], f["legacy"]), inbound(f["outsider"], f["legacy"]),
+                     internal(f["user"], f["moved"])),
+    fix=lambda f: (step(f"Set-AcceptedDomain '{f['shared']}' -DomainType InternalRelay", "set_accepted_domain",
+                        f["shared"], "InternalRelay"),),
+    sources=("Accepted domains (AcceptedDomainType in the Exchange 2013 API reference; see mailflowlab.domains): "
+             "InternalRelay shares a domain with a server 'inside the organization's control'",
+             "exchange2013-facts.md §5.2 (an unknown recipient of an authoritative domain: NDR 550 5.1.1 "
+             "RESOLVER.ADR.RecipNotFound)"),
+)
+
+
+INCIDENTS = (FRONTEND_ANONYMOUS, FRONTEND_PORT, ADDRESS_SPACE, RECIPIENT_FILTER, DOMAIN_TYPE)

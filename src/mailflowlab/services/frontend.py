@@ -6,7 +6,9 @@ answers the client itself up to the end of DATA, then proxies the message to a T
 service; if none answers, the client gets a transient error and must retry (§0.3):
 `451 4.7.0 Temporary server error. Please try again later. PRX5`. If its internal DNS lookups
 cannot find the Mailbox servers at all (Set-FrontendTransportService -InternalDNSServers
-pointing outside the organization), the same error ends in PRX2, "DNS lookup failure".
+pointing outside the organization), the same error ends in PRX2, "DNS lookup failure"; if
+every Mailbox server refuses the proxy session at EHLO (no receive connector covers the Front
+End's address), in PRX4, "protocol error" (see `replies.PRX_PROTOCOL_ERROR`, UNCERTAIN).
 """
 from __future__ import annotations
 
@@ -70,13 +72,19 @@ class FrontEndTransport(Service):
         if port != OUTBOUND_PROXY_PORT and not finds_servers(self.ctx.org, self.server.frontend_dns):
             return replies.PRX_DNS_FAILURE          # outbound proxy asks for an MX: external DNS
         self.ctx.paths.record(header(content, "Message-ID"), self.server.name, self.name)
+        failure = replies.PRX_SOCKET_ERROR
         for endpoint in targets:
             try:
                 outcome = await relay(self.ctx.sessions, endpoint, peer, mail_from, recipients, content)
             except (ConnectFailed, ConnectionError, TimeoutError):
+                failure = replies.PRX_SOCKET_ERROR
+                continue
+            if outcome.setup is not None:           # refused at EHLO: fail over (PRX4)
+                failure = replies.PRX_PROTOCOL_ERROR
                 continue
             if outcome.final is not None:
                 return outcome.final.text
             first = next(iter(outcome.refused.values()))
             return first.text
-        return replies.PRX_SOCKET_ERROR
+        # The client hears the reason of the last target tried, encoded (fact sheet §0.3).
+        return failure

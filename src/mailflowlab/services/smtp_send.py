@@ -50,7 +50,7 @@ class SmtpSend(QueueDatabase):
         msg = queue.next_ready()
         assert msg is not None                         # send_next checked queue.due()
         now = self.ctx.clock.now()
-        last = None
+        error = replies.DNS_NONEXISTENT_DOMAIN
         # Servers of the organization are found with the internal DNS lookups; an MX record
         # (DnsConnectorDelivery) with the external ones, which the lab does not model.
         internal = hop.delivery_type != "DnsConnectorDelivery"
@@ -60,7 +60,13 @@ class SmtpSend(QueueDatabase):
                 outcome = await relay(self.ctx.sessions, endpoint, self.peer_for(hop), msg.mail_from,
                                       msg.recipients, msg.content)
             except (ConnectFailed, ConnectionError, TimeoutError):
-                last = endpoint
+                error = replies.CONNECT_FAILED.format(endpoint=endpoint)
+                continue
+            if outcome.setup is not None:
+                # The far side refused the session itself (its banner or EHLO: say, no receive
+                # connector covers this server's address). Like a failed connection, the queue
+                # fails over and then retries, with the reply in its LastError (§5.2).
+                error = replies.PROTOCOL_FAILED.format(reply=outcome.setup.text.rstrip("."), endpoint=endpoint)
                 continue
             queue.messages.remove(msg)
             queue.succeed()
@@ -83,7 +89,6 @@ class SmtpSend(QueueDatabase):
                 queue.messages.append(retry)
                 queue.next_retry_time = now + self.ctx.policy.message_retry_interval
             return
-        error = replies.CONNECT_FAILED.format(endpoint=last) if last else replies.DNS_NONEXISTENT_DOMAIN
         queue.fail(error, now, self.ctx.policy)
         self.ctx.tracking.log(now, self.server.fqdn, "QUEUE", "DEFER", sender=msg.mail_from,
                               recipients=msg.recipients, subject=msg.subject,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from ..topology import Endpoint
 from .network import Network, Peer
@@ -47,6 +49,8 @@ class SmtpClient:
     endpoint: Endpoint
     peer: Peer
     transcript: list[str] = field(default_factory=list)
+    #: When the session was first kept for another message (the cache's clock): its age.
+    opened: datetime | None = None
     _reader: asyncio.StreamReader | None = None
     _writer: asyncio.StreamWriter | None = None
 
@@ -132,6 +136,9 @@ class Outcome:
     refused: dict[str, Reply]           # recipient -> its refusal
     final: Reply | None                 # the reply to the final dot (None if never reached)
     transcript: list[str]
+    #: The refusal of the banner or of EHLO: the session never began, so nothing was offered.
+    #: Exchange's SMTP Send fails over to the next target on it, as on a failed connection.
+    setup: Reply | None = None
 
 
 class _Unsent(Exception):
@@ -178,37 +185,63 @@ async def _transaction(client: SmtpClient, mail_from: str, recipients: list[str]
 
 SessionKey = tuple[Endpoint, Peer]
 
+#: How long the far side lets a session from a caller idle, and last, before it hangs up (its
+#: receive connector's ConnectionInactivityTimeout and ConnectionTimeout).
+Timeouts = Callable[[Endpoint, str], tuple[timedelta, timedelta]]
+
 
 class SessionCache:
     """Open sessions kept for the next message from the same caller to the same endpoint, at
-    most `limit` of them: the least recently used is closed (QUIT) to make room."""
+    most `limit` of them: the least recently used is closed (QUIT) to make room.
 
-    def __init__(self, network: Network, limit: int = 32) -> None:
+    With a clock (`now`, the lab's virtual time) and the far side's `timeouts`, a session is
+    not used again once it has idled past the far connector's ConnectionInactivityTimeout or
+    lived past its ConnectionTimeout: the far side has hung up, so the next message opens a new
+    session and meets the connectors as they are now, as over a real network."""
+
+    def __init__(self, network: Network, limit: int = 32, now: Callable[[], datetime] | None = None,
+                 timeouts: Timeouts | None = None) -> None:
         self.network = network
         self.limit = limit
-        self._idle: OrderedDict[SessionKey, SmtpClient] = OrderedDict()
+        self._now = now
+        self._timeouts = timeouts
+        self._idle: OrderedDict[SessionKey, tuple[SmtpClient, datetime]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._idle)
 
-    def take(self, key: SessionKey) -> SmtpClient | None:
-        """The idle session for `key`, now in use (no longer in the cache)."""
-        return self._idle.pop(key, None)
+    async def take(self, key: SessionKey) -> SmtpClient | None:
+        """The idle session for `key`, now in use (no longer in the cache); None if there is
+        none or the far side has timed it out (then it is dropped)."""
+        kept = self._idle.pop(key, None)
+        if kept is None:
+            return None
+        client, idle_since = kept
+        if self._now is not None and self._timeouts is not None and client.opened is not None:
+            now = self._now()
+            idle, lifetime = self._timeouts(key[0], key[1].ip)
+            if now - idle_since > idle or now - client.opened > lifetime:
+                await client.abort()
+                return None
+        return client
 
     async def keep(self, key: SessionKey, client: SmtpClient) -> None:
         """Put a session back for the next message; close whatever it displaces."""
+        now = self._now() if self._now is not None else datetime.min
+        if client.opened is None:
+            client.opened = now
         old = self._idle.pop(key, None)
-        self._idle[key] = client
-        if old is not None and old is not client:
-            await old.close()
+        self._idle[key] = (client, now)
+        if old is not None and old[0] is not client:
+            await old[0].close()
         while len(self._idle) > self.limit:
-            _, oldest = self._idle.popitem(last=False)
+            _, (oldest, _) = self._idle.popitem(last=False)
             await oldest.close()
 
     async def close_all(self) -> None:
         """QUIT every idle session (when the lab closes)."""
         sessions, self._idle = list(self._idle.values()), OrderedDict()
-        for client in sessions:
+        for client, _ in sessions:
             await client.close()
 
 
@@ -242,7 +275,7 @@ async def relay(cache: SessionCache, endpoint: Endpoint, peer: Peer,
     MAIL) refuses every recipient with that reply.
     """
     key = (endpoint, peer)
-    cached = cache.take(key)
+    cached = await cache.take(key)
     if cached is not None:
         try:
             result = await _transaction(cached, mail_from, recipients, message)
@@ -254,7 +287,7 @@ async def relay(cache: SessionCache, endpoint: Endpoint, peer: Peer,
     client, reply = await _open(cache.network, endpoint, peer)
     if not reply.ok:
         await client.close()
-        return Outcome([], {r: reply for r in recipients}, None, client.transcript)
+        return Outcome([], {r: reply for r in recipients}, None, client.transcript, setup=reply)
     greeting = list(client.transcript)
     try:
         result = await _transaction(client, mail_from, recipients, message)
@@ -287,7 +320,7 @@ async def converse(cache: SessionCache, endpoint: Endpoint, peer: Peer,
     """Send command lines (no message) on a cached or new session, stopping at the first
     refusal; for idempotent commands only, since a broken cached session is simply replaced."""
     key = (endpoint, peer)
-    for client in (cache.take(key), None):
+    for client in (await cache.take(key), None):
         if client is None:
             client, reply = await _open(cache.network, endpoint, peer)
             if not reply.ok:
