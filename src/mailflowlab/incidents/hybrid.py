@@ -5,8 +5,9 @@ Each side recognises the other by a name: EOP's certificate `mail.protection.out
 it AcceptCloudServicesMail on the on-premises `Default Frontend` (TlsDomainCapabilities); the
 on-premises certificate name earns it the tenant's own mail at EOP (the inbound connector's
 TlsSenderCertificateName); the send connector `Outbound to Office 365` finds EOP by the smart
-host Microsoft gave the domain. A typo in any of them stops one direction of mail while the
-others keep flowing, which is what the help desk hears. The organization is
+host Microsoft gave the domain; Exchange Online's outbound connector delivers to the on-premises
+smart hosts it names. A typo in any of them, or the one server named there left stopped, stops
+one direction of mail while the others keep flowing, which is what the help desk hears. The organization is
 `scenarios.hybrid2019()` with the seed's people: staff on premises, two of CLOUD_PEOPLE in
 Exchange Online (remote mailboxes on premises).
 """
@@ -19,7 +20,7 @@ from ..hybrid import ACCEPT_CLOUD_SERVICES_MAIL, EOP_CERTIFICATE, CloudMailbox, 
 from ..lab import Lab
 from ..topology import Organization
 from . import cast
-from .model import IncidentSpec, Staged, from_cloud, inbound, outbound, step, to_cloud
+from .model import IncidentSpec, Staged, from_cloud, inbound, internal, outbound, step, to_cloud
 from .probes import send
 
 #: People whose mailboxes moved to Exchange Online: (alias, display name), none in cast.PEOPLE.
@@ -30,6 +31,9 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 FRONTENDS = ("MBX1", "MBX2")
 HCW_SEND = "Outbound to Office 365 - 6f0c4a5e"
 TRUST_EOP = f"{EOP_CERTIFICATE}:{ACCEPT_CLOUD_SERVICES_MAIL}"
+TRANSPORT_OPTIONS = "https://learn.microsoft.com/exchange/transport-options"
+CLOUD_CONNECTOR_CHECK = "https://microsoft.github.io/CSS-Exchange/Diagnostics/HealthChecker/CloudConnectorCheck/"
+TENANT_ATTRIBUTION_NDR = "https://learn.microsoft.com/en-us/exchange/troubleshoot/email-delivery/ndr/relay-access-denied-smtp"
 
 
 def _tenant(org: Organization) -> Tenant:
@@ -101,10 +105,9 @@ CLOUD_RELAY = IncidentSpec(
     fix=lambda f: tuple(step(f"Set-ReceiveConnector '{s}\\Default Frontend {s}' -TlsDomainCapabilities {TRUST_EOP}",
                              "set_receive_connector", s, f"Default Frontend {s}", tls_domain_capabilities=[TRUST_EOP])
                         for s in FRONTENDS),
-    sources=("Microsoft: Transport options in Exchange hybrid deployments (TlsDomainCapabilities "
-             "mail.protection.outlook.com:AcceptCloudServicesMail on the receive connector EOP uses)",
-             "Microsoft: Centralized mail transport in Exchange hybrid (RouteAllMessagesViaOnPremises)",
-             "CSS-Exchange HealthChecker: the Cloud Connector check"),
+    sources=(f"Microsoft, transport options in Exchange hybrid deployments: {TRANSPORT_OPTIONS}",
+             "CSS-Exchange HealthChecker, Cloud Connector check (TlsDomainCapabilities "
+             f"mail.protection.outlook.com:AcceptCloudServicesMail): {CLOUD_CONNECTOR_CHECK}"),
 )
 
 
@@ -155,8 +158,9 @@ SMART_HOST = IncidentSpec(
                         "set_send_connector", f["connector"], smart_hosts=[f["mx_host"]]),
                    step(f"Retry-Queue -Identity '{f['queue']}' -Resubmit $true",
                         "retry_queue", f["queue"], resubmit=True)),
-    sources=("Microsoft: Transport options in Exchange hybrid deployments (the send connector's smart host "
-             "<domain>.mail.protection.outlook.com)", "exchange2013-facts.md §4 (Retry-Queue -Resubmit)"),
+    sources=(f"Microsoft, transport options in Exchange hybrid deployments (the smart host "
+             f"<domain>.mail.protection.outlook.com): {TRANSPORT_OPTIONS}",
+             "exchange2013-facts.md §4.2 (Retry-Queue -Resubmit)"),
 )
 
 
@@ -200,10 +204,54 @@ TENANT_ATTRIBUTION = IncidentSpec(
     fix=lambda f: (step(f"Set-InboundConnector '{f['inbound_connector']}' -TlsSenderCertificateName "
                         f"{f['certificate']}", "exchange_online.set_inbound_connector",
                         tls_sender_certificate_name=f["certificate"]),),
-    sources=("Microsoft: Fix NDR error 550 5.7.64 TenantAttribution in Exchange Online",
-             "Microsoft: Transport options in Exchange hybrid deployments (the inbound connector's "
-             "TlsSenderCertificateName)"),
+    sources=("Microsoft, '550 5.7.64 TenantAttribution' when sending mail externally (the inbound connector's "
+             f"certificate name no longer matches the on-premises certificate): {TENANT_ATTRIBUTION_NDR}",),
 )
 
 
-INCIDENTS = (CLOUD_RELAY, SMART_HOST, TENANT_ATTRIBUTION)
+# --- The hybrid server's Front End Transport left stopped after patching --------------------------
+
+def _stage_hybrid_server(lab: Lab, rng: Random) -> Staged:
+    server = rng.choice(FRONTENDS)
+    f = {**_facts(lab, rng), "server": server, "smart_host": lab.org.server(server).fqdn}
+    lab.exchange_online.set_outbound_connector(smart_hosts=[f["smart_host"]])      # as HCW was told: one server
+    lab.stop_service(server, "Front End Transport")
+    lab.advance(hours=rng.randint(6, 10))
+    stuck = (send(lab, inbound(f["customer"], f["user"]), "Delivery schedule"),
+             send(lab, from_cloud(f["cloud"], f["colleague"]), "Handover notes"))
+    lab.advance(minutes=rng.randint(20, 60))
+    return Staged(f, stuck)
+
+
+HYBRID_SERVER = IncidentSpec(
+    id="hybrid-server-stopped",
+    title="After patch night, nothing arrives from outside or from the cloud",
+    chapters=(14,),
+    scenario=_hybrid_org,
+    stage=_stage_hybrid_server,
+    report=("After last night's patching, {user_name} says, nothing has arrived from outside all morning "
+            "({customer} sent a delivery schedule at eight), and {colleague_name} is still waiting for "
+            "{cloud_name}'s handover notes from Exchange Online. Mail between colleagues on premises, and to "
+            "customers, leaves as usual; no one got an error."),
+    hints=("No NDR and nothing in the on-premises queues: the messages wait before they reach the organization. "
+           "Where does Internet mail go first when the MX record points at EOP?",
+           "lab.exchange_online.queue() shows what Exchange Online holds and its last error; "
+           "lab.exchange_online.connectors() names the one server it sends to. Is anything listening there "
+           "(lab.services_table())?",
+           "The object at fault: a service on {server}, the server the outbound connector's smart host "
+           "{smart_host} points at."),
+    faults=("Front End Transport on {server} is stopped: Exchange Online's outbound connector sends everything "
+            "for the organization to {smart_host} alone, so Internet mail (the MX is EOP) and the cloud "
+            "mailboxes' mail wait in Exchange Online's queue (451 4.4.316 Connection refused).",),
+    paths=lambda f: (inbound(f["customer"], f["user"]), from_cloud(f["cloud_colleague"], f["colleague"]),
+                     internal(f["user"], f["colleague"]), to_cloud(f["colleague"], f["cloud"])),
+    fix=lambda f: (step(f"Start-Service MSExchangeFrontEndTransport  (on {f['server']})",
+                        "start_service", f["server"], "Front End Transport"),),
+    sources=("exchange2013-facts.md (Front End Transport listens on port 25 for the Internet)",
+             f"Microsoft, transport options in Exchange hybrid deployments: {TRANSPORT_OPTIONS}",
+             "INFERRED: Exchange Online retries a smart host that refuses the connection (the lab's 4.4.316 "
+             "wording and 15-minute interval are UNCERTAIN, see services.exchange_online)"),
+)
+
+
+INCIDENTS = (CLOUD_RELAY, SMART_HOST, TENANT_ATTRIBUTION, HYBRID_SERVER)
