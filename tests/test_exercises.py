@@ -1,9 +1,11 @@
-"""Every exercise can fail, and its solution passes.
+"""Every exercise and every incident can fail, and its solution passes.
 
 Each chapter is run once, as Run All runs it, with one change: after every check cell come
 the solution from the collapsed `<details>` block that follows it, and the same check again.
 The first check sees the learner's stub (it must not say "Correct"); the second sees the
 solution (it must). The stub says "write your answer here"; no solution is in the run path.
+An incident's check cell is its `verify()`: on the stub the ticket is still broken ("NOT
+YET"), after the answer key's fix it passes ("PASSED").
 """
 from __future__ import annotations
 
@@ -52,6 +54,11 @@ def exercises(nb: nbformat.NotebookNode) -> list[tuple[int, int, str]]:
     return found
 
 
+def is_incident(check_cell: nbformat.NotebookNode) -> bool:
+    """An incident's check cell prints its ticket's verify(); an exercise's calls check("id", ...)."""
+    return ".verify()" in check_cell.source
+
+
 def output_text(cell: nbformat.NotebookNode) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
 
@@ -63,7 +70,7 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
     assert len(found) >= 3, f"{path.name}: {len(found)} exercises"
     for stub, check, _solution in found:
         assert "write your answer here" in nb.cells[stub].source
-        assert check_id(nb.cells[check].source) in EXERCISES
+        assert is_incident(nb.cells[check]) or check_id(nb.cells[check].source) in EXERCISES
         assert "hide-input" not in tags(nb.cells[stub]), "a hidden solution would run under Run All"
     run = copy.deepcopy(nb)
     for cell in run.cells:
@@ -80,6 +87,10 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
             pairs[-1][1] = cell
     NotebookClient(run, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     for on_stub, on_solution in pairs:
+        if is_incident(on_stub):
+            assert output_text(on_stub).startswith("NOT YET: "), f"{on_stub.source}: {output_text(on_stub)}"
+            assert output_text(on_solution).startswith("PASSED: "), f"{on_solution.source}: {output_text(on_solution)}"
+            continue
         exercise = check_id(on_stub.source)
         assert "✅" not in output_text(on_stub), f"{exercise}: the stub already passes"
         assert ("Not answered yet" in output_text(on_stub) or "Not yet" in output_text(on_stub)), exercise
