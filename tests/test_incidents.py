@@ -10,6 +10,7 @@ import pytest
 from mailflowlab import Lab, incidents
 from mailflowlab.errors import LabError
 from mailflowlab.headers import parse_hops
+from mailflowlab.incidents import probes
 from mailflowlab.incidents.running import NO_MORE_HINTS
 
 IDS = incidents.ids()
@@ -76,8 +77,7 @@ def test_the_same_seed_gives_the_same_lab_in_both_transports(incident_id: str) -
             hops = []
             for sent in ticket.stuck:
                 for rcpt in sent.path.expect:
-                    folders = (ticket.lab.mailbox(rcpt) if ticket.lab.org.mailbox(rcpt)
-                               else ticket.lab.internet.mailbox(rcpt))
+                    folders = probes.folders(ticket.lab, rcpt)     # on premises, in the cloud or outside
                     msg = next(m for m in folders.messages if m["Message-ID"] == sent.message_id)
                     hops.append([(h.from_host, h.by_host, h.protocol, h.time) for h in parse_hops(msg)])
             events = [(e.Timestamp, e.ServerHostname, e.EventId, e.MessageId, e.RecipientStatus)
@@ -224,3 +224,55 @@ def test_reopening_a_connector_the_fault_scoped_is_not_widening() -> None:
         ticket.reference_fix()
         verdict = ticket.verify()
     assert verdict.passed, verdict
+
+
+# --- hybrid (chapter 14): the paths to and from Exchange Online ------------------------------------------
+
+def test_hybrid_verdicts_say_where_the_cloud_s_mail_is_in_exchange_s_words() -> None:
+    """A cloud mailbox's refused mail is found in its NDR; mail to the cloud in the on-premises queue."""
+    with incidents.start("hybrid-cloud-mail-refused", seed=1, transport="memory") as ticket:
+        f = ticket.facts
+        assert ticket.verify().sentence == (
+            f"Not every path works yet: from-cloud {f['cloud']} -> {f['customer']}: not delivered to "
+            f"{f['customer']}; Exchange Online returned it with an NDR: Remote server returned "
+            "'550 5.7.1 Unable to relay'.")
+    with incidents.start("hybrid-smart-host", seed=1, transport="memory") as ticket:
+        assert ticket.verify().sentence.endswith(
+            f"it waits in queue {ticket.facts['queue']} (Retry): 451 4.4.0 DNS query failed. The error was: "
+            "SMTPSEND.DNS.NonExistentDomain; nonexistent domain.")
+
+
+def test_mail_exchange_online_holds_is_found_in_its_queue() -> None:
+    """A Front End that no longer offers STARTTLS: the cloud's mail to on-premises waits in Exchange
+    Online, and verify() says so with Exchange Online's error."""
+    from mailflowlab import replies
+    with incidents.start("hybrid-cloud-mail-refused", seed=2, transport="memory") as ticket:
+        ticket.reference_fix()
+        for server in ("MBX1", "MBX2"):
+            ticket.lab.set_receive_connector(server, f"Default Frontend {server}",
+                                             auth_mechanism=["BasicAuth", "ExchangeServer", "Integrated"])
+        verdict = ticket.verify()
+    assert not verdict.passed
+    assert verdict.sentence.endswith(f"it waits in Exchange Online's queue: {replies.EXO_TLS_NOT_OFFERED}.")
+
+
+def test_a_corrected_smart_host_does_not_move_mail_already_queued() -> None:
+    """Set-SendConnector alone fixes new mail; the message that waited keeps the old route until
+    Retry-Queue -Resubmit routes it again."""
+    with incidents.start("hybrid-smart-host", seed=2, transport="memory") as ticket:
+        connector, resubmit = ticket.spec.fix(ticket.facts)
+        connector.apply(ticket.lab)
+        verdict = ticket.verify()
+        assert not verdict.passed and all(p.delivered for p in verdict.paths)
+        assert verdict.sentence.startswith("The mail that was already affected did not arrive exactly once: ")
+        resubmit.apply(ticket.lab)
+        assert ticket.verify().passed
+
+
+def test_a_fix_on_the_tenant_s_side_is_typed_as_exchange_online_powershell() -> None:
+    with incidents.start("hybrid-tenant-attribution", seed=0, transport="memory") as ticket:
+        [line] = ticket.fix_steps()
+        certificate = ticket.facts["certificate"]
+        assert line == (f"Set-InboundConnector '{ticket.facts['inbound_connector']}' -TlsSenderCertificateName "
+                        f"{certificate}    # lab.exchange_online.set_inbound_connector("
+                        f"tls_sender_certificate_name='{certificate}')")

@@ -38,14 +38,15 @@ from typing import Any
 
 from ..errors import LabError
 from ..views import Table
-from . import coexistence, edge, internal, internet, limits, queues, relay, sites
+from . import coexistence, edge, hybrid, internal, internet, limits, queues, relay, sites
 from .model import IncidentRow, IncidentSpec, Path, Step
 from .running import Incident, organization
 from .verify import Check, PathResult, Verdict
 
 #: Every incident, in the order of the chapters they belong to.
 CATALOGUE: tuple[IncidentSpec, ...] = (*internal.INCIDENTS, *internet.INCIDENTS, *relay.INCIDENTS, *queues.INCIDENTS,
-                                        *edge.INCIDENTS, *coexistence.INCIDENTS, *sites.INCIDENTS, *limits.INCIDENTS)
+                                        *edge.INCIDENTS, *coexistence.INCIDENTS, *sites.INCIDENTS, *limits.INCIDENTS,
+                                        *hybrid.INCIDENTS)
 
 __all__ = ["CATALOGUE", "Check", "Incident", "IncidentRow", "IncidentSpec", "Path", "PathResult", "Step", "Verdict",
            "catalogue", "for_chapter", "get", "ids", "organization", "start"]
@@ -65,7 +66,7 @@ def get(incident_id: str) -> IncidentSpec:
 
 
 def for_chapter(chapter: int) -> list[IncidentSpec]:
-    """The incidents whose topic fits chapter `chapter` (1-11), first the ones made for it."""
+    """The incidents whose topic fits chapter `chapter` (1-11, 14), first the ones made for it."""
     return sorted((s for s in CATALOGUE if chapter in s.chapters), key=lambda s: s.chapters.index(chapter))
 
 

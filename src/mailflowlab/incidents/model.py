@@ -22,6 +22,8 @@ Facts = Mapping[str, str]
 
 #: The kinds of mail path verify() can send along.
 INTERNAL, INBOUND, OUTBOUND, DEVICE = "internal", "inbound", "outbound", "device"
+#: The hybrid paths: an on-premises mailbox to a cloud mailbox, and a cloud mailbox to anyone.
+TO_CLOUD, FROM_CLOUD = "to-cloud", "from-cloud"
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,10 @@ class Path:
 
     `internal`: Outlook-style from a mailbox to mailboxes; `inbound`: from an outside address
     through the MX (`lab.internet.send`); `outbound`: from a mailbox to an outside address;
-    `device`: an anonymous SMTP session from `device_ip` (a printer) at port 25 of `server`.
+    `device`: an anonymous SMTP session from `device_ip` (a printer) at port 25 of `server`;
+    in hybrid, `to-cloud`: Outlook-style from an on-premises mailbox to a mailbox in Exchange
+    Online (through the send connector to EOP), `from-cloud`: from a cloud mailbox
+    (`lab.exchange_online.send`) to on-premises mailboxes or outside addresses.
     `expect` are the recipients that must receive it (all of them unless told), `size` the
     bytes of body it carries (an attachment's stand-in)."""
     kind: str
@@ -65,6 +70,14 @@ def outbound(sender: str, *recipients: str, size: int = 0) -> Path:
     return Path(OUTBOUND, sender, recipients, size=size)
 
 
+def to_cloud(sender: str, *recipients: str) -> Path:
+    return Path(TO_CLOUD, sender, recipients)
+
+
+def from_cloud(sender: str, *recipients: str) -> Path:
+    return Path(FROM_CLOUD, sender, recipients)
+
+
 def device(ip: str, server: str, sender: str, *recipients: str) -> Path:
     return Path(DEVICE, sender, recipients, device_ip=ip, server=server)
 
@@ -73,14 +86,18 @@ def device(ip: str, server: str, sender: str, *recipients: str) -> Path:
 class Step:
     """One cmdlet call of a fix: `method` of the Lab with its arguments, and the PowerShell an
     Exchange administrator would type for it. One record serves the reference fix (`apply`),
-    the teacher's answer key (`python`, `powershell`) and the test that hints never say it."""
+    the teacher's answer key (`python`, `powershell`) and the test that hints never say it.
+    `method` may name a cmdlet of the tenant's side, `exchange_online.set_inbound_connector`."""
     powershell: str
     method: str
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
 
     def apply(self, lab: Lab) -> None:
-        getattr(lab, self.method)(*self.args, **dict(self.kwargs))
+        target: Any = lab
+        for name in self.method.split("."):
+            target = getattr(target, name)
+        target(*self.args, **dict(self.kwargs))
 
     @property
     def python(self) -> str:

@@ -1,20 +1,22 @@
 """Mail along a path, and where it is now: the senses verify() grades with.
 
 `send` uses the lab's own ways in (Outlook-style submission, an outside sender, an anonymous
-SMTP session from a device's address); `copies` counts a message by Message-ID in a mailbox,
-inside or outside; `whereabouts` says in Exchange's words why a message has not arrived: the
-queue and its LastError, the Outbox and the SUBMITDEFER, the outside sender's last reply, the
-NDR, or the refusal a device heard.
+SMTP session from a device's address, a cloud mailbox in Exchange Online); `copies` counts a
+message by Message-ID in a mailbox, on premises, in the cloud or outside; `whereabouts` says in
+Exchange's words why a message has not arrived: the queue and its LastError, the Outbox and
+the SUBMITDEFER, the outside sender's last reply, Exchange Online's queue, the NDR, or the
+refusal a device heard.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ..message import parse
-from .model import DEVICE, INBOUND, Path, Sent
+from .model import DEVICE, FROM_CLOUD, INBOUND, Path, Sent
 
 if TYPE_CHECKING:
     from ..lab import Lab
+    from ..store import MailboxFolders
 
 #: A line of body, repeated to give a probe the size of an attachment. Long lines (SMTP allows
 #: 998 characters) keep a large probe to few lines, and each hop reads it line by line.
@@ -36,6 +38,10 @@ def send(lab: Lab, path: Path, subject: str) -> Sent:
     if path.kind == INBOUND:
         before = len(lab.internet.mailbox(path.sender).inbox)
         sent = lab.internet.send(path.sender, list(path.recipients), subject, body(path.size))
+        return Sent(path, sent.message_id, bounces_before=before)
+    if path.kind == FROM_CLOUD:
+        before = len(lab.exchange_online.mailbox(path.sender).inbox)
+        sent = lab.exchange_online.send(path.sender, list(path.recipients), subject, body(path.size))
         return Sent(path, sent.message_id, bounces_before=before)
     sent = lab.send(path.sender, list(path.recipients), subject, body(path.size))
     return Sent(path, sent.message_id)
@@ -59,11 +65,27 @@ def _device(lab: Lab, path: Path, subject: str) -> Sent:
     return Sent(path, message_id, refusal=next((r for r in sent.replies if r[:1] in "45"), ""))
 
 
+def folders(lab: Lab, address: str) -> MailboxFolders:
+    """The mailbox of `address`: on premises, in Exchange Online, or outside."""
+    if lab.org.mailbox(address) is not None:
+        return lab.mailbox(address)
+    if lab.org.tenant is not None and lab.org.tenant.mailbox(address) is not None:
+        return lab.exchange_online.mailbox(address)
+    return lab.internet.mailbox(address)
+
+
 def copies(lab: Lab, address: str, message_id: str) -> int:
     """How many copies of the message with this Message-ID the mailbox holds."""
-    inside = lab.org.mailbox(address) is not None
-    folders = lab.mailbox(address) if inside else lab.internet.mailbox(address)
-    return sum(1 for m in folders.messages if str(m.get("Message-ID", "")).strip() == message_id)
+    return sum(1 for m in folders(lab, address).messages if str(m.get("Message-ID", "")).strip() == message_id)
+
+
+def _bounce(reports: list[bytes], recipient: str) -> str:
+    """The last line of the first report that names `recipient` (the reply that refused it)."""
+    for raw in reports:
+        text = parse(raw).get_content() if raw else ""
+        if recipient.lower() in text.lower():
+            return text.rstrip().splitlines()[-1].strip()
+    return ""
 
 
 def whereabouts(lab: Lab, sent: Sent, recipient: str) -> str:
@@ -78,6 +100,10 @@ def whereabouts(lab: Lab, sent: Sent, recipient: str) -> str:
         if row.InternetMessageId == mid and "\\Shadow\\" not in row.Identity:
             error = f": {row.LastError}" if row.LastError else ""
             return f"it waits in queue {row.Identity.rpartition(chr(92))[0]} ({row.Status}){error}"
+    cloud = lab.internet.cloud
+    waiting = next((i for i in cloud.outgoing if f"Message-ID: {mid}".encode() in i.content), None) if cloud else None
+    if waiting is not None:
+        return f"it waits in Exchange Online's queue: {waiting.last_error}"
     events = list(lab.tracking_log(mid))
     for address in lab.mailboxes():
         if any(item.message_id == mid for item in lab.mailbox(address).outbox):
@@ -87,10 +113,11 @@ def whereabouts(lab: Lab, sent: Sent, recipient: str) -> str:
     if fail is not None:
         return f"{fail.ServerHostname} returned it with an NDR: {fail.RecipientStatus}"
     if sent.path.kind == INBOUND:
-        reports = lab.internet.mailbox(sent.path.sender).inbox[sent.bounces_before:]
-        for raw in reports:
-            text = parse(raw).get_content() if raw else ""
-            if recipient.lower() in text.lower():
-                said = text.rstrip().splitlines()[-1].strip()
-                return f"it bounced back to the outside sender: '{said}'"
+        said = _bounce(lab.internet.mailbox(sent.path.sender).inbox[sent.bounces_before:], recipient)
+        if said:
+            return f"it bounced back to the outside sender: '{said}'"
+    if sent.path.kind == FROM_CLOUD:
+        said = _bounce(lab.exchange_online.mailbox(sent.path.sender).inbox[sent.bounces_before:], recipient)
+        if said:
+            return f"Exchange Online returned it with an NDR: {said}"
     return "it is in no queue, Outbox or report: it was lost"
