@@ -82,6 +82,9 @@ mkdir -p "$src/files/notebooks"
 cp -R "$root/notebooks/." "$src/files/notebooks/"
 find "$src/files" -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
+# The kernel loads mailflowlab as Pyodide starts, before IPython: Pyodide installs the wheel's
+# data file etc/ipython/ipython_config.json, which the kernel's IPython then reads, as in
+# JupyterLab; so a cell run before a chapter's setup cell says which cell to run first.
 cat > "$src/jupyter-lite.json" <<'EOF'
 {
   "jupyter-lite-schema-version": 0,
@@ -89,7 +92,10 @@ cat > "$src/jupyter-lite.json" <<'EOF'
     "appName": "Mail Flow Lab",
     "disabledExtensions": ["@jupyterlab/apputils-extension:announcements"],
     "litePluginSettings": {
-      "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": true}
+      "@jupyterlite/pyodide-kernel-extension:kernel": {
+        "disablePyPIFallback": true,
+        "loadPyodideOptions": {"packages": ["mailflowlab"]}
+      }
     }
   }
 }
