@@ -1,16 +1,19 @@
 """What every panel shares: a container of widgets, a line for errors, and how it shows itself.
 
 A panel is not a widget: it *contains* one (`panel.widget`, a VBox) and shows it when a cell
-displays the panel. Opened fresh, before its cell has run, a notebook shows the panel's text
-form, which says so (`FRESH_TEXT`) instead of a widget's repr. A callback that fails shows
-what went wrong in the panel, in words, instead of only in the Log Console.
+displays the panel, after reading the lab again. Beside the live widget the cell's output
+stores a picture of the panel as it first drew (`static_html`: plain HTML, nothing to press),
+which is what nbconvert and a code host show; a notebook opened fresh says what the panel
+needs (`FRESH_TEXT`) instead of a widget's repr. A panel that follows a lab (`follow`) redraws
+whenever a later cell moves the lab's clock. A callback that fails shows what went wrong in
+the panel, in words, instead of only in the Log Console.
 """
 from __future__ import annotations
 
 import html
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import graphviz
 import ipywidgets as widgets
@@ -19,8 +22,14 @@ from ..diagrams import diagram_html
 from ..errors import LabError
 from ..views import Table, format_cell
 
+if TYPE_CHECKING:
+    from ..lab import Lab
+
 #: What a notebook shows in a panel's place until its cell runs (a live panel needs a kernel).
 FRESH_TEXT = "▶ Run this cell to see the panel (it needs a running kernel: a live lab answers its buttons)."
+
+#: Under the picture of a panel, where a live widget cannot be drawn (nbconvert, a code host).
+PICTURE_NOTE = "A picture of the panel as it first drew; run the cell in a live lab to use its buttons."
 
 #: Columns whose values are numbers, shown right-aligned under a right-aligned header.
 NUMERIC = (int, float)
@@ -28,6 +37,9 @@ NUMERIC = (int, float)
 
 class Panel:
     """Widgets in a VBox, plus a message line for errors; `refresh()` redraws from the lab."""
+
+    #: One of the panel's own callbacks is running (it redraws the panel itself when done).
+    _acting = False
 
     def __init__(self, children: Sequence[widgets.Widget] = ()) -> None:
         self.message = widgets.HTML()
@@ -49,10 +61,20 @@ class Panel:
     def refresh(self) -> None:
         """Read the lab again and redraw (panels that show lab state override this)."""
 
+    def follow(self, lab: Lab) -> None:
+        """Redraw whenever a lab call moves `lab`'s virtual clock: a later cell (or another
+        panel) sent mail or advanced time, and this panel shows it without being clicked."""
+        lab.watch_clock(self._clock_moved)
+
+    def _clock_moved(self) -> None:
+        if not self._acting and self.widget.comm is not None:   # not its own press; not closed
+            self.guard(self.refresh)()
+
     def guard(self, action: Callable[..., Any]) -> Callable[..., Any]:
         """`action` as a callback whose failure is shown in the panel, in words."""
         def run(*args: Any, **kwargs: Any) -> Any:
             self.message.value = ""
+            acting, self._acting = self._acting, True
             try:
                 return action(*args, **kwargs)
             except LabError as exc:
@@ -61,6 +83,8 @@ class Panel:
                 traceback.print_exc()
                 self.say_error(f"The panel could not do that ({type(exc).__name__}: {exc}). "
                                "Run the panel's cell again to start it afresh.")
+            finally:
+                self._acting = acting
             return None
         return run
 
@@ -71,8 +95,11 @@ class Panel:
         self.widget.close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        self.guard(self.refresh)()           # shown: as the lab is now, not as it was made
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = FRESH_TEXT
+        bundle["text/html"] = (f'<div class="mfl-panel-picture">{static_html(self.widget)}'
+                               f"<p><i>{html.escape(PICTURE_NOTE)}</i></p></div>")
         return bundle
 
     def __repr__(self) -> str:
@@ -88,6 +115,37 @@ def fit(widget: widgets.Widget) -> None:
         widget.layout.max_width = "100%"
     for child in getattr(widget, "children", ()):
         fit(child)
+
+
+def static_html(widget: widgets.Widget) -> str:
+    """A widget tree as plain HTML, as it shows now: boxes as wrapping rows or columns, HTML as
+    itself, buttons pressed or not, fields with their values; nothing reacts."""
+    if isinstance(widget, widgets.Box):
+        row = not isinstance(widget, widgets.VBox) and "column" not in (widget.layout.flex_flow or "")
+        inner = "".join(static_html(child) for child in widget.children)
+        return (f'<div style="display:flex; flex-flow:{"row" if row else "column"} wrap; gap:4px; '
+                f'align-items:{"center" if row else "stretch"}; min-width:0; max-width:100%">{inner}</div>')
+    if isinstance(widget, widgets.HTML):
+        return f'<div style="min-width:0; max-width:100%">{widget.value}</div>' if widget.value else ""
+    label = html.escape(getattr(widget, "description", "") or "")
+    if isinstance(widget, widgets.ToggleButton):
+        pressed = "true" if widget.value else "false"
+        look = "#e7f5ff; border:2px solid #1971c2" if widget.value else "#f1f3f5; border:1px solid #adb5bd"
+        return f'<button disabled aria-pressed="{pressed}" style="background:{look}; color:#000">{label}</button>'
+    if isinstance(widget, widgets.Button):
+        return f'<button disabled style="color:#000">{label}</button>'
+    if isinstance(widget, (widgets.Dropdown, widgets.ToggleButtons)):
+        chosen = html.escape(str(widget.label if widget.label is not None else ""))
+        return f'<label>{label} <select disabled><option selected>{chosen}</option></select></label>'
+    if isinstance(widget, widgets.Checkbox):
+        return f'<label><input type="checkbox" disabled{" checked" if widget.value else ""}> {label}</label>'
+    if isinstance(widget, widgets.Textarea):
+        return (f'<label>{label}<br><textarea disabled rows="4" style="width:100%">'
+                f"{html.escape(widget.value)}</textarea></label>")
+    if isinstance(widget, widgets.ValueWidget):     # Text, Combobox, sliders: the value as shown
+        return (f'<label>{label} <input disabled value="{html.escape(str(widget.value))}" '
+                f'style="max-width:100%"></label>')
+    return ""
 
 
 def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") -> str:
