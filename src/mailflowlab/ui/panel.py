@@ -31,6 +31,9 @@ FRESH_TEXT = "▶ Run this cell to see the panel (it needs a running kernel: a l
 #: Under the picture of a panel, where a live widget cannot be drawn (nbconvert, a code host).
 PICTURE_NOTE = "A picture of the panel as it first drew; run the cell in a live lab to use its buttons."
 
+#: Columns of long texts, shown under their row rather than in a column of their own.
+LONG_TEXT = ("LastError", "RecipientStatus", "Meaning")
+
 #: Columns whose values are numbers, shown right-aligned under a right-aligned header.
 NUMERIC = (int, float)
 
@@ -156,24 +159,33 @@ def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") ->
 
 def table_html(table: Table[Any], columns: Sequence[str] | None = None) -> str:
     """A Table as a compact HTML table for a panel: nothing cut, no mid-word wraps, numbers
-    right-aligned under right-aligned headers, text left-aligned under left-aligned headers,
-    long texts (LastError) wrapped at spaces within a readable width."""
+    right-aligned under right-aligned headers, text left-aligned under left-aligned headers.
+    Long texts (LastError, RecipientStatus, a header's Meaning) are not squeezed into a column, where one error made
+    a row hundreds of pixels tall: each goes on a line of its own under its row, the table's
+    whole width, as `queue_text` prints them."""
     shown = table.select(*columns) if columns else table
     if shown.empty:
         return "<i>(none)</i>"
+    grid = [c for c in shown.columns if c not in LONG_TEXT] or list(shown.columns)
+    long = [c for c in shown.columns if c not in grid]
     numeric = {c: all(isinstance(v, NUMERIC) and not isinstance(v, bool) for v in shown[c] if v is not None)
-               for c in shown.columns}
+               for c in grid}
 
     def cell(tag: str, column: str, value: str) -> str:
         align = "right" if numeric[column] else "left"
-        wrapped = column in ("LastError", "RecipientStatus", "Meaning")
-        wide = "min-width:16em; max-width:32em; white-space:normal" if wrapped else "white-space:nowrap"
-        return f'<{tag} style="text-align:{align}; {wide}; padding:2px 8px">{html.escape(value)}</{tag}>'
+        return (f'<{tag} style="text-align:{align}; white-space:nowrap; padding:2px 8px">'
+                f"{html.escape(value)}</{tag}>")
 
-    head = "".join(cell("th", c, c) for c in shown.columns)
-    rows = zip(*(shown[c] for c in shown.columns), strict=True)
-    body = "".join("<tr>" + "".join(cell("td", c, format_cell(v)) for c, v in zip(shown.columns, row, strict=True))
-                   + "</tr>" for row in rows)
+    def under(column: str, value: object) -> str:
+        text = format_cell(value)
+        return (f'<tr class="mfl-long-text"><td colspan="{len(grid)}" style="text-align:left; '
+                f'white-space:normal; padding:0 8px 4px 24px; max-width:0">'
+                f"<b>{html.escape(column)}:</b> {html.escape(text)}</td></tr>") if text else ""
+
+    values = {c: shown[c] for c in shown.columns}
+    head = "".join(cell("th", c, c) for c in grid)
+    body = "".join("<tr>" + "".join(cell("td", c, format_cell(values[c][i])) for c in grid) + "</tr>"
+                   + "".join(under(c, values[c][i]) for c in long) for i in range(len(shown)))
     return (f'<div class="mfl-table-frame" style="overflow-x:auto; max-width:100%">'
             f'<table class="mfl-table" style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
