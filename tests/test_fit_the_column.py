@@ -1,25 +1,19 @@
-"""The organization diagrams and the panels' tables fit a page's column (issue 19): on desktop
-the book's column is about 760 px wide, and 7 of chapter 1's 10 diagrams needed sideways
-scrolling there; a queue's long LastError made rows hundreds of pixels tall."""
+"""The organization diagrams and the panels' tables fit a page's column (issue 19): the book's
+column on a desktop is about 690 px wide (`diagrams.COLUMN_PX`), and 7 of chapter 1's 10
+diagrams needed sideways scrolling there; a queue's long LastError made rows hundreds of
+pixels tall."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from mailflowlab import Lab, scenarios
+from mailflowlab import Lab, hop_diagram, parse_hops, scenarios
+from mailflowlab.diagrams import COLUMN_PX as COLUMN
+from mailflowlab.diagrams import width_px
 from mailflowlab.ui.panel import table_html
 
 from .conftest import ALICE, BOB, CAROL
-
-#: The book's text column on a desktop screen, in CSS pixels (the widest a picture may be).
-COLUMN = 760
-
-
-def width_px(graph) -> int:  # type: ignore[no-untyped-def]
-    """The rendered SVG's width in CSS pixels (Graphviz writes points: 96 px = 72 pt)."""
-    svg = graph.pipe(format="svg").decode()
-    return round(int(re.search(r'<svg width="(\d+)pt"', svg).group(1)) * 4 / 3)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("scenario", ["exchange2013demo", "exchange2010demo", "exchange2010dag", "three_sites",
@@ -53,3 +47,10 @@ def test_a_long_last_error_goes_under_its_row(lab: Lab) -> None:
     assert under is not None and under.group(1) == error.replace("&", "&amp;").replace("<", "&lt;").replace(
         ">", "&gt;").replace('"', "&quot;").replace("'", "&#x27;")
     assert "min-width:16em" not in html                  # no squeezed column left
+
+
+def test_a_short_path_with_long_labels_turns_down_the_page() -> None:
+    with Lab(scenarios.exchange2010dag(), transport="memory") as lab:   # chapter 1's DAG: two hosts
+        lab.send("alice@exchange2010demo.com", "carol@exchange2010demo.com")
+        graph = hop_diagram(parse_hops(lab.mailbox("carol@exchange2010demo.com").messages[-1]))
+    assert width_px(graph) <= COLUMN and 'rankdir=TB' in graph.source

@@ -58,6 +58,17 @@ INTERNET = "Internet"
 #: Paths with more hosts than this are drawn top to bottom, so they fit a page's width.
 HORIZONTAL_HOSTS = 3
 
+#: The book's text column on a desktop screen, in CSS pixels: a diagram at most this wide is
+#: shown at full size without scrolling sideways.
+COLUMN_PX = 680
+
+
+def width_px(graph: graphviz.Digraph | graphviz.Graph) -> int:
+    """The width Graphviz draws `graph` at, in CSS pixels (it writes points: 96 px = 72 pt)."""
+    svg = graph.pipe(format="svg").decode()
+    points = svg[svg.index("<svg"):].split('width="', 1)[1].split("pt", 1)[0]
+    return round(float(points) * 4 / 3)
+
 
 class Described:
     """A Graphviz graph that says in words what it shows (`description`), and shows itself in
@@ -155,7 +166,7 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
         steps.append(f"{hop.number}. {sender}to {hop.by_host or hop.by_ip} {parts[0].split('. ', 1)[1]}"
                      + (f" via {hop.via}" if hop.via else "")
                      + (f", {format_delay(hop.delay)} after the hop before" if hop.delay is not None else ""))
-    if len(seen) > HORIZONTAL_HOSTS:
+    if len(seen) > HORIZONTAL_HOSTS or width_px(graph) > COLUMN_PX:
         graph.attr(rankdir="TB")          # a long path reads down the page, at full size
     graph.description = (f"Hop diagram of {len(hops)} Received headers, oldest first: " + "; ".join(steps) + "."
                          if hops else "Hop diagram: no Received headers.")
