@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 #: What a notebook shows in a panel's place until its cell runs (a live panel needs a kernel).
 FRESH_TEXT = "▶ Run this cell to see the panel (it needs a running kernel: a live lab answers its buttons)."
 
-#: Under the picture of a panel, where a live widget cannot be drawn (nbconvert, a code host).
-PICTURE_NOTE = "A picture of the panel as it first drew; run the cell in a live lab to use its buttons."
+#: Under the picture of a panel, where a live widget cannot be drawn: nbconvert, a code host,
+#: and JupyterLab showing a notebook it does not trust yet (one opened fresh).
+PICTURE_NOTE = f"Above: a picture of the panel as it first drew; its buttons do nothing. {FRESH_TEXT}"
 
 #: Columns of long texts, shown under their row rather than in a column of their own.
 LONG_TEXT = ("LastError", "RecipientStatus", "Meaning")
