@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -64,10 +65,13 @@ COLUMN_PX = 680
 
 
 def width_px(graph: graphviz.Digraph | graphviz.Graph) -> int:
-    """The width Graphviz draws `graph` at, in CSS pixels (it writes points: 96 px = 72 pt)."""
+    """The width `graph` is drawn at, in CSS pixels (Graphviz writes points: 96 px = 72 pt;
+    the sentence drawn when no Graphviz is installed is in pixels)."""
     svg = graph.pipe(format="svg").decode()
-    points = svg[svg.index("<svg"):].split('width="', 1)[1].split("pt", 1)[0]
-    return round(float(points) * 4 / 3)
+    found = re.search(r'<svg[^>]*?\swidth="([\d.]+)(pt)?"', svg)
+    if found is None:
+        return 0
+    return round(float(found.group(1)) * (4 / 3 if found.group(2) else 1))
 
 
 class Described:
