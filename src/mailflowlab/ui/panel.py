@@ -161,9 +161,9 @@ def svg_html(graph: graphviz.Digraph | graphviz.Graph, description: str = "") ->
 def table_html(table: Table[Any], columns: Sequence[str] | None = None) -> str:
     """A Table as a compact HTML table for a panel: nothing cut, no mid-word wraps, numbers
     right-aligned under right-aligned headers, text left-aligned under left-aligned headers.
-    Long texts (LastError, RecipientStatus, a header's Meaning) are not squeezed into a column, where one error made
-    a row hundreds of pixels tall: each goes on a line of its own under its row, the table's
-    whole width, as `queue_text` prints them."""
+    Long texts (LastError, RecipientStatus, a header's Meaning) are not squeezed into a column,
+    where one error made a row hundreds of pixels tall: each goes on a line of its own under
+    its row, the table's whole width, as `queue_text` prints them."""
     shown = table.select(*columns) if columns else table
     if shown.empty:
         return "<i>(none)</i>"
