@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -24,10 +25,15 @@ CONFIG = ROOT / "etc" / "ipython" / "ipython_config.json"
 CHAPTER = ROOT / "notebooks" / "04-message-queues.ipynb"
 
 
-def test_the_package_installs_the_kernel_config():
+def test_every_setup_installs_the_kernel_config():
+    """The wheel carries it (pip install, `mailflowlab course`, the Lite lab); an editable install
+    does not, so `make course` copies it into .venv and Binder installs the package not editable."""
     data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
     assert "etc/ipython/ipython_config.json" in data_files["etc/ipython"]
     assert json.loads(CONFIG.read_text())["InteractiveShellApp"]["extensions"] == ["mailflowlab.errors"]
+    assert "cp etc/ipython/ipython_config.json $(VENV)/etc/ipython/" in (ROOT / "Makefile").read_text()
+    pip = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"][-1]["pip"]
+    assert "." in pip and "-e ." not in pip
 
 
 @pytest.fixture
