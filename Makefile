@@ -29,6 +29,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[course,test,book,lite]"
+	# An editable install skips the package's data files: the kernels' IPython config by hand.
+	mkdir -p $(VENV)/etc/ipython && cp etc/ipython/ipython_config.json $(VENV)/etc/ipython/
 	$(BIN)/jupyter labextension disable "@jupyterlab/apputils-extension:announcements" >/dev/null 2>&1 || true
 	touch $(STAMP)
 

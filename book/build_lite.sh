@@ -76,12 +76,15 @@ ls "$src"/pypi/mailflowlab-*.whl >/dev/null
   "$src/pypi" "$src/static/pyodide/pyodide-lock.json"
 
 # The very notebooks JupyterLab opens (and any files beside them), in a notebooks/ folder as in
-# the repository: the book's buttons open lite/lab/index.html?path=notebooks/X.ipynb, and the
+# the repository: the book's buttons open lite/notebooks/index.html?path=notebooks/X.ipynb, and the
 # kernel's working folder is notebooks/, as in JupyterLab.
 mkdir -p "$src/files/notebooks"
 cp -R "$root/notebooks/." "$src/files/notebooks/"
 find "$src/files" -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
+# The kernel loads mailflowlab as Pyodide starts, before IPython: Pyodide installs the wheel's
+# data file etc/ipython/ipython_config.json, which the kernel's IPython then reads, as in
+# JupyterLab; so a cell run before a chapter's setup cell says which cell to run first.
 cat > "$src/jupyter-lite.json" <<'EOF'
 {
   "jupyter-lite-schema-version": 0,
@@ -89,7 +92,10 @@ cat > "$src/jupyter-lite.json" <<'EOF'
     "appName": "Mail Flow Lab",
     "disabledExtensions": ["@jupyterlab/apputils-extension:announcements"],
     "litePluginSettings": {
-      "@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": true}
+      "@jupyterlite/pyodide-kernel-extension:kernel": {
+        "disablePyPIFallback": true,
+        "loadPyodideOptions": {"packages": ["mailflowlab"]}
+      }
     }
   }
 }
@@ -98,6 +104,10 @@ EOF
 (cd "$src" && "$bin/jupyter" lite build --lite-dir "$src" --contents "$src/files" \
    --output-dir "$out" --apps lab --apps notebooks --no-sourcemaps --no-unused-shared-packages 2>&1 | grep -Ei 'error|warn' | grep -v libarchive || true)
 [ -s "$out/jupyter-lite.json" ] || { echo "build_lite.sh: jupyter lite build produced no site" >&2; exit 1; }
+
+# The site's icon at the root of the folder that holds lite/ (the book's html/): a Lite page
+# names no icon until its JavaScript runs, so the browser first asks for /favicon.ico there.
+cp "$book/_root/favicon.ico" "$out/../favicon.ico"
 
 # Graphviz compiled to WebAssembly, for mailflowlab.browser (loaded by the kernel's worker).
 mkdir -p "$out/static/mailflowlab"

@@ -54,7 +54,7 @@ def test_topology_shows_services_databases_and_greys_a_stopped_service(lab: Lab)
     assert {"CA1/Front End Transport", "MB2/Transport", "MB1/Mailbox Transport Delivery", "db/DB02",
             "cluster_CA1"} <= set(titles(text))
     assert "CA1 · Client Access · 10.0.0.10" in text
-    assert "Default MB2 :25 · Client Proxy :465" in text
+    assert ">Default MB2 :25</text>" in text and ">Client Proxy :465</text>" in text   # a line each
     stopped = re.search(r"<title>CA1/Front End Transport</title>\s*<path fill=\"(#[0-9a-f]+)\"[^>]*"
                         r"stroke-dasharray", text)
     assert stopped is not None and stopped.group(1) == STOPPED_FILL

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,20 @@ INTERNET = "Internet"
 
 #: Paths with more hosts than this are drawn top to bottom, so they fit a page's width.
 HORIZONTAL_HOSTS = 3
+
+#: The book's text column on a desktop screen, in CSS pixels: a diagram at most this wide is
+#: shown at full size without scrolling sideways.
+COLUMN_PX = 680
+
+
+def width_px(graph: graphviz.Digraph | graphviz.Graph) -> int:
+    """The width `graph` is drawn at, in CSS pixels (Graphviz writes points: 96 px = 72 pt;
+    the sentence drawn when no Graphviz is installed is in pixels)."""
+    svg = graph.pipe(format="svg").decode()
+    found = re.search(r'<svg[^>]*?\swidth="([\d.]+)(pt)?"', svg)
+    if found is None:
+        return 0
+    return round(float(found.group(1)) * (4 / 3 if found.group(2) else 1))
 
 
 class Described:
@@ -155,7 +170,7 @@ def hop_diagram(hops: list[Hop]) -> graphviz.Digraph:
         steps.append(f"{hop.number}. {sender}to {hop.by_host or hop.by_ip} {parts[0].split('. ', 1)[1]}"
                      + (f" via {hop.via}" if hop.via else "")
                      + (f", {format_delay(hop.delay)} after the hop before" if hop.delay is not None else ""))
-    if len(seen) > HORIZONTAL_HOSTS:
+    if len(seen) > HORIZONTAL_HOSTS or width_px(graph) > COLUMN_PX:
         graph.attr(rankdir="TB")          # a long path reads down the page, at full size
     graph.description = (f"Hop diagram of {len(hops)} Received headers, oldest first: " + "; ".join(steps) + "."
                          if hops else "Hop diagram: no Received headers.")
@@ -174,16 +189,20 @@ def _short(connector: str, server: str) -> str:
 
 
 def _cluster_label(server: Server) -> str:
+    """`CA1 · Client Access · 10.0.0.10`; a server of many roles names them on a second line."""
     roles = ", ".join(ROLE_NAMES.get(r, r) for r in server.roles)
     version = "" if server.version == 2013 else f" ({server.edition})"
-    return f"{server.name}{version} · {roles} · {server.ip}"
+    one_line = f"{server.name}{version} · {roles} · {server.ip}"
+    return one_line if len(one_line) <= 40 else f"{server.name}{version} · {server.ip}\n{roles}"
 
 
 def _service_label(org: Organization, server: Server, service: str) -> str:
+    """The service's name, then each receive connector and its port on a line of its own (one
+    long line per service made the organization wider than a page)."""
     ports = [f"{_short(c.name, server.name)} :{c.port}" for c in org.connectors_of(server.name, service)]
     if service == MAILBOX_TRANSPORT_SUBMISSION:
         ports = ["SMTP client, no listener"]
-    return "\n".join([service, " · ".join(ports)]) if ports else service
+    return "\n".join([service, *ports])
 
 
 def _db_id(name: str) -> str:
@@ -201,11 +220,12 @@ def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
     """
     running = {(r.Server, r.Service): r.running for r in services}
     graph = Diagram("topology", graph_attr={"rankdir": "TB", "fontname": FONT, "compound": "true",
-                                                     "nodesep": "0.3", "ranksep": "0.6"},
+                                                     "nodesep": "0.3", "ranksep": "0.35"},
                              node_attr={"shape": "box", "style": "rounded,filled", "fontname": FONT,
                                         "fontsize": "10"},
                              edge_attr={"fontname": FONT, "fontsize": "10"})
-    for server in org.servers:
+    columns = _server_columns(org)
+    for server in _layout_order(org):
         with graph.subgraph(name=f"cluster_{server.name}") as frame:
             frame.attr(label=_cluster_label(server), style="rounded", color="#607d8b", fontname=FONT,
                        fontsize="11")
@@ -220,6 +240,7 @@ def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
                     users = [m.address.split("@")[0] for m in org.mailboxes if m.database == db.name]
                     frame.node(_db_id(db.name), "\n".join([db.name, *users]), shape="cylinder",
                                style="filled", fillcolor=DATABASE_FILL)
+    _lay_out(graph, columns)
     stopped = [f"{server} {service}" for (server, service), up in running.items() if not up]
     graph.description = (f"The organization {org.domain}: "
                          + "; ".join(f"{srv.name} ({', '.join(ROLE_NAMES.get(r, r) for r in srv.roles)}, {srv.ip}) "
@@ -232,6 +253,34 @@ def topology_diagram(org: Organization, services: Iterable[ServiceStatus],
             f"{n}. {_words(src)} to {_words(dst)} by {how}" for n, (src, dst, how) in enumerate(edges, start=1))
     graph.description += "."
     return graph
+
+
+#: Servers side by side in the organization diagram; more start a new row below, so the
+#: picture fits a page's column (about 750 px) at full size instead of scrolling sideways.
+SERVERS_PER_ROW = 2
+
+
+def _layout_order(org: Organization) -> list[Server]:
+    """The servers as drawn, row by row: the perimeter (Edge) first, where mail comes in."""
+    return sorted(org.servers, key=lambda server: "Edge" not in server.roles)
+
+
+def _server_columns(org: Organization) -> list[list[str]]:
+    """Each server's nodes top to bottom: its services, then its databases."""
+    return [[*(_node_id(server.name, service) for service in server.services),
+             *(_db_id(db.name) for db in org.databases if db.server == server.name)]
+            for server in _layout_order(org)]
+
+
+def _lay_out(graph: graphviz.Digraph, columns: list[list[str]]) -> None:
+    """Invisible edges that stack each server's nodes in a column and put the servers in rows
+    of `SERVERS_PER_ROW`; the path's arrows (drawn without constraint) then move nothing."""
+    for column in columns:
+        for upper, lower in itertools.pairwise(column):
+            graph.edge(upper, lower, style="invis")
+    for above, below in zip(columns, columns[SERVERS_PER_ROW:], strict=False):
+        if above and below:
+            graph.edge(above[-1], below[0], style="invis", weight="0")
 
 
 def _words(node_id: str) -> str:
@@ -291,9 +340,15 @@ def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str,
         if any(e.EventId == "SEND" and e.ConnectorId in outbound for e in log):
             graph.node(INTERNET, INTERNET, shape="ellipse", style="filled", fillcolor="#ffffff")
             edges.append((previous, INTERNET, "SMTP"))
+    # Outlook or the Internet on top of the first server drawn, not beside the servers.
+    top = next((column[0] for column in _server_columns(org) if column), None)
+    if top is not None:
+        graph.edge(edges[0][0], top, style="invis")
     for number, (src, dst, how) in enumerate(edges, start=1):
-        graph.edge(src, dst, label=f"{number}. {how}", color=PATH_COLOUR, fontcolor=PATH_COLOUR,
-                   penwidth="2.5")
+        # Drawn over the organization's layout without changing it; the labels are placed
+        # once the nodes are, so they widen nothing.
+        graph.edge(src, dst, xlabel=f"{number}. {how}", color=PATH_COLOUR, fontcolor=PATH_COLOUR,
+                   penwidth="2.5", constraint="false")
     return edges
 
 

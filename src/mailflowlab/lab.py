@@ -170,6 +170,12 @@ class Lab(Cmdlets):
     def now(self) -> datetime:
         return self.clock.now()
 
+    def watch_clock(self, callback: Callable[[], object]) -> None:
+        """Call `callback()` in the caller's thread after each lab call that moved the virtual
+        clock (mail sent, time advanced), so a panel made before later cells redraws. A bound
+        method is held weakly: a panel that is gone is forgotten."""
+        self._driver.watch(callback)
+
 
 # --- coroutines the Lab runs; module functions, so no runtime object holds the Lab itself ---------
 async def _start_all(parts: list[Service | Internet], scheduler: Scheduler) -> None:

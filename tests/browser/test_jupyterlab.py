@@ -347,8 +347,9 @@ def test_header_analyzer_panel_reads_pasted_headers_live(chromium_browser: Brows
 
 
 def test_a_chapter_opened_fresh_says_run_this_cell_and_shows_its_diagrams(chromium_browser: Browser, jupyter_lab: JupyterLab) -> None:
-    """Chapter 1 as stored (outputs, no kernel run): where a panel goes the page says to run the
-    cell, never `VBox(children=...`; the diagrams show, each with a description as alt text."""
+    """Chapter 1 as stored (outputs, no kernel run): where a panel goes the page shows the
+    stored picture of the panel (its buttons and diagrams) and says to run the cell, never
+    `VBox(children=...`; the diagrams show, each with a description as alt text."""
     from playwright.sync_api import expect
 
     from mailflowlab.ui.panel import FRESH_TEXT
@@ -361,6 +362,9 @@ def test_a_chapter_opened_fresh_says_run_this_cell_and_shows_its_diagrams(chromi
         expect(notebook.locator(".jp-OutputArea-output").first).to_be_visible(timeout=60_000)
         outputs = notebook.locator(".jp-OutputArea-output").all_inner_texts()
         assert any(FRESH_TEXT in o for o in outputs), outputs[:5]
+        picture = notebook.locator(".jp-OutputArea-output").filter(has_text="a picture of the panel")
+        expect(picture).to_have_count(1)                 # chapter 1 has one panel
+        assert "Send" in picture.inner_text() and picture.locator(".mfl-diagram img").count() >= 1
         assert not [o for o in outputs if re.search(r"VBox\(|children=\(|Widget\(", o)]
         alts = notebook.locator(".mfl-diagram img").evaluate_all("els => els.map(e => e.alt)")
         assert alts and all(a and not a.endswith(".svg") for a in alts), alts

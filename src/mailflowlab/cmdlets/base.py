@@ -4,7 +4,9 @@ The cmdlet mixins derive from `LabBase`; `Lab` sets these attributes when it is 
 """
 from __future__ import annotations
 
-from collections.abc import Coroutine
+import inspect
+import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from .. import arguments
@@ -33,6 +35,7 @@ class Driver:
     def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
         self.runtime: Runtime | None = None
+        self._watchers: list[Callable[[], Callable[[], object] | None]] = []
 
     def require(self) -> Runtime:
         if self.runtime is None:
@@ -40,7 +43,33 @@ class Driver:
         return self.runtime
 
     def settle(self) -> None:
-        self.require().call(self.scheduler.during_call(self.scheduler.run()))
+        self.call(self.scheduler.run())
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine of the lab, which must be running; when it moved the clock, tell
+        whoever watches it (`watch`)."""
+        try:
+            runtime = self.require()
+        except LabError:
+            coro.close()
+            raise
+        before = self.scheduler.clock.now()
+        try:
+            return runtime.call(self.scheduler.during_call(coro))
+        finally:
+            if self.scheduler.clock.now() != before:
+                self._clock_moved()
+
+    def watch(self, callback: Callable[[], object]) -> None:
+        """Call `callback()` after each call that moved the clock; a bound method weakly."""
+        self._watchers.append(weakref.WeakMethod(callback) if inspect.ismethod(callback)
+                              else lambda: callback)
+
+    def _clock_moved(self) -> None:
+        alive = [(ref, callback) for ref in self._watchers if (callback := ref()) is not None]
+        self._watchers = [ref for ref, _ in alive]
+        for _, callback in alive:
+            callback()
 
 
 class LabBase:
@@ -79,12 +108,7 @@ class LabBase:
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine of the lab, which must be running."""
-        try:
-            runtime = self._require_running()
-        except LabError:
-            coro.close()
-            raise
-        return runtime.call(self.scheduler.during_call(coro))
+        return self._driver.call(coro)
 
     def _server(self, name: str) -> Server:
         name = arguments.name(name, "server")

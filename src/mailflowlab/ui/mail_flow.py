@@ -72,14 +72,15 @@ def sync_toggles(lab: Lab, buttons: dict[tuple[str, str], widgets.ToggleButton])
 
 
 class ServiceToggles(Panel):
-    """A toggle per transport service, in a wrapping row; `refresh()` after a cell stopped or
-    started a service."""
+    """A toggle per transport service, in a wrapping row; it follows the lab's clock, and
+    `refresh()` after a cell that only stopped or started a service."""
 
     def __init__(self, lab: Lab, on_change: OnChange | None = None) -> None:
         self.lab = lab
         self.buttons = toggle_buttons(lab, on_change=on_change, guard=self.guard)
         row = widgets.Box(list(self.buttons.values()), layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([row])
+        self.follow(lab)
 
     def refresh(self) -> None:
         sync_toggles(self.lab, self.buttons)
@@ -163,6 +164,7 @@ class MailFlowPanel(Panel):
                           widgets.Box([self.subject, self.send_button], layout=wrap),
                           self.status, self.hops, self.hop_picture, self.topology])
         self.refresh()
+        self.follow(lab)
 
     def refresh(self) -> None:
         """Toggles as the services are now, and the organization with the last path drawn."""

@@ -4,7 +4,9 @@
 Get-Message tables, the virtual clock, buttons that advance time (+1 min, +10 min, +1 hour,
 +1 day) and a toggle per transport service (Stop-Service / Start-Service). Everything goes
 through the lab's public API, so what the panel shows is what a cell would print. It redraws
-after its own buttons; after a cell changed the lab, press Refresh (or call `viewer.refresh()`).
+after its own buttons, whenever a later cell moves the lab's clock (sends mail, advances time)
+and when shown again; after a cell that only stopped or started a service, press Refresh (or
+call `viewer.refresh()`).
 """
 from __future__ import annotations
 
@@ -83,6 +85,7 @@ class QueueViewer(Panel):
             widgets.HTML("<b>Get-Message</b>"), self.message_table,
         ])
         self.refresh()
+        self.follow(lab)
 
     def advance(self, **delta: float) -> None:
         """Move virtual time on (due retries run), then redraw."""
