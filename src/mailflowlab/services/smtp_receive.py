@@ -272,7 +272,7 @@ class ReceiveSession:
             return replies.SERVICE_NOT_ACTIVE
         if not info.groups:
             return replies.NOT_AUTHENTICATED
-        reply = await self.binding.receiver.check_sender(info, address)
+        reply = await self.binding.receiver.check_sender(info, _sender(address))
         if not reply.startswith("2"):
             return reply
         envelope.mail_from = address
@@ -309,7 +309,7 @@ class ReceiveSession:
             # The listener's own limit is the largest of the connectors sharing its port, set
             # when the session opened; the connector that serves this caller decides, as it is now.
             return replies.TOO_BIG
-        reply = await self.binding.receiver.receive(info, envelope.mail_from or "",
+        reply = await self.binding.receiver.receive(info, _sender(envelope.mail_from),
                                                     list(envelope.rcpt_tos), content)
         if reply.startswith("2"):
             self.accepted(server)
@@ -359,3 +359,9 @@ class ReceiveBinding:
         log = self.ctx.protocol_log.session(f"{c.server}\\{c.name}", str(self.endpoint), info.peer.ip)
         log.connected(permissions(info.groups, c.anonymous_relay))
         return log
+
+
+def _sender(mail_from: str | None) -> str:
+    """The envelope sender as the services keep it: "" for the null sender `<>` of a DSN, which
+    aiosmtpd keeps as "<>" (its envelope needs a true value to take RCPT)."""
+    return "" if mail_from in (None, "<>") else mail_from
