@@ -232,13 +232,34 @@ def test_back_pressure_starts_normal_on_every_transport_service(lab: Lab) -> Non
     assert "DatabaseUsedSpace" in lab.back_pressure("MB2")["Resource"]
 
 
-def test_high_pressure_refuses_mail_from_with_452_4_3_1_until_relieved(lab: Lab) -> None:
+def test_the_front_end_fails_over_past_a_server_under_pressure(lab: Lab) -> None:
+    """MB2 refuses MAIL FROM with 452 4.3.1; Front End Transport tries MB1, the other Mailbox
+    server of the site, as it does for a server that does not answer (before the fix: it passed
+    MB2's 452 on to Gmail, which queued the message)."""
     lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "High")
+    msg = lab.internet.send("jane.doe@gmail.com", BOB, subject="Around it")
+    assert lab.internet.queue()["Subject"] == []
+    assert _subjects(lab, BOB) == ["Around it"]
+    assert lab.tracking_log(msg, event_id="RECEIVE")["ServerHostname"][0] == "MB1.exchange2013demo.com"
+
+
+def test_with_every_server_under_pressure_the_sender_hears_452_4_3_1_after_its_dot(lab: Lab) -> None:
+    """Front End Transport answers MAIL FROM and RCPT itself; the refusal it passes on comes only
+    at the end of DATA, and the sender keeps the message until the pressure is relieved."""
+    lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "High")
+    lab.set_resource_pressure("MB1", "SystemMemory", "Medium")
+    t = lab.smtp_session("CA1", "Default Frontend CA1", [
+        "EHLO mail.gmail.com", "MAIL FROM:<jane.doe@gmail.com>", f"RCPT TO:<{BOB}>", "DATA",
+        "Subject: Under pressure", "", "Hi.", ".", "QUIT"])
+    assert t.replies[-5:] == ["250 2.1.0 Sender OK", "250 2.1.5 Recipient OK",
+                              "354 Start mail input; end with <CRLF>.<CRLF>", replies.INSUFFICIENT_RESOURCES,
+                              "221 2.0.0 Service closing transmission channel"]
     lab.internet.send("jane.doe@gmail.com", BOB, subject="Under pressure")
-    waiting = lab.internet.queue()
-    assert waiting["LastError"] == [replies.INSUFFICIENT_RESOURCES]       # passed on by the Front End
+    assert lab.internet.queue()["LastError"] == [replies.INSUFFICIENT_RESOURCES]
     assert _subjects(lab, BOB) == []
-    lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "Normal")
+    for server in ("MB1", "MB2"):
+        lab.set_resource_pressure(server, "DatabaseUsedSpace", "Normal")
+        lab.set_resource_pressure(server, "SystemMemory", "Normal")
     lab.advance(hours=1)                                                  # Gmail tries again
     assert _subjects(lab, BOB) == ["Under pressure"]
 
