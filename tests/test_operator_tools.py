@@ -185,15 +185,43 @@ def test_an_unknown_recipient_in_an_authoritative_domain_gets_550_5_1_1(lab: Lab
     assert str(lab.mailbox(ALICE).messages[-1]["Subject"]) == "Undeliverable: To nobody"
 
 
-def test_internal_relay_relays_an_unknown_recipient_by_a_send_connector(lab: Lab) -> None:
+def test_internal_relay_by_dns_loops_until_the_hop_count_refuses_it(lab: Lab) -> None:
+    """The relay domain's MX is the organization itself: the `*` connector sends nobody@'s copy
+    back to CA1, round and round, until a receive connector's MaxLocalHopCount (8) refuses it
+    with 554 5.4.14 and Alice gets an NDR (before the fix: the outside MX took it at once)."""
     lab.new_send_connector("Internet", address_spaces=["*"])
     lab.set_accepted_domain("exchange2013demo.com", "InternalRelay")
     lab.send(ALICE, [NOBODY, BOB], subject="Shared namespace")
     assert _subjects(lab, BOB) == ["Shared namespace"]                 # a mailbox here: delivered here
+    assert lab.internet.mailbox(NOBODY).messages == []
+    assert lab.tracking_log(event_id="FAIL")["RecipientStatus"] == [replies.HOP_COUNT_EXCEEDED]
+    ndr = lab.mailbox(ALICE).messages[-1]
+    assert ndr["Subject"] == "Undeliverable: Shared namespace"
+    assert "554 5.4.14 Hop count exceeded - possible mail loop" in ndr.get_content()
+    assert len(lab.tracking_log(event_id="SEND", recipients=NOBODY)) > 3     # it went round
+
+
+def test_internal_relay_reaches_the_other_system_by_a_smart_host_connector(lab: Lab) -> None:
+    lab.set_accepted_domain("exchange2013demo.com", "InternalRelay")
+    lab.new_send_connector("To the other system", address_spaces=["exchange2013demo.com"],
+                           smart_hosts=["mail.legacy.exchange2013demo.com"])
+    lab.send(ALICE, [NOBODY, BOB], subject="Shared namespace")
+    assert _subjects(lab, BOB) == ["Shared namespace"]
     assert [str(m["Subject"]) for m in lab.internet.mailbox(NOBODY).messages] == ["Shared namespace"]
     send = lab.tracking_log(event_id="SEND", recipients=NOBODY)
-    assert send["ConnectorId"] == ["Internet"]
+    assert send["ConnectorId"] == ["To the other system"]
     assert lab.tracking_log(event_id="FAIL").empty
+
+
+def test_a_message_past_the_hop_count_is_refused_at_the_final_dot(lab: Lab) -> None:
+    """MaxHopCount (30 by default): 31 Received headers from outside are refused as a loop."""
+    hops = [f"Received: from hop{i}.fabrikam.com by hop{i + 1}.fabrikam.com; Tue, 4 Mar 2014 08:00:00 +0000"
+            for i in range(31)]
+    t = lab.smtp_session("CA1", "Default Frontend CA1", [
+        "EHLO mail.fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", f"RCPT TO:<{BOB}>", "DATA",
+        *hops, "Subject: Looping", "", "Hi.", ".", "QUIT"])
+    assert t.replies[-2] == replies.HOP_COUNT_EXCEEDED
+    assert _subjects(lab, BOB) == []
 
 
 def test_internal_relay_without_a_send_connector_waits_in_unreachable(lab: Lab) -> None:
@@ -207,7 +235,7 @@ def test_external_relay_takes_outside_mail_without_relay_rights_and_relays_it_ou
                                ["EHLO mail.gmail.com", "MAIL FROM:<jane@gmail.com>", "RCPT TO:<sales@fabrikam.net>", "QUIT"])
     assert refused.replies[3] == replies.UNABLE_TO_RELAY
     lab.new_accepted_domain("Fabrikam", "fabrikam.net", "ExternalRelay")
-    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.net"])
+    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.net"], smart_hosts=["mail.fabrikam.net"])
     assert lab.accepted_domains().where(Name="Fabrikam")["DomainType"] == ["ExternalRelay"]
     lab.internet.send("jane@gmail.com", "sales@fabrikam.net", subject="Order")
     assert [str(m["Subject"]) for m in lab.internet.mailbox("sales@fabrikam.net").messages] == ["Order"]
@@ -221,6 +249,8 @@ def test_accepted_domain_cmdlets_refuse_in_one_sentence(lab: Lab) -> None:
         lab.set_accepted_domain("contoso.com", "InternalRelay")
     with pytest.raises(LabError, match=r"already exists"):
         lab.new_accepted_domain("Again", "EXCHANGE2013DEMO.COM")
+    with pytest.raises(LabError, match=r"A smart host is a host name or an IP address"):
+        lab.new_send_connector("Bad", address_spaces=["fabrikam.net"], smart_hosts=["mail fabrikam"])
     with pytest.raises(LabError, match=r"A domain is a name like fabrikam.com"):
         lab.new_accepted_domain("Bad", "fab rikam")
 

@@ -253,8 +253,10 @@ def send_connector_table(org: Organization) -> Table[SendConnectorRow]:
 
 def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable[str] = ("*",),
                        source_servers: Iterable[str] | None = None, frontend_proxy: bool = False,
-                       cost: int = 1) -> SendConnector:
-    """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
+                       cost: int = 1, smart_hosts: Iterable[str] = ()) -> SendConnector:
+    """New-SendConnector: where mail for `address_spaces` leaves the organization; by DNS (the
+    MX record), or to `smart_hosts` (-SmartHosts, "Route mail through smart hosts": the one
+    way to reach the other mail system of a relay domain, whose MX is the organization)."""
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
     spaces = tuple(a.strip().lower() for a in ([address_spaces] if isinstance(address_spaces, str)
@@ -267,7 +269,10 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
         if s not in mailbox_servers:
             raise _error(f"{s} can't be a source server: only Exchange 2013 Mailbox servers run the "
                          f"Transport service that sends through send connectors.")
-    c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy)
+    hosts = tuple(h.strip() for h in ([smart_hosts] if isinstance(smart_hosts, str) else smart_hosts))
+    if any(not h or " " in h for h in hosts):
+        raise _error(f"A smart host is a host name or an IP address, not {', '.join(map(repr, hosts))}.")
+    c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy, smart_hosts=hosts)
     org.send_connectors.append(c)
     return c
 

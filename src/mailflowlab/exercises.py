@@ -410,9 +410,11 @@ def _(lab: Lab, found: Table[TrackingEvent]) -> bool:
 
 @exercise("operator.3",
           "contoso.org is now an accepted relay domain: Default Frontend takes its mail from anyone without relay "
-          "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server.",
+          "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server, "
+          "its smart host (by DNS it would come back here: contoso.org's MX is this organization).",
           "Two cmdlets: New-AcceptedDomain with a relay DomainType, and New-SendConnector for the address space "
-          "contoso.org. Giving anonymous senders relay rights is not the answer.")
+          "contoso.org with a smart host (by DNS the mail loops back here). Giving anonymous senders relay rights "
+          "is not the answer.")
 def _(lab: Lab) -> bool:
     if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
         return False

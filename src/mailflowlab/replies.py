@@ -42,6 +42,10 @@ AUTH_FAILED = "535 5.7.3 Authentication unsuccessful"
 UNRECOGNIZED_AUTH_TYPE = "504 5.7.4 Unrecognized authentication type"
 TLS_READY = "220 2.0.0 SMTP server ready"
 SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
+#: A message with more Received headers than the receive connector's MaxHopCount (30) or
+#: MaxLocalHopCount (8) allows: a mail loop. Microsoft's support article "554 5.4.14 Hop count
+#: exceeded - possible mail loop" (Exchange 2013/2016, a loop between an Edge and EOP).
+HOP_COUNT_EXCEEDED = "554 5.4.14 Hop count exceeded - possible mail loop"
 
 #: Front End Transport could not proxy the session (§0.3). A stopped Transport service is a
 #: socket error, so PRX5. UNCERTAIN: PRX3 is possible on some builds.

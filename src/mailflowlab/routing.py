@@ -218,6 +218,9 @@ def route(org: Organization, here: Server, recipient: str,
         # the Edge over the implicit intra-org connector; FET is never used (§6).
         return NextHop("SmtpRelayWithinAdSiteToEdge", connector.name, INTRA_ORG,
                        tuple((e.name, Endpoint(e.ip, EDGE_PORT)) for e in edges), category="External")
+    if connector.smart_hosts:
+        return NextHop("SmartHostConnectorDelivery", ",".join(connector.smart_hosts), connector.name,
+                       smart_host_targets(org, connector.smart_hosts), category="External")
     if connector.frontend_proxy:
         cas = sorted((s for s in org.site_servers(here.site) if s.has_role("ClientAccess")
                       and s.version >= 2013), key=lambda s: s.name)
@@ -260,12 +263,23 @@ def edge_route(org: Organization, edge: Server, domain: str,
 OUTSIDE_MX_ENDPOINT = Endpoint("198.51.100.25", 25)
 
 
-def resolve_mx(org: Organization, domain: str, inside: bool = True) -> Endpoint | None:
-    """DNS: the MX record of `domain`. The organization's MX server (its port 25) for an
-    authoritative domain, the outside MX for any other. A relay domain's MX is the
-    organization for the Internet (`inside=False`: Exchange takes its mail), and for
-    Transport's send connector the server that really holds it, which the outside MX stands
-    in for."""
-    if org.is_authoritative(domain) or (not inside and org.is_accepted(domain)):
+def resolve_mx(org: Organization, domain: str) -> Endpoint | None:
+    """DNS: the MX record of `domain`. For every accepted domain, relay domains included, that
+    is the organization's MX server (its port 25): the organization takes their mail from the
+    Internet. So a send connector that routes a relay domain by DNS sends its mail back into
+    the organization, round and round until a receive connector's hop count refuses it
+    (`554 5.4.14 Hop count exceeded - possible mail loop`); the server that really holds the
+    domain is reached by a send connector with that server as smart host. Any other domain's
+    MX is the outside MX."""
+    if org.is_accepted(domain):
         return Endpoint(org.server(org.mx).ip, 25) if org.mx else None
     return OUTSIDE_MX_ENDPOINT
+
+
+def smart_host_targets(org: Organization, smart_hosts: tuple[str, ...]) -> tuple[tuple[str, Endpoint], ...]:
+    """Where a send connector's smart hosts listen: port 25 of a server of the organization, or,
+    for any other host, the outside world (the lab's Internet stands in for every mail server
+    outside the organization, the other system of a relay domain included)."""
+    known = {s.fqdn.lower(): s for s in org.servers} | {s.name.lower(): s for s in org.servers}
+    return tuple((host, Endpoint(known[host.lower()].ip, 25) if host.lower() in known else OUTSIDE_MX_ENDPOINT)
+                 for host in smart_hosts)

@@ -145,6 +145,11 @@ class ReceiveConnector:
     #: Filter blocked (`550 5.1.1 User unknown`), to slow down directory harvesting (recipient
     #: filtering page; 5 seconds by default, 0 to 10 minutes, §5.2).
     tarpit_interval: timedelta = timedelta(seconds=5)
+    #: -MaxHopCount: the most Received headers a message may bring (30 by default), and
+    #: -MaxLocalHopCount: the most of them written by this server (8 by default); past either
+    #: the message is refused as a mail loop (Set-ReceiveConnector reference).
+    max_hop_count: int = 30
+    max_local_hop_count: int = 8
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from .. import replies
+from ..message import hop_counts
 from ..protocol_log import SessionLog, permissions
 from ..smtp.listener import ExchangeSMTP, Listener, banner_ident
 from ..smtp.network import Peer
@@ -309,6 +310,10 @@ class ReceiveSession:
             # The listener's own limit is the largest of the connectors sharing its port, set
             # when the session opened; the connector that serves this caller decides, as it is now.
             return replies.TOO_BIG
+        if info.connector is not None:
+            hops, local = hop_counts(content, self.binding.server.fqdn)
+            if hops > info.connector.max_hop_count or local > info.connector.max_local_hop_count:
+                return replies.HOP_COUNT_EXCEEDED
         reply = await self.binding.receiver.receive(info, _sender(envelope.mail_from),
                                                     list(envelope.rcpt_tos), content)
         if reply.startswith("2"):
