@@ -288,7 +288,7 @@ def _(triangle: Lab, answer2: int) -> bool:
 @exercise("routing.3",
           "MBXC could not reach MBXB, backed off one hop along C -> A -> B, and MBXA keeps the message: the point "
           "of failure closest to B.",
-          "Look at lab.queues() for a queue whose NextHopDomain is B. Which server is it on?")
+          "Look at lab.queues() for a queue whose NextHopDomain is site B's delivery group. Which server is it on?")
 def _(answer3: str) -> bool:
     return answer3 == "MBXA"
 

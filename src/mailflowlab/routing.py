@@ -142,6 +142,14 @@ def remote_site_hop(org: Organization, source: str, destination: str) -> NextHop
     except LookupError:
         order = (destination,)
     targets = tuple((s.name, transport_endpoint(s)) for site in order for s in mailbox_servers(org, site))
+    if order[0] == destination:
+        # The destination's own Mailbox servers: a mailbox delivery group (Mail routing, 2013),
+        # named `Site:<ADSiteName>;Version:<ExchangeVersion>` as the queues page gives it.
+        # INFERRED: that page describes this DeliveryType for 2010 recipients only; it keeps
+        # SmtpRelayToRemoteActiveDirectorySite for a site that is "an intermediate hop on the
+        # way to the final destination" (a hub site, or an Edge's site), and lists no other
+        # DeliveryType for a 2013 database in another site outside a DAG.
+        return NextHop("SmtpRelayToMailboxDeliveryGroup", f"Site:{destination};Version:15", INTRA_ORG, targets)
     return NextHop("SmtpRelayToRemoteActiveDirectorySite", order[0], INTRA_ORG, targets)
 
 
