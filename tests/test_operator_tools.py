@@ -73,6 +73,19 @@ def test_a_suspended_submission_queue_holds_mail_before_the_categorizer(lab: Lab
     assert _subjects(lab, BOB) == ["Held"]
 
 
+def test_a_suspended_unreachable_queue_is_not_resubmitted_by_a_routing_change(lab: Lab) -> None:
+    """The queues page: a suspended Unreachable queue's messages "are no longer automatically
+    resubmitted to the categorizer when configuration updates are detected" (before the fix a
+    new send connector resubmitted it all the same). Retry-Queue -Resubmit still does."""
+    lab.send(ALICE, "jane.doe@gmail.com", subject="No way out yet")
+    lab.suspend_queue("MB2\\Unreachable")
+    lab.new_send_connector("Internet", address_spaces=["*"])
+    assert lab.queues().where(Identity="MB2\\Unreachable")["MessageCount"] == [1]
+    assert lab.internet.mailbox("jane.doe@gmail.com").messages == []
+    lab.retry_queue("MB2\\Unreachable", resubmit=True)
+    assert [str(m["Subject"]) for m in lab.internet.mailbox("jane.doe@gmail.com").messages] == ["No way out yet"]
+
+
 # --- Retry-Queue -Resubmit -----------------------------------------------------------------------
 def test_retry_queue_resubmit_routes_the_messages_again(lab: Lab) -> None:
     _waiting(lab)

@@ -73,10 +73,12 @@ class Categorizer(QueueDatabase):
 
     def routing_changed(self) -> None:
         """Routes are worked out again: idle queues forget their next hop (new mail is routed
-        by the new settings), and the Unreachable queue is resubmitted."""
+        by the new settings), and the Unreachable queue is resubmitted, unless it is suspended:
+        "messages are no longer automatically resubmitted to the categorizer when configuration
+        updates are detected" until it is resumed (Queues, Exchange Server docs)."""
         for key in [k for k in self.targets if not (q := self.delivery_queues.get(k)) or not q.messages]:
             del self.targets[key]
-        if self.unreachable.messages:
+        if self.unreachable.messages and self.unreachable.status != SUSPENDED:
             self.resubmit_unreachable()
 
     def resubmit_unreachable(self) -> None:
