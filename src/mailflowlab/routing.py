@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import sites
+from . import maintenance, sites
 from .replies import NO_CONNECTOR
 from .topology import DnsLookups, Endpoint, Organization, SendConnector, Server, transport_port
 
@@ -90,8 +90,14 @@ def submission_targets(org: Organization, server: Server) -> list[tuple[str, End
     """Transport services Mailbox Transport Submission on `server` may hand a message to:
     the local one first, then the other 2013 Mailbox servers of its delivery group."""
     group = mailbox_servers(org, server.site)
-    ordered = [server] + [s for s in group if s.name != server.name]
+    ordered = _taking_mail_first([server] + [s for s in group if s.name != server.name])
     return [(s.name, transport_endpoint(s)) for s in ordered if s.has_role("Mailbox")]
+
+
+def _taking_mail_first(servers: list[Server]) -> list[Server]:
+    """The servers whose Transport takes new mail first, those in maintenance (HubTransport
+    Draining or Inactive) last: passed over, but still tried if no other answers."""
+    return sorted(servers, key=lambda s: not maintenance.takes_new_mail(s))
 
 
 def mail_submission_order(org: Organization, mailbox_server: Server) -> list[Server]:
@@ -122,13 +128,13 @@ def frontend_targets(org: Organization, frontend: Server, recipients: list[str],
         home = org.mailbox_server(mbx)
         if home.version >= 2013:
             group = mailbox_servers(org, home.site)
-            ordered = [home] + [s for s in group if s.name != home.name]
+            ordered = _taking_mail_first([home] + [s for s in group if s.name != home.name])
             return [(s.name, transport_endpoint(s)) for s in ordered]
         break
     if not local:
         return []
     first = rng_choice(local)
-    ordered = [first] + [s for s in local if s.name != first.name]
+    ordered = _taking_mail_first([first] + [s for s in local if s.name != first.name])
     return [(s.name, transport_endpoint(s)) for s in ordered]
 
 

@@ -94,6 +94,9 @@ class Server:
     #: DNS parameters), and of Front End Transport (Set-FrontendTransportService).
     transport_dns: DnsLookups = field(default_factory=DnsLookups)
     frontend_dns: DnsLookups = field(default_factory=DnsLookups)
+    #: Set-ServerComponentState (see `maintenance`): component -> requester -> state; a
+    #: component nobody has set is Active.
+    component_states: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def fqdn(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import replies
+from .. import maintenance, replies
 from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
@@ -77,8 +77,12 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
         return replies.RECIPIENT_OK
 
     async def check_sender(self, session: SessionInfo, address: str) -> str:
-        """Back pressure: under High pressure (Medium, for a sender outside the authoritative
-        domains) MAIL FROM gets `452 4.3.1 Insufficient system resources`."""
+        """Maintenance mode: with HubTransport Draining or Inactive, no new message is taken,
+        `421 4.3.2 Service not available`. Back pressure: under High pressure (Medium, for a
+        sender outside the authoritative domains) MAIL FROM gets `452 4.3.1 Insufficient
+        system resources`."""
+        if not maintenance.takes_new_mail(self.server):
+            return replies.SERVICE_NOT_AVAILABLE
         return self.resources.mail_from_reply(self.ctx.org, address) or replies.SENDER_OK
 
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:
