@@ -35,8 +35,9 @@ ORG_SIZE_LIMIT = "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large fo
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
 #: MAIL FROM at a Transport service whose HubTransport component is Draining (maintenance
-#: mode), then the connection closes: a receive connector's protocol log in a field report
-#: (yusufustundag.com, "How to Fix Exchange Server 421 4.3.2 Service not available").
+#: mode): a receive connector's protocol log in a field report (yusufustundag.com, "How to Fix
+#: Exchange Server 421 4.3.2 Service not available"). There the server then drops the
+#: connection; the lab leaves it open for the client's QUIT.
 SERVICE_NOT_AVAILABLE = "421 4.3.2 Service not available"
 TIMEOUT = "451 4.7.0 Timeout waiting for client input"
 AUTH_OK = "235 2.7.0 Authentication successful"
