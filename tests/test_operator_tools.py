@@ -342,11 +342,15 @@ def test_back_pressure_arguments_refuse_in_one_sentence(lab: Lab) -> None:
 
 # --- Test-Mailflow -------------------------------------------------------------------------------
 def test_test_mailflow_from_a_server_to_itself_succeeds_with_its_latency(lab: Lab) -> None:
-    row = lab.test_mailflow("MB2")[0]
-    assert row.TestMailflowResult == "Success"
-    assert row.TargetEmailAddress == "SystemMailbox{DB02}@exchange2013demo.com"
+    table = lab.test_mailflow("MB2")
+    row = table[0]
+    assert row.TestMailflowResult == "Success" and row.IsRemoteTest is False
     assert timedelta(0) < row.MessageLatencyTime < timedelta(seconds=15)   # below ErrorLatency
-    probe = lab.mailbox(row.TargetEmailAddress).messages[-1]
+    # The cmdlet's default table: a TimeSpan, no invented columns (before: TargetEmailAddress,
+    # MessageId and a latency of "2 s").
+    assert list(table.columns) == ["TestMailflowResult", "MessageLatencyTime", "IsRemoteTest"]
+    assert table.text().splitlines()[-1].split() == ["Success", "00:00:02", "False"]
+    probe = lab.mailbox("SystemMailbox{DB02}@exchange2013demo.com").messages[-1]
     assert str(probe["Subject"]).startswith("Test-Mailflow ")
     assert "This is a Test-Mailflow probe message." in probe.get_content()
     assert lab.mailboxes() == [ALICE, BOB, CAROL]                         # system mailboxes are not users'
@@ -356,6 +360,7 @@ def test_test_mailflow_to_another_server_or_address(lab: Lab) -> None:
     assert lab.test_mailflow("MB1", target_mailbox_server="MB2")[0].TestMailflowResult == "Success"
     row = lab.test_mailflow("MB1", target_email_address=BOB)[0]
     assert row.TestMailflowResult == "Success" and str(lab.mailbox(BOB).messages[-1]["Subject"]).startswith("Test-")
+    assert row.IsRemoteTest is True
 
 
 def test_test_mailflow_fails_after_its_execution_timeout(lab: Lab) -> None:
