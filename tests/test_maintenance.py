@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailflowlab import Lab, LabError
-from mailflowlab.smtp import replies
+from mailflowlab import Lab, LabError, replies
 
 from .conftest import ALICE, BOB, CAROL
 
@@ -18,7 +17,7 @@ def _subjects(lab: Lab, address: str) -> list[str]:
 
 
 def _state(lab: Lab, server: str, component: str = "HubTransport") -> str:
-    return lab.server_component_state(server).where(Component=component)["State"][0]
+    return str(lab.server_component_state(server).where(Component=component)["State"][0])
 
 
 def test_a_draining_transport_refuses_a_direct_client_at_mail_from(lab: Lab) -> None:

@@ -1,10 +1,12 @@
 """The categorizer: resolve and route each recipient of a message in Submission, and split
-the message by next hop into delivery queues (fact sheet §1, §4)."""
+the message by next hop into delivery queues (fact sheet §1, §4); route a routing change, and
+Redirect-Message's hand-over of the delivery queues to another server."""
 from __future__ import annotations
 
 from .. import replies
 from ..queues import SUSPENDED, Queue, QueuedMessage
-from ..routing import NextHop, NoRoute, RecipientNotFound, route
+from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, route, transport_endpoint
+from ..topology import Server
 from .queue_database import QueueDatabase
 
 
@@ -80,6 +82,27 @@ class Categorizer(QueueDatabase):
             del self.targets[key]
         if self.unreachable.messages and self.unreachable.status != SUSPENDED:
             self.resubmit_unreachable()
+
+    def redirect(self, target: Server) -> int:
+        """Redirect-Message -Server <this> -Target <fqdn>: "drains the active messages from all
+        the delivery queues" of this server and hands them to the target's Transport service
+        (Redirect-Message reference), which takes them as from any Exchange server and routes
+        them again. Submission, Unreachable, Poison, Shadow and suspended messages stay. The
+        queue they wait in meanwhile is named as an expansion server's (SmtpRelayToServers,
+        NextHopDomain the target's FQDN): INFERRED, no source names it. How many moved."""
+        hop = NextHop("SmtpRelayToServers", target.fqdn, INTRA_ORG, ((target.name, transport_endpoint(target)),))
+        moving = [(q, m) for q in self.delivery_queues.values() if q.next_hop_domain != target.fqdn
+                  for m in q.messages if m.status != SUSPENDED]
+        if not moving:
+            return 0
+        self.targets.setdefault(hop.key, hop)
+        queue = self.delivery_queue(hop)
+        for old, msg in moving:
+            old.messages.remove(msg)
+            msg.status, msg.last_error = "Ready", ""
+            queue.messages.append(msg)
+        self.send_when_due(hop.key, queue, self.ctx.clock.now())
+        return len(moving)
 
     def resubmit_unreachable(self) -> None:
         """A routing change (e.g. a new send connector) resubmits the Unreachable queue."""

@@ -1,13 +1,10 @@
 """What the queue cmdlets do inside Transport: Retry-Queue (and -Resubmit), Suspend- and
-Resume-Queue and -Message, Remove-Message, Redirect-Message, and Add-ResubmitRequest's replay
-from Safety Net."""
+Resume-Queue and -Message, Remove-Message, and Add-ResubmitRequest's replay from Safety Net."""
 from __future__ import annotations
 
 from .. import replies
 from ..queues import SUSPENDED, Queue, QueuedMessage
-from ..routing import INTRA_ORG, NextHop, transport_endpoint
 from ..safety_net import ResubmitRequest
-from ..topology import Server
 from .queue_database import QueueDatabase
 
 
@@ -29,27 +26,6 @@ class QueueActions(QueueDatabase):
         waiting = queue.next_retry_time is not None and queue.next_retry_time > now
         queue.status = "Retry" if waiting else "Ready"
         self._wake(queue)
-
-    def redirect(self, target: Server) -> int:
-        """Redirect-Message -Server <this> -Target <fqdn>: "drains the active messages from all
-        the delivery queues" of this server and hands them to the target's Transport service
-        (Redirect-Message reference), which takes them as from any Exchange server and routes
-        them again. Submission, Unreachable, Poison, Shadow and suspended messages stay. The
-        queue they wait in meanwhile is named as an expansion server's (SmtpRelayToServers,
-        NextHopDomain the target's FQDN): INFERRED, no source names it. How many moved."""
-        hop = NextHop("SmtpRelayToServers", target.fqdn, INTRA_ORG, ((target.name, transport_endpoint(target)),))
-        moving = [(q, m) for q in self.delivery_queues.values() if q.next_hop_domain != target.fqdn
-                  for m in q.messages if m.status != SUSPENDED]
-        if not moving:
-            return 0
-        self.targets.setdefault(hop.key, hop)
-        queue = self.delivery_queue(hop)
-        for old, msg in moving:
-            old.messages.remove(msg)
-            msg.status, msg.last_error = "Ready", ""
-            queue.messages.append(msg)
-        self.send_when_due(hop.key, queue, self.ctx.clock.now())
-        return len(moving)
 
     def resubmit(self, queue: Queue) -> None:
         """Retry-Queue -Resubmit: the queue's messages go back to the categorizer, which routes
