@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailflowlab import Lab, LabError, replies
+from mailflowlab import Lab, LabError, replies, scenarios
 
 from .conftest import ALICE, BOB, CAROL
 
@@ -43,6 +43,18 @@ def test_the_front_end_and_submission_route_around_a_draining_server(lab: Lab) -
     for msg in (inbound, outbound):
         assert lab.tracking_log(msg, event_id="RECEIVE").where(Source="SMTP")["ServerHostname"] == [
             "MB1.exchange2013demo.com"]
+
+
+def test_an_edge_passes_a_draining_mailbox_server_over(transport: str) -> None:
+    """EdgeSync's inbound connector names every Mailbox server of the site: with MB1 draining,
+    the Edge hands Gmail's message to MB2 (before: to MB1, which answered 421, and the Edge's
+    queue went into Retry)."""
+    with Lab(scenarios.exchange2013demo(edge="2013"), transport=transport) as lab:
+        lab.set_server_component_state("MB1", "HubTransport", "Draining")
+        msg = lab.internet.send("someone@gmail.com", CAROL, subject="Via the Edge")
+        assert _subjects(lab, CAROL) == ["Via the Edge"]
+        assert lab.tracking_log(msg, event_id="RECEIVE").where(Source="SMTP")["ServerHostname"] == [
+            "EDGE2013.exchange2013demo.com", "MB2.exchange2013demo.com"]
 
 
 def test_a_draining_server_still_delivers_what_it_holds_and_redirect_message_moves_it(lab: Lab) -> None:

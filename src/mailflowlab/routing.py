@@ -147,7 +147,8 @@ def remote_site_hop(org: Organization, source: str, destination: str) -> NextHop
         order = (way.next_site, *way.backoff)
     except LookupError:
         order = (destination,)
-    targets = tuple((s.name, transport_endpoint(s)) for site in order for s in mailbox_servers(org, site))
+    targets = tuple((s.name, transport_endpoint(s)) for site in order
+                    for s in _taking_mail_first(mailbox_servers(org, site)))
     if order[0] == destination:
         # The destination's own Mailbox servers: a mailbox delivery group (Mail routing, 2013),
         # named `Site:<ADSiteName>;Version:<ExchangeVersion>` as the queues page gives it.
@@ -263,7 +264,7 @@ def edge_route(org: Organization, edge: Server, domain: str,
         raise NoRoute(domain)
     connector = max(scored, key=lambda s: s[:3])[3]
     if connector.smart_hosts:
-        hosts = (mailbox_servers(org, edge.site) if connector.smart_hosts == (INBOUND_SPACE,)
+        hosts = (_taking_mail_first(mailbox_servers(org, edge.site)) if connector.smart_hosts == (INBOUND_SPACE,)
                  else [org.server(h) for h in connector.smart_hosts])
         return NextHop("SmartHostConnectorDelivery", ",".join(connector.smart_hosts), connector.name,
                        tuple((s.name, Endpoint(s.ip, EDGE_PORT)) for s in hosts))
