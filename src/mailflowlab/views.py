@@ -47,6 +47,8 @@ def format_cell(value: object) -> str:
         return str(value)
     if isinstance(value, timedelta):
         return format_duration(value)
+    if isinstance(value, float):
+        return f"{value:g}"                    # Velocity: 0, -0.02
     if isinstance(value, (list, tuple)):
         return ";".join(format_cell(v) for v in value)
     return str(value)

@@ -29,7 +29,7 @@ from .base import LabBase
 class QueueCmdlets(LabBase):
     def queues(self, include_empty: bool = False) -> Table[QueueRow]:
         """Get-Queue on every server: Submission always; other queues while they hold mail."""
-        return queue_table(self._queues(include_empty))
+        return queue_table(self._queues(include_empty), self.clock.now())
 
     def queue_digest(self, *, server: str | None = None, site: str | None = None, forest: bool = False,
                      group_by: str = "NextHopDomain", threshold: int = DIGEST_THRESHOLD) -> Table[QueueDigestRow]:
@@ -50,7 +50,8 @@ class QueueCmdlets(LabBase):
             names = {s.name for s in self.org.site_servers(found[0].name)}
         else:
             names = {s.name for s in self.org.servers}
-        return queue_digest([q for q in self._queues(False) if q.server in names], group_by, threshold)
+        queues = [q for q in self._queues(False) if q.server in names]
+        return queue_digest(queues, self.clock.now(), group_by, threshold)
 
     def redirect_message(self, server: str, target: str) -> int:
         """Redirect-Message -Server <server> -Target <FQDN>: move the messages waiting in the

@@ -61,7 +61,7 @@ class Categorizer(QueueDatabase):
         queue = self.delivery_queues.get(hop.key)
         if queue is None:
             queue = Queue(self.server.name, str(self._next_queue_number), hop.delivery_type,
-                          hop.next_hop_domain, hop.connector, hop.category)
+                          hop.next_hop_domain, hop.connector, hop.category, clock=self.ctx.clock.now)
             self._next_queue_number += 1
             self.delivery_queues[hop.key] = queue
         return queue
