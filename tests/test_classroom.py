@@ -135,6 +135,11 @@ BAD_LINES = [
     ("last nobody", "There is no mailbox 'nobody@exchange2013demo.com'"),
     ("tracking lots", "Usage: tracking [N], where N is a number of events, not 'lots'."),
     ("experiment now", "Usage: experiment, or experiment end."),
+    ("drain", "Usage: drain SERVER, e.g. drain MB1"),
+    ("drain EDGE9", "There is no server named 'EDGE9'"),
+    ("redirect MB1", "Usage: redirect SERVER TARGET, e.g. redirect MB1 MB2"),
+    ("redirect MB1 CA1", "-Target must be another Exchange 2013 Mailbox server"),
+    ("resume", "Usage: resume SERVER, e.g. resume MB1"),
 ]
 
 
@@ -157,6 +162,18 @@ def test_the_prompt_moves_mail_and_reads_it_back(lab: Lab) -> None:
     assert "bob@exchange2013demo.com  1 message(s)" in said and "MB1\\Submission" in said
     assert "Default Frontend CA1" in said and "experiment" in said
     assert "Traceback" not in said and "The prompt is closed" not in said     # quit ended it, not EOF
+
+
+def test_the_prompt_puts_a_server_in_maintenance_mode_and_back(lab: Lab) -> None:
+    """drain / redirect / resume: Bob's mail held on MB2 moves to MB1, and MB2 takes mail again."""
+    lab.stop_service("MB1", "Mailbox Transport Delivery")
+    lab.send("bob@exchange2013demo.com", "carol@exchange2013demo.com", subject="Held")
+    said = _run(lab, "drain MB2", "redirect MB2 MB1", "resume MB2", "quit")
+    assert "HubTransport on MB2 is Draining" in said
+    assert "1 message(s) moved from MB2's delivery queues to MB1." in said
+    assert "HubTransport on MB2 is Active." in said
+    assert lab.queues().where(lambda q: q.MessageCount > 0 and q.DeliveryType != "ShadowRedundancy")[
+        "Identity"][0].startswith("MB1\\")
 
 
 def test_end_of_input_closes_the_prompt_but_not_the_lab(lab: Lab) -> None:

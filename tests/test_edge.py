@@ -24,7 +24,9 @@ def edge2010(transport: str) -> Iterator[Lab]:
 
 @pytest.fixture
 def edge2013(transport: str) -> Iterator[Lab]:
+    """A subscribed 2013 Edge with recipient validation turned on (off by default)."""
     with Lab(scenarios.exchange2013demo(edge="2013"), transport=transport) as lab:
+        lab.set_recipient_filter_config("EDGE2013", recipient_validation_enabled=True)
         yield lab
 
 
@@ -110,6 +112,18 @@ def test_2013_edge_refuses_unknown_recipients_at_rcpt(edge2013: Lab) -> None:
     assert sum(edge2013.queues()["MessageCount"]) == 0
 
 
+def test_an_ndr_from_inside_leaves_through_the_edge_and_is_never_bounced_itself(transport: str) -> None:
+    """With recipient validation off (the default), the categorizer's NDR goes out through the
+    Edge from the null sender <>. Before the fix the Edge kept aiosmtpd's "<>" as the sender,
+    sent `MAIL FROM:<<>>` (553 5.1.3 from Gmail) and wrote an NDR about the NDR to "<>"."""
+    with Lab(scenarios.exchange2013demo(edge="2013"), transport=transport) as lab:
+        lab.internet.send(GMAIL, "nobody@exchange2013demo.com", subject="typo")
+        assert [str(m["Subject"]) for m in lab.internet.mailbox(GMAIL).messages] == ["Undeliverable: typo"]
+        assert [row.ServerHostname for row in lab.tracking_log().where(EventId="DSN")] == [
+            "MB1.exchange2013demo.com"]
+        assert [row.Sender for row in lab.tracking_log().where(EventId="RECEIVE")][-1] == ""
+
+
 EDGE_CONNECTOR = "Default internal receive connector EDGE2013"
 HARVEST = ["EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", "RCPT TO:<bobb@exchange2013demo.com>",
            "RCPT TO:<bob@exchange2013demo.com>", "QUIT"]
@@ -157,6 +171,7 @@ def test_the_tarpit_interval_is_the_connectors_setting_and_bad_values_are_refuse
 def test_a_real_harvester_pays_the_tarpit_in_lab_time() -> None:
     """Over a real socket, outside any lab call: ten guessed addresses cost 50 s of lab time."""
     with Lab(scenarios.exchange2013demo(edge="2013"), transport="sockets") as lab:
+        lab.set_recipient_filter_config("EDGE2013", recipient_validation_enabled=True)
         start = lab.now()
         with smtplib.SMTP(*lab.endpoint("EDGE2013", EDGE_CONNECTOR), timeout=10) as harvester:
             harvester.ehlo("fabrikam.com")

@@ -54,9 +54,14 @@ def test_format_date_writes_any_offset_as_strftime_would(offset: timedelta) -> N
 
 
 def test_long_build_pads_like_the_mapi_header() -> None:
-    assert long_build("15.0.847.32") == "15.00.0847.032"
+    # 2013 writes revision 000 in the mapi id, as real samples do (15.00.1178.000 for 15.0.1178.4);
+    # before the fix the lab wrote 15.00.0847.032.
+    assert long_build("15.0.847.32") == "15.00.0847.000"
+    assert long_build("15.0.1178.4") == "15.00.1178.000"
     assert long_build("14.3.123.4") == "14.03.0123.004"
-    assert long_build("15.0.1497.2") == "15.00.1497.002"
+    # Only 2013 writes 000: 2019 keeps its revision, as real 2019 headers show (15.02.1544.011).
+    assert long_build("15.2.1544.11") == "15.02.1544.011"
+    assert long_build("15.1.2242.8") == "15.01.2242.008"
     with pytest.raises(ValueError, match="four numbers"):
         long_build("15.0")
 
@@ -95,7 +100,7 @@ def test_the_2013_hop_kinds_round_trip() -> None:
     ]
     hops = parse_hops(stamps)
     assert route(hops) == [
-        (MB2, MB2_IP, MB2, MB2_IP, "mapi", "15.00.0847.032", None),
+        (MB2, MB2_IP, MB2, MB2_IP, "mapi", "15.00.0847.000", None),
         ("laptop.fabrikam.com", "203.0.113.50", "CA1.exchange2013demo.com", "10.0.0.21",
          "Microsoft SMTP Server", "15.0.847.32", "Frontend Transport"),
         ("CA1.exchange2013demo.com", "10.0.0.21", MB2, MB2_IP, "Microsoft SMTP Server (TLS)", "15.0.847.32", None),

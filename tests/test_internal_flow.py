@@ -22,7 +22,7 @@ def test_alice_to_bob_has_the_three_hops_of_the_article(lab: Lab) -> None:
         "from MB2.exchange2013demo.com (10.0.0.12) by MB2.exchange2013demo.com (10.0.0.12) with "
         "Microsoft SMTP Server (TLS) id 15.0.847.32; Tue, 4 Mar 2014 09:00:01 +1000",
         "from MB2.exchange2013demo.com ([10.0.0.12]) by MB2.exchange2013demo.com ([10.0.0.12]) with "
-        "mapi id 15.00.0847.032; Tue, 4 Mar 2014 09:00:01 +1000",
+        "mapi id 15.00.0847.000; Tue, 4 Mar 2014 09:00:01 +1000",
     ]
     hops = parse_hops(delivered)
     assert [(h.protocol, h.via) for h in hops] == [

@@ -73,6 +73,19 @@ def test_a_suspended_submission_queue_holds_mail_before_the_categorizer(lab: Lab
     assert _subjects(lab, BOB) == ["Held"]
 
 
+def test_a_suspended_unreachable_queue_is_not_resubmitted_by_a_routing_change(lab: Lab) -> None:
+    """The queues page: a suspended Unreachable queue's messages "are no longer automatically
+    resubmitted to the categorizer when configuration updates are detected" (before the fix a
+    new send connector resubmitted it all the same). Retry-Queue -Resubmit still does."""
+    lab.send(ALICE, "jane.doe@gmail.com", subject="No way out yet")
+    lab.suspend_queue("MB2\\Unreachable")
+    lab.new_send_connector("Internet", address_spaces=["*"])
+    assert lab.queues().where(Identity="MB2\\Unreachable")["MessageCount"] == [1]
+    assert lab.internet.mailbox("jane.doe@gmail.com").messages == []
+    lab.retry_queue("MB2\\Unreachable", resubmit=True)
+    assert [str(m["Subject"]) for m in lab.internet.mailbox("jane.doe@gmail.com").messages] == ["No way out yet"]
+
+
 # --- Retry-Queue -Resubmit -----------------------------------------------------------------------
 def test_retry_queue_resubmit_routes_the_messages_again(lab: Lab) -> None:
     _waiting(lab)
@@ -185,15 +198,43 @@ def test_an_unknown_recipient_in_an_authoritative_domain_gets_550_5_1_1(lab: Lab
     assert str(lab.mailbox(ALICE).messages[-1]["Subject"]) == "Undeliverable: To nobody"
 
 
-def test_internal_relay_relays_an_unknown_recipient_by_a_send_connector(lab: Lab) -> None:
+def test_internal_relay_by_dns_loops_until_the_hop_count_refuses_it(lab: Lab) -> None:
+    """The relay domain's MX is the organization itself: the `*` connector sends nobody@'s copy
+    back to CA1, round and round, until a receive connector's MaxLocalHopCount (8) refuses it
+    with 554 5.4.14 and Alice gets an NDR (before the fix: the outside MX took it at once)."""
     lab.new_send_connector("Internet", address_spaces=["*"])
     lab.set_accepted_domain("exchange2013demo.com", "InternalRelay")
     lab.send(ALICE, [NOBODY, BOB], subject="Shared namespace")
     assert _subjects(lab, BOB) == ["Shared namespace"]                 # a mailbox here: delivered here
+    assert lab.internet.mailbox(NOBODY).messages == []
+    assert lab.tracking_log(event_id="FAIL")["RecipientStatus"] == [replies.HOP_COUNT_EXCEEDED]
+    ndr = lab.mailbox(ALICE).messages[-1]
+    assert ndr["Subject"] == "Undeliverable: Shared namespace"
+    assert "554 5.4.14 Hop count exceeded - possible mail loop" in ndr.get_content()
+    assert len(lab.tracking_log(event_id="SEND", recipients=NOBODY)) > 3     # it went round
+
+
+def test_internal_relay_reaches_the_other_system_by_a_smart_host_connector(lab: Lab) -> None:
+    lab.set_accepted_domain("exchange2013demo.com", "InternalRelay")
+    lab.new_send_connector("To the other system", address_spaces=["exchange2013demo.com"],
+                           smart_hosts=["mail.legacy.exchange2013demo.com"])
+    lab.send(ALICE, [NOBODY, BOB], subject="Shared namespace")
+    assert _subjects(lab, BOB) == ["Shared namespace"]
     assert [str(m["Subject"]) for m in lab.internet.mailbox(NOBODY).messages] == ["Shared namespace"]
     send = lab.tracking_log(event_id="SEND", recipients=NOBODY)
-    assert send["ConnectorId"] == ["Internet"]
+    assert send["ConnectorId"] == ["To the other system"]
     assert lab.tracking_log(event_id="FAIL").empty
+
+
+def test_a_message_past_the_hop_count_is_refused_at_the_final_dot(lab: Lab) -> None:
+    """MaxHopCount (30 by default): 31 Received headers from outside are refused as a loop."""
+    hops = [f"Received: from hop{i}.fabrikam.com by hop{i + 1}.fabrikam.com; Tue, 4 Mar 2014 08:00:00 +0000"
+            for i in range(31)]
+    t = lab.smtp_session("CA1", "Default Frontend CA1", [
+        "EHLO mail.fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", f"RCPT TO:<{BOB}>", "DATA",
+        *hops, "Subject: Looping", "", "Hi.", ".", "QUIT"])
+    assert t.replies[-2] == replies.HOP_COUNT_EXCEEDED
+    assert _subjects(lab, BOB) == []
 
 
 def test_internal_relay_without_a_send_connector_waits_in_unreachable(lab: Lab) -> None:
@@ -207,7 +248,7 @@ def test_external_relay_takes_outside_mail_without_relay_rights_and_relays_it_ou
                                ["EHLO mail.gmail.com", "MAIL FROM:<jane@gmail.com>", "RCPT TO:<sales@fabrikam.net>", "QUIT"])
     assert refused.replies[3] == replies.UNABLE_TO_RELAY
     lab.new_accepted_domain("Fabrikam", "fabrikam.net", "ExternalRelay")
-    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.net"])
+    lab.new_send_connector("To Fabrikam", address_spaces=["fabrikam.net"], smart_hosts=["mail.fabrikam.net"])
     assert lab.accepted_domains().where(Name="Fabrikam")["DomainType"] == ["ExternalRelay"]
     lab.internet.send("jane@gmail.com", "sales@fabrikam.net", subject="Order")
     assert [str(m["Subject"]) for m in lab.internet.mailbox("sales@fabrikam.net").messages] == ["Order"]
@@ -221,6 +262,8 @@ def test_accepted_domain_cmdlets_refuse_in_one_sentence(lab: Lab) -> None:
         lab.set_accepted_domain("contoso.com", "InternalRelay")
     with pytest.raises(LabError, match=r"already exists"):
         lab.new_accepted_domain("Again", "EXCHANGE2013DEMO.COM")
+    with pytest.raises(LabError, match=r"A smart host is a host name or an IP address"):
+        lab.new_send_connector("Bad", address_spaces=["fabrikam.net"], smart_hosts=["mail fabrikam"])
     with pytest.raises(LabError, match=r"A domain is a name like fabrikam.com"):
         lab.new_accepted_domain("Bad", "fab rikam")
 
@@ -232,13 +275,34 @@ def test_back_pressure_starts_normal_on_every_transport_service(lab: Lab) -> Non
     assert "DatabaseUsedSpace" in lab.back_pressure("MB2")["Resource"]
 
 
-def test_high_pressure_refuses_mail_from_with_452_4_3_1_until_relieved(lab: Lab) -> None:
+def test_the_front_end_fails_over_past_a_server_under_pressure(lab: Lab) -> None:
+    """MB2 refuses MAIL FROM with 452 4.3.1; Front End Transport tries MB1, the other Mailbox
+    server of the site, as it does for a server that does not answer (before the fix: it passed
+    MB2's 452 on to Gmail, which queued the message)."""
     lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "High")
+    msg = lab.internet.send("jane.doe@gmail.com", BOB, subject="Around it")
+    assert lab.internet.queue()["Subject"] == []
+    assert _subjects(lab, BOB) == ["Around it"]
+    assert lab.tracking_log(msg, event_id="RECEIVE")["ServerHostname"][0] == "MB1.exchange2013demo.com"
+
+
+def test_with_every_server_under_pressure_the_sender_hears_452_4_3_1_after_its_dot(lab: Lab) -> None:
+    """Front End Transport answers MAIL FROM and RCPT itself; the refusal it passes on comes only
+    at the end of DATA, and the sender keeps the message until the pressure is relieved."""
+    lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "High")
+    lab.set_resource_pressure("MB1", "SystemMemory", "Medium")
+    t = lab.smtp_session("CA1", "Default Frontend CA1", [
+        "EHLO mail.gmail.com", "MAIL FROM:<jane.doe@gmail.com>", f"RCPT TO:<{BOB}>", "DATA",
+        "Subject: Under pressure", "", "Hi.", ".", "QUIT"])
+    assert t.replies[-5:] == ["250 2.1.0 Sender OK", "250 2.1.5 Recipient OK",
+                              "354 Start mail input; end with <CRLF>.<CRLF>", replies.INSUFFICIENT_RESOURCES,
+                              "221 2.0.0 Service closing transmission channel"]
     lab.internet.send("jane.doe@gmail.com", BOB, subject="Under pressure")
-    waiting = lab.internet.queue()
-    assert waiting["LastError"] == [replies.INSUFFICIENT_RESOURCES]       # passed on by the Front End
+    assert lab.internet.queue()["LastError"] == [replies.INSUFFICIENT_RESOURCES]
     assert _subjects(lab, BOB) == []
-    lab.set_resource_pressure("MB2", "DatabaseUsedSpace", "Normal")
+    for server in ("MB1", "MB2"):
+        lab.set_resource_pressure(server, "DatabaseUsedSpace", "Normal")
+        lab.set_resource_pressure(server, "SystemMemory", "Normal")
     lab.advance(hours=1)                                                  # Gmail tries again
     assert _subjects(lab, BOB) == ["Under pressure"]
 
@@ -278,11 +342,15 @@ def test_back_pressure_arguments_refuse_in_one_sentence(lab: Lab) -> None:
 
 # --- Test-Mailflow -------------------------------------------------------------------------------
 def test_test_mailflow_from_a_server_to_itself_succeeds_with_its_latency(lab: Lab) -> None:
-    row = lab.test_mailflow("MB2")[0]
-    assert row.TestMailflowResult == "Success"
-    assert row.TargetEmailAddress == "SystemMailbox{DB02}@exchange2013demo.com"
+    table = lab.test_mailflow("MB2")
+    row = table[0]
+    assert row.TestMailflowResult == "Success" and row.IsRemoteTest is False
     assert timedelta(0) < row.MessageLatencyTime < timedelta(seconds=15)   # below ErrorLatency
-    probe = lab.mailbox(row.TargetEmailAddress).messages[-1]
+    # The cmdlet's default table: a TimeSpan, no invented columns (before: TargetEmailAddress,
+    # MessageId and a latency of "2 s").
+    assert list(table.columns) == ["TestMailflowResult", "MessageLatencyTime", "IsRemoteTest"]
+    assert table.text().splitlines()[-1].split() == ["Success", "00:00:02", "False"]
+    probe = lab.mailbox("SystemMailbox{DB02}@exchange2013demo.com").messages[-1]
     assert str(probe["Subject"]).startswith("Test-Mailflow ")
     assert "This is a Test-Mailflow probe message." in probe.get_content()
     assert lab.mailboxes() == [ALICE, BOB, CAROL]                         # system mailboxes are not users'
@@ -292,6 +360,7 @@ def test_test_mailflow_to_another_server_or_address(lab: Lab) -> None:
     assert lab.test_mailflow("MB1", target_mailbox_server="MB2")[0].TestMailflowResult == "Success"
     row = lab.test_mailflow("MB1", target_email_address=BOB)[0]
     assert row.TestMailflowResult == "Success" and str(lab.mailbox(BOB).messages[-1]["Subject"]).startswith("Test-")
+    assert row.IsRemoteTest is True
 
 
 def test_test_mailflow_fails_after_its_execution_timeout(lab: Lab) -> None:

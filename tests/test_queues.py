@@ -119,18 +119,18 @@ def test_stopped_delivery_keeps_the_message_in_transport_with_a_475_last_error(l
     # Submission runs one hop after the Outbox save (09:00:01), Transport takes the message in
     # that session, and its delivery attempt is one hop later (09:00:02): retry 5 min after that.
     assert records(queues) == [
-        {"Identity": "MB1\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0,
+        {"Identity": "MB1\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0, "Velocity": 0.0,
          "NextHopDomain": "Submission", "NextHopCategory": "Internal", "RetryCount": 0,
          "NextRetryTime": None, "LastError": ""},
         # Shadow redundancy: MB1 keeps a copy until MB2 has delivered the message.
         {"Identity": "MB1\\Shadow\\3", "DeliveryType": "ShadowRedundancy", "Status": "Ready",
-         "MessageCount": 1, "NextHopDomain": "MB2.exchange2013demo.com", "NextHopCategory": "Internal",
+         "MessageCount": 1, "Velocity": -0.02, "NextHopDomain": "MB2.exchange2013demo.com", "NextHopCategory": "Internal",
          "RetryCount": 0, "NextRetryTime": None, "LastError": ""},
-        {"Identity": "MB2\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0,
+        {"Identity": "MB2\\Submission", "DeliveryType": "Undefined", "Status": "Ready", "MessageCount": 0, "Velocity": 0.0,
          "NextHopDomain": "Submission", "NextHopCategory": "Internal", "RetryCount": 0,
          "NextRetryTime": None, "LastError": ""},
         {"Identity": "MB2\\3", "DeliveryType": "SmtpDeliveryToMailbox", "Status": "Retry",
-         "MessageCount": 1, "NextHopDomain": "DB02", "NextHopCategory": "Internal", "RetryCount": 1,
+         "MessageCount": 1, "Velocity": -0.02, "NextHopDomain": "DB02", "NextHopCategory": "Internal", "RetryCount": 1,
          "NextRetryTime": at("09:05:02"), "LastError": error}]
     messages = lab.queue_messages("MB2\\3")
     assert values(messages, "Identity", "FromAddress", "Status", "Subject", "LastError",

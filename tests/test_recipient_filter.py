@@ -16,7 +16,7 @@ NOBODY = "nobody@exchange2013demo.com"
 
 def _filter_on_every_mailbox_server(lab: Lab, enabled: bool = True) -> None:
     for server in ("MB1", "MB2"):
-        lab.set_recipient_filter_config(server, enabled=enabled)
+        lab.set_recipient_filter_config(server, enabled=enabled, recipient_validation_enabled=enabled)
 
 
 def _subjects(lab: Lab, address: str) -> list[str]:
@@ -79,12 +79,30 @@ def test_good_recipients_and_mail_from_inside_pass_the_filter(lab: Lab) -> None:
     assert _subjects(lab, ALICE) == ["Undeliverable: From inside"]
 
 
+def _edge_rcpt_reply(lab: Lab) -> str:
+    t = smtp_session(lab, "EDGE2013", "Default internal receive connector EDGE2013", [
+        "EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", f"RCPT TO:<{NOBODY}>", "QUIT"])
+    return t.replies[-2]
+
+
+def test_a_fresh_edge_does_not_validate_recipients(transport: str) -> None:
+    """RecipientValidationEnabled is $false by default (Set-RecipientFilterConfig reference): a
+    fresh subscribed Edge accepts an unknown address, and the categorizer inside bounces it
+    (before the fix: the fresh Edge said 550 5.1.1 User unknown)."""
+    with Lab(scenarios.exchange2013demo(edge="2013"), transport=transport) as lab:
+        assert _edge_rcpt_reply(lab) == "250 2.1.5 Recipient OK"
+        lab.internet.send(GMAIL, NOBODY, subject="typo")
+        assert [row.RecipientStatus for row in lab.tracking_log().where(EventId="FAIL")] == [
+            "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"]
+        lab.set_recipient_filter_config("EDGE2013", recipient_validation_enabled=True)
+        assert _edge_rcpt_reply(lab) == "550 5.1.1 User unknown"
+
+
 def test_the_recipient_filter_of_an_edge_can_be_turned_off(transport: str) -> None:
     with Lab(scenarios.exchange2013demo(edge="2013"), transport=transport) as lab:
+        lab.set_recipient_filter_config("EDGE2013", recipient_validation_enabled=True)
         lab.set_recipient_filter_config("EDGE2013", enabled=False)
-        t = smtp_session(lab, "EDGE2013", "Default internal receive connector EDGE2013", [
-            "EHLO fabrikam.com", "MAIL FROM:<kate@fabrikam.com>", f"RCPT TO:<{NOBODY}>", "QUIT"])
-        assert t.replies[-2] == "250 2.1.5 Recipient OK"
+        assert _edge_rcpt_reply(lab) == "250 2.1.5 Recipient OK"
 
 
 @pytest.mark.parametrize(("server", "enabled", "error"), [
@@ -96,3 +114,8 @@ def test_set_recipient_filter_config_refuses_what_exchange_would(lab: Lab, serve
                                                                   error: str) -> None:
     with pytest.raises(LabError, match=error):
         lab.set_recipient_filter_config(server, enabled=enabled)  # type: ignore[arg-type]
+
+
+def test_recipient_validation_takes_a_flag(lab: Lab) -> None:
+    with pytest.raises(LabError, match=r"-RecipientValidationEnabled takes True or False \(\$true or \$false\), not 1"):
+        lab.set_recipient_filter_config("MB1", recipient_validation_enabled=1)  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ def test_four_glitch_retries_then_six_transient_retries_then_every_ten_minutes(t
             0, 1, 2, 3, 4, 9, 14, 19, 24, 29, 34, 44, 54]
         [queue] = lab.queues().where(Identity="MB1\\3")
         assert (queue.Identity, queue.DeliveryType, queue.NextHopDomain, queue.Status,
-                queue.RetryCount) == ("MB1\\3", "SmtpRelayToRemoteActiveDirectorySite", "Melbourne",
+                queue.RetryCount) == ("MB1\\3", "SmtpRelayToMailboxDeliveryGroup", "Site:Melbourne;Version:15",
                                          "Retry", 13)
         assert queue.LastError.endswith("The last endpoint attempted was 10.2.0.12:2525")
 

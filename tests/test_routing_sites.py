@@ -103,6 +103,21 @@ def test_hub_site_on_the_path_relays_through_a(lab: Lab) -> None:
     assert [h.id for h in hops[1:]] == ["15.0.847.32"] * 4
 
 
+def test_a_queue_to_another_site_is_named_as_microsoft_lists_it(lab: Lab) -> None:
+    """An ordinary destination site is a mailbox delivery group (`Site:C;Version:15`); only an
+    intermediate hub site gets SmtpRelayToRemoteActiveDirectorySite, which the queues page
+    reserves for "an intermediate hop" (before: every site was SmtpRelayToRemoteActiveDirectorySite)."""
+    lab.stop_service("MBXC", "Transport")
+    lab.stop_service("MBXA", "Transport")
+    lab.send(USERB, USERC, subject="direct")
+    lab.set_hub_site("A", True)
+    lab.send(USERB, USERC, subject="via hub")
+    waiting = lab.queues().where(lambda r: r.MessageCount > 0)
+    assert values(waiting, "DeliveryType", "NextHopDomain") == [
+        ["SmtpRelayToMailboxDeliveryGroup", "Site:C;Version:15"],
+        ["SmtpRelayToRemoteActiveDirectorySite", "A"]]
+
+
 def test_hub_site_off_the_least_cost_path_is_not_used() -> None:
     with Lab(scenarios.three_sites(bc_link_cost=300)) as lab:
         lab.set_hub_site("A", True)
@@ -128,7 +143,7 @@ def test_destination_down_queues_at_the_site_closest_to_it(lab: Lab) -> None:
     q = lab.queues()
     waiting = q.where(lambda r: r.MessageCount > 0)
     assert values(waiting, "Identity", "DeliveryType", "Status", "NextHopDomain") == [
-        ["MBXA\\3", "SmtpRelayToRemoteActiveDirectorySite", "Retry", "C"]]
+        ["MBXA\\3", "SmtpRelayToMailboxDeliveryGroup", "Retry", "Site:C;Version:15"]]
     assert waiting["LastError"][0].endswith("The last endpoint attempted was 10.0.3.11:25")
     assert lab.mailbox(USERC).messages == []
     lab.start_service("MBXC", "Transport")
@@ -146,7 +161,8 @@ def test_hub_site_down_queues_at_the_source(lab: Lab) -> None:
     lab.send(USERB, USERC, subject="A is down")
     q = lab.queues()
     waiting = q.where(lambda r: r.MessageCount > 0)
-    assert values(waiting, "Identity", "Status", "NextHopDomain") == [["MBXB\\3", "Retry", "A"]]
+    assert values(waiting, "Identity", "DeliveryType", "Status", "NextHopDomain") == [
+        ["MBXB\\3", "SmtpRelayToRemoteActiveDirectorySite", "Retry", "A"]]
     assert waiting["LastError"][0].endswith("10.0.1.11:25")
     lab.start_service("MBXA", "Transport")
     lab.advance(minutes=5)

@@ -25,7 +25,7 @@ CONFIG = ROOT / "etc" / "ipython" / "ipython_config.json"
 CHAPTER = ROOT / "notebooks" / "04-message-queues.ipynb"
 
 
-def test_every_setup_installs_the_kernel_config():
+def test_every_setup_installs_the_kernel_config() -> None:
     """The wheel carries it (pip install, `mailflowlab course`, the Lite lab); an editable install
     does not, so `make course` copies it into .venv and Binder installs the package not editable."""
     data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
@@ -37,7 +37,7 @@ def test_every_setup_installs_the_kernel_config():
 
 
 @pytest.fixture
-def kernel_env(tmp_path, monkeypatch):
+def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A kernel that reads the course's IPython config and imports this checkout's package."""
     profile = tmp_path / "ipython" / "profile_default"
     profile.mkdir(parents=True)
@@ -47,11 +47,11 @@ def kernel_env(tmp_path, monkeypatch):
     monkeypatch.setenv("MFL_TRANSPORT", "memory")
 
 
-def _stderr(cell) -> str:
+def _stderr(cell: nbformat.NotebookNode) -> str:
     return "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
 
 
-def test_a_cell_run_before_the_setup_cell_names_the_setup_cell(kernel_env):
+def test_a_cell_run_before_the_setup_cell_names_the_setup_cell(kernel_env: None) -> None:
     chapter = nbformat.read(CHAPTER, as_version=4)
     code = [c for c in chapter.cells if c.cell_type == "code"]
     setup, later = code[0], code[1]
@@ -75,7 +75,7 @@ def test_a_cell_run_before_the_setup_cell_names_the_setup_cell(kernel_env):
         assert [o.ename for o in nb.cells[2].outputs if o.output_type == "error"] == ["NameError"]
 
 
-def test_a_terminal_ipython_is_left_alone():
+def test_a_terminal_ipython_is_left_alone() -> None:
     from IPython.core.interactiveshell import InteractiveShell
 
     from mailflowlab.errors import load_ipython_extension

@@ -7,7 +7,8 @@ tracking log, and each refusal an outside client hears (`550 5.7.1 Unable to rel
 a Front End with no Transport behind it). Refusals are not tracking events: Exchange writes
 them only in the receive connectors' protocol logs, so that is where the feed reads them.
 
-The prompt is the teacher's console while the class works: stop and start services, look at
+The prompt is the teacher's console while the class works: stop and start services, put a
+server in maintenance mode and back (`drain MB1`, `redirect MB1 MB2`, `resume MB1`), look at
 queues and the tracking log, move the clock, send, read a mailbox's last message hop by hop,
 and run the article's experiment for the whole class.
 """
@@ -254,6 +255,30 @@ class Prompt(cmd.Cmd):
         server, *service = self._words(arg, "start SERVER SERVICE, e.g. start MB1 Transport", 2)
         self.lab.start_service(server, " ".join(service))
         self.screen.say(f"{' '.join(service)} on {server} started.")
+
+    # --- maintenance mode ---------------------------------------------------------------------
+    def do_drain(self, arg: str) -> None:
+        """drain SERVER: maintenance mode begins, Set-ServerComponentState SERVER -Component
+        HubTransport -State Draining -Requester Maintenance. New mail goes to the other servers."""
+        [server] = self._words(arg, "drain SERVER, e.g. drain MB1", 1)[:1]
+        self.lab.set_server_component_state(server, "HubTransport", "Draining", "Maintenance")
+        self.screen.say(f"HubTransport on {server} is Draining: it takes no new message "
+                        "(421 4.3.2 Service not available) and delivers what it holds.")
+
+    def do_redirect(self, arg: str) -> None:
+        """redirect SERVER TARGET: Redirect-Message -Server SERVER -Target TARGET (its FQDN):
+        the messages waiting in SERVER's delivery queues move to TARGET."""
+        server, target = self._words(arg, "redirect SERVER TARGET, e.g. redirect MB1 MB2", 2)[:2]
+        moved = self.lab.redirect_message(server, target)
+        self.screen.say(f"{moved} message(s) moved from {server}'s delivery queues to {target}.")
+
+    def do_resume(self, arg: str) -> None:
+        """resume SERVER: maintenance mode ends, Set-ServerComponentState SERVER -Component
+        HubTransport -State Active -Requester Maintenance."""
+        [server] = self._words(arg, "resume SERVER, e.g. resume MB1", 1)[:1]
+        self.lab.set_server_component_state(server, "HubTransport", "Active", "Maintenance")
+        state = self.lab.server_component_state(server).where(Component="HubTransport")["State"][0]
+        self.screen.say(f"HubTransport on {server} is {state}.")
 
     def do_endpoints(self, arg: str) -> None:
         """endpoints: every listener, its Exchange address and its port here."""

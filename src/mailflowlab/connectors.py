@@ -334,11 +334,14 @@ def send_connector_table(org: Organization) -> Table[SendConnectorRow]:
 
 def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable[str] = ("*",),
                        source_servers: Iterable[str] | None = None, frontend_proxy: bool = False,
-                       cost: int = 1) -> SendConnector:
-    """New-SendConnector -Internet: where mail for `address_spaces` leaves the organization."""
+                       cost: int = 1, smart_hosts: Iterable[str] = ()) -> SendConnector:
+    """New-SendConnector: where mail for `address_spaces` leaves the organization; by DNS (the
+    MX record), or to `smart_hosts` (-SmartHosts, "Route mail through smart hosts": the one
+    way to reach the other mail system of a relay domain, whose MX is the organization)."""
     name = arguments.name(name, "send connector")
     frontend_proxy = arguments.flag(frontend_proxy, "FrontendProxyEnabled")
     cost = arguments.whole(cost, "Cost", 1, 100)
+    hosts = _smart_hosts(smart_hosts)
     if any(c.name.lower() == name.lower() for c in org.send_connectors):
         raise _error(f"A send connector named '{name}' already exists.")
     spaces = _address_spaces(address_spaces)
@@ -349,9 +352,17 @@ def new_send_connector(org: Organization, name: str, *, address_spaces: Iterable
         if s not in mailbox_servers:
             raise _error(f"{s} can't be a source server: only Exchange 2013 Mailbox servers run the "
                          f"Transport service that sends through send connectors.")
-    c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy)
+    c = SendConnector(name, spaces, sources, cost=cost, frontend_proxy=frontend_proxy, smart_hosts=hosts)
     org.send_connectors.append(c)
     return c
+
+
+def _smart_hosts(smart_hosts: object) -> tuple[str, ...]:
+    """-SmartHosts: host names or IP addresses (none: the connector routes by DNS)."""
+    hosts = tuple(h.strip() for h in arguments.names(smart_hosts, "SmartHosts"))
+    if any(not h or " " in h for h in hosts):
+        raise _error(f"A smart host is a host name or an IP address, not {', '.join(map(repr, hosts))}.")
+    return hosts
 
 
 def _address_spaces(address_spaces: object) -> tuple[str, ...]:
@@ -368,7 +379,7 @@ def set_send_connector(org: Organization, name: str, *, frontend_proxy: bool | N
     """Set-SendConnector -FrontendProxyEnabled, -SmartHosts and -AddressSpaces: every value is
     checked before any changes."""
     proxy = None if frontend_proxy is None else arguments.flag(frontend_proxy, "FrontendProxyEnabled")
-    hosts = None if smart_hosts is None else tuple(arguments.names(smart_hosts, "SmartHosts"))
+    hosts = None if smart_hosts is None else _smart_hosts(smart_hosts)
     spaces = None if address_spaces is None else _address_spaces(address_spaces)
     c = find_send_connector(org, name)
     if proxy is not None:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 #: The tracking-log columns the chapters print (Get-MessageTrackingLog | ft ...).
 TRACK_VIEW = ("Timestamp", "ServerHostname", "Source", "EventId", "ConnectorId", "Recipients")
 #: The queue columns the chapters print (Get-Queue | ft ...).
-QUEUE_VIEW = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "LastError")
+QUEUE_VIEW = ("Identity", "DeliveryType", "Status", "MessageCount", "Velocity", "NextHopDomain", "LastError")
 
 
 @dataclass(frozen=True)

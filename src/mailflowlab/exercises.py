@@ -355,7 +355,8 @@ def _(triangle: Lab, answer2: int) -> bool:
           "of failure closest to B.",
           "Send it, then look at lab.queues() for a queue that holds a message for site B. Which server is it on?")
 def _(lab: Lab, answer3: str) -> bool:
-    waiting = {q.Identity.split("\\")[0] for q in lab.queues() if q.MessageCount > 0 and q.NextHopDomain == "B"}
+    waiting = {q.Identity.split("\\")[0] for q in lab.queues()
+               if q.MessageCount > 0 and q.NextHopDomain in ("B", "Site:B;Version:15")}
     return ("MBXB", "Transport") in _stopped(lab) and waiting == {_short(answer3)}
 
 
@@ -497,10 +498,11 @@ def _(lab: Lab, found: Table[TrackingEvent]) -> bool:
 
 @exercise("operator.3",
           "contoso.org is now an accepted relay domain: Default Frontend takes its mail from anyone without relay "
-          "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server.",
+          "rights (no 550 5.7.1), and a send connector for contoso.org carries it to contoso.org's own server, "
+          "its smart host (by DNS it would come back here: contoso.org's MX is this organization).",
           "Exchange takes mail only for domains it knows, and mail it does not keep leaves by a send connector. "
-          "What must the organization know about contoso.org? Giving anonymous senders relay rights is not the "
-          "answer.")
+          "What must the organization know about contoso.org, and where does contoso.org's MX point once it "
+          "knows? Giving anonymous senders relay rights is not the answer.")
 def _(lab: Lab) -> bool:
     if lab.org.domain_type("contoso.org") not in ("InternalRelay", "ExternalRelay"):
         return False

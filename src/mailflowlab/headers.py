@@ -67,12 +67,19 @@ def format_date(when: datetime) -> str:
 
 
 def long_build(short: str) -> str:
-    """`15.0.847.32` -> `15.00.0847.032`: the zero-padded build the mapi header shows."""
+    """The zero-padded build a `with mapi id` header shows: `14.3.123.4` -> `14.03.0123.004`.
+
+    Exchange 2013 writes its revision as `000` whatever the build's: real 2013 samples show
+    `with mapi id 15.00.1178.000` and `15.00.1395.000` (CU12 and CU21, whose builds are
+    15.0.1178.4 and 15.0.1395.4; fact sheet §3), so `15.0.847.32` -> `15.00.0847.000`.
+    INFERRED from those two samples. 2010, 2016, 2019 and Exchange Online samples keep the
+    revision (`14.03.0123.003`; `15.01.2242.008`; `15.02.1544.011` under an SMTP `id
+    15.2.1544.11`; `15.20.8207.017`, `header_samples`), as public mailing-list archives show."""
     parts = short.split(".")
     if len(parts) != 4 or not all(p.isdigit() for p in parts):
         raise ValueError(f"an Exchange build has four numbers, like 15.0.847.32, not {short!r}")
     major, minor, build, revision = (int(p) for p in parts)
-    return f"{major}.{minor:02d}.{build:04d}.{revision:03d}"
+    return f"{major}.{minor:02d}.{build:04d}.{0 if (major, minor) == (15, 0) else revision:03d}"
 
 
 def format_smtp_received(*, from_host: str, from_ip: str, by_host: str, by_ip: str, build: str,

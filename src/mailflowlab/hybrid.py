@@ -35,6 +35,9 @@ from dataclasses import dataclass, field
 EOP_IP = "198.51.100.40"
 #: The certificate EOP presents, and the name on-premises TlsDomainCapabilities trusts.
 EOP_CERTIFICATE = "mail.protection.outlook.com"
+#: EOP's DNS zone: a host name in it exists only where EOP gave a tenant's domain its MX host
+#: (any other name there is unknown to DNS).
+EOP_DNS_ZONE = "protection.outlook.com"
 #: The capability HCW grants EOP on the on-premises Front End connector.
 ACCEPT_CLOUD_SERVICES_MAIL = "AcceptCloudServicesMail"
 #: Exchange Online's build in the AMD sample of March 2025 (`header_samples.HYBRID_2016_OUTBOUND`).

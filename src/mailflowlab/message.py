@@ -124,3 +124,13 @@ def strip_org_headers(content: bytes) -> bytes:
         if not dropping:
             kept.append(line)
     return b"".join(kept) + sep + body
+
+
+def hop_counts(content: bytes, fqdn: str) -> tuple[int, int]:
+    """(hops, local hops) of a message arriving at the server `fqdn`: its Received headers, and
+    those this server wrote itself ("Received headers with local server addresses",
+    Set-ReceiveConnector -MaxLocalHopCount). A plain scan of the header block, as `header`."""
+    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+    received = [line for line in head.splitlines() if line.lower().startswith("received:")]
+    mine = f" by {fqdn.lower()} "
+    return len(received), sum(mine in f" {line.lower()} " for line in received)

@@ -4,8 +4,9 @@ From the cmdlet reference (named in chapter 11): the cmdlet "tests mail submissi
 and delivery". By default a Mailbox server sends itself a message; -TargetMailboxServer sends it
 to another server's system mailbox, -TargetEmailAddress to any address (always a remote test).
 The subject is `Test-Mailflow <GUID>`, the body "This is a Test-Mailflow probe message." The
-interesting values are TestMailflowResult (Success or *FAILURE*) and MessageLatencyTime. With
-no message delivered within ExecutionTimeout (240 seconds in the Shell) the test fails.
+result shows TestMailflowResult (Success or *FAILURE*), MessageLatencyTime (a TimeSpan,
+`00:00:02`) and IsRemoteTest, as the cmdlet's default table does. With no message delivered
+within ExecutionTimeout (240 seconds in the Shell) the test fails.
 
 The lab gives each mailbox database one system mailbox, `SystemMailbox{<database>}@<domain>`:
 Exchange names it SystemMailbox{<GUID>}; the lab puts the database's name where the GUID is.
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from .errors import LabError
 from .topology import Mailbox, Organization, Server
 from .tracking import TrackingLog
+from .views import TimeSpan
 
 SUBJECT = "Test-Mailflow {guid}"
 BODY = "This is a Test-Mailflow probe message."
@@ -28,12 +30,11 @@ SUCCESS, FAILURE = "Success", "*FAILURE*"
 
 @dataclass(frozen=True)
 class TestMailflowRow:
-    """Test-Mailflow's result."""
+    """Test-Mailflow's result: its default table's three columns."""
     __test__ = False                    # not a pytest test class, whatever its name
     TestMailflowResult: str
-    MessageLatencyTime: timedelta
-    TargetEmailAddress: str
-    MessageId: str
+    MessageLatencyTime: TimeSpan
+    IsRemoteTest: bool
 
 
 def mailbox_server(server: Server) -> Server:
@@ -51,9 +52,9 @@ def system_mailbox(org: Organization, server: Server) -> Mailbox:
     return next(m for m in org.system_mailboxes if m.database == names[0])
 
 
-def result(tracking: TrackingLog, message_id: str, target: str, sent: datetime, now: datetime) -> TestMailflowRow:
+def result(tracking: TrackingLog, message_id: str, remote: bool, sent: datetime, now: datetime) -> TestMailflowRow:
     """Success with the time from submission to DELIVER, or *FAILURE* with the time waited."""
     delivered = tracking.table(message_id).where(EventId="DELIVER")
     if len(delivered):
-        return TestMailflowRow(SUCCESS, delivered["Timestamp"][0] - sent, target, message_id)
-    return TestMailflowRow(FAILURE, now - sent, target, message_id)
+        return TestMailflowRow(SUCCESS, TimeSpan(seconds=(delivered["Timestamp"][0] - sent).total_seconds()), remote)
+    return TestMailflowRow(FAILURE, TimeSpan(seconds=(now - sent).total_seconds()), remote)

@@ -7,8 +7,10 @@ defaults (fact sheet §4.2), all on the virtual clock.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, SupportsIndex
 
 from . import arguments
 from .errors import LabError
@@ -68,9 +70,41 @@ class QueuedMessage:
     delay_dsn_sent: bool = False
 
 
+#: IncomingRate and OutgoingRate are "the number of messages per second averaged over the last
+#: minute" (Queues page); Velocity is OutgoingRate minus IncomingRate.
+RATE_WINDOW = timedelta(minutes=1)
+
+
+class QueueMessages(list[QueuedMessage]):
+    """A queue's messages, noting when each came in and left, for the queue's rates."""
+
+    def __init__(self, queue: Queue, items: Iterable[QueuedMessage] = ()) -> None:
+        super().__init__(items)
+        self.queue = queue
+
+    def append(self, msg: QueuedMessage) -> None:
+        super().append(msg)
+        self.queue.noted(came=1)
+
+    def extend(self, msgs: Iterable[QueuedMessage]) -> None:
+        msgs = list(msgs)
+        super().extend(msgs)
+        self.queue.noted(came=len(msgs))
+
+    def remove(self, msg: QueuedMessage) -> None:
+        super().remove(msg)
+        self.queue.noted(went=1)
+
+    def pop(self, index: SupportsIndex = -1) -> QueuedMessage:
+        msg = super().pop(index)
+        self.queue.noted(went=1)
+        return msg
+
+
 @dataclass
 class Queue:
-    """A queue on one server, with Get-Queue's properties."""
+    """A queue on one server, with Get-Queue's properties. `clock` (the lab's) times the
+    messages in and out for IncomingRate, OutgoingRate and Velocity."""
     server: str
     name: str                           # Submission, Unreachable, Poison, or a number
     delivery_type: str
@@ -83,6 +117,30 @@ class Queue:
     last_retry_time: datetime | None = None
     next_retry_time: datetime | None = None
     messages: list[QueuedMessage] = field(default_factory=list)
+    clock: Callable[[], datetime] | None = field(default=None, repr=False, compare=False)
+    came: list[datetime] = field(default_factory=list, repr=False, compare=False)
+    went: list[datetime] = field(default_factory=list, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "messages":
+            old = self.__dict__.get("messages")
+            if old and value is not old:
+                self.noted(went=len(old))              # `queue.messages = []`: they all left
+            value = QueueMessages(self, value)
+        super().__setattr__(name, value)
+
+    def noted(self, came: int = 0, went: int = 0) -> None:
+        clock = self.__dict__.get("clock")
+        if clock is not None:
+            now = clock()
+            self.came.extend([now] * came)
+            self.went.extend([now] * went)
+
+    def velocity(self, now: datetime) -> float:
+        """OutgoingRate - IncomingRate, each in messages a second over the last minute."""
+        since = now - RATE_WINDOW
+        rate = (sum(t > since for t in self.went) - sum(t > since for t in self.came)) / RATE_WINDOW.total_seconds()
+        return round(rate, 2) + 0.0                # + 0.0: no "-0"
 
     @property
     def identity(self) -> str:
@@ -116,8 +174,8 @@ class Queue:
         self.retry_count = 0
         self.next_retry_time = None
 
-    def record(self) -> QueueRow:
-        return QueueRow(self.identity, self.delivery_type, self.status, len(self.messages),
+    def record(self, now: datetime) -> QueueRow:
+        return QueueRow(self.identity, self.delivery_type, self.status, len(self.messages), self.velocity(now),
                         self.next_hop_domain, self.next_hop_category, self.retry_count,
                         self.next_retry_time, self.last_error)
 
@@ -129,6 +187,7 @@ class QueueRow:
     DeliveryType: str
     Status: str
     MessageCount: int
+    Velocity: float
     NextHopDomain: str
     NextHopCategory: str
     RetryCount: int
@@ -153,9 +212,9 @@ class MessageRow:
     InternetMessageId: str
 
 
-def queue_table(queues: list[Queue]) -> Table[QueueRow]:
-    """Get-Queue's rows for these queues."""
-    return Table([q.record() for q in queues], list(QueueRow.__dataclass_fields__))
+def queue_table(queues: list[Queue], now: datetime) -> Table[QueueRow]:
+    """Get-Queue's rows for these queues, their rates as of `now`."""
+    return Table([q.record(now) for q in queues], list(QueueRow.__dataclass_fields__))
 
 
 def message_table(queues: list[Queue]) -> Table[MessageRow]:
@@ -185,3 +244,46 @@ def find_message(queues: list[Queue], identity: object) -> tuple[Queue, QueuedMe
                 return q, m
     known = ", ".join(f"{q.identity}\\{m.internal_id}" for q in queues for m in q.messages) or "none"
     raise LabError(f"The message '{identity}' couldn't be found. Messages in queues: {known}.")
+
+
+#: What Get-QueueDigest -GroupBy can group by, as Get-Queue names the property (ServerName is
+#: the queue's server).
+DIGEST_GROUPS = ("DeliveryType", "LastError", "NextHopCategory", "NextHopDomain", "Status", "ServerName")
+#: Get-QueueDigest lists delivery queues that hold at least this many messages (Configure
+#: Get-QueueDigest: 10 by default).
+DIGEST_THRESHOLD = 10
+
+
+@dataclass(frozen=True)
+class QueueDigestRow:
+    """One row of Get-QueueDigest: the delivery queues that share one value of -GroupBy.
+    LockedMessageCount and StaleMessageCount are always 0 here (the lab locks nothing, and its
+    digest is never out of date, where a real one is one to two minutes old)."""
+    GroupByValue: str
+    MessageCount: int
+    DeferredMessageCount: int
+    LockedMessageCount: int
+    StaleMessageCount: int
+    Details: str
+
+
+def queue_digest(queues: list[Queue], now: datetime, group_by: object = "NextHopDomain",
+                 threshold: int = DIGEST_THRESHOLD) -> Table[QueueDigestRow]:
+    """Get-QueueDigest over these queues: the delivery queues (not Submission, Unreachable,
+    Poison or Shadow) holding `threshold` messages or more, grouped by `group_by`, the largest
+    first. A deferred message is one waiting for a retry (Status Retry)."""
+    group = next((g for g in DIGEST_GROUPS if isinstance(group_by, str) and g.lower() == group_by.lower()), None)
+    if group is None:
+        raise LabError(f"-GroupBy must be one of {', '.join(DIGEST_GROUPS)}, not {group_by!r}.")
+    groups: dict[str, list[Queue]] = {}
+    for q in queues:
+        if q.delivery_type in ("Undefined", "Unreachable", "ShadowRedundancy") or len(q.messages) < threshold:
+            continue
+        value = q.server if group == "ServerName" else str(getattr(q.record(now), group))
+        groups.setdefault(value, []).append(q)
+    rows = [QueueDigestRow(value, sum(len(q.messages) for q in qs),
+                           sum(1 for q in qs for m in q.messages if m.status == "Retry"), 0, 0,
+                           ", ".join(q.identity for q in qs))
+            for value, qs in groups.items()]
+    rows.sort(key=lambda r: (-r.MessageCount, r.GroupByValue))
+    return Table(rows, list(QueueDigestRow.__dataclass_fields__))

@@ -38,6 +38,11 @@ TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
 ORG_SIZE_LIMIT = "550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 SERVICE_NOT_ACTIVE = "421 4.3.2 Service not active"
+#: MAIL FROM at a Transport service whose HubTransport component is Draining (maintenance
+#: mode): a receive connector's protocol log in a field report (yusufustundag.com, "How to Fix
+#: Exchange Server 421 4.3.2 Service not available"). There the server then drops the
+#: connection; the lab leaves it open for the client's QUIT.
+SERVICE_NOT_AVAILABLE = "421 4.3.2 Service not available"
 TIMEOUT = "451 4.7.0 Timeout waiting for client input"
 #: Receive connector limits (Set-ReceiveConnector): the texts are Exchange's SmtpResponse
 #: constants TooManyConnections, TooManyConnectionsPerSource and ConnectionTimedOut [UNOFFICIAL:
@@ -57,6 +62,10 @@ AUTH_FAILED = "535 5.7.3 Authentication unsuccessful"
 UNRECOGNIZED_AUTH_TYPE = "504 5.7.4 Unrecognized authentication type"
 TLS_READY = "220 2.0.0 SMTP server ready"
 SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
+#: A message with more Received headers than the receive connector's MaxHopCount (30) or
+#: MaxLocalHopCount (8) allows: a mail loop. Microsoft's support article "554 5.4.14 Hop count
+#: exceeded - possible mail loop" (Exchange 2013/2016, a loop between an Edge and EOP).
+HOP_COUNT_EXCEEDED = "554 5.4.14 Hop count exceeded - possible mail loop"
 
 #: Front End Transport could not proxy the session (§0.3). A stopped Transport service is a
 #: socket error, so PRX5. UNCERTAIN: PRX3 is possible on some builds.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import sites
-from .hybrid import EOP_IP
+from . import maintenance, sites
+from .hybrid import EOP_DNS_ZONE, EOP_IP
 from .replies import NO_CONNECTOR
 from .topology import DnsLookups, Endpoint, Organization, SendConnector, Server, transport_port
 
@@ -91,8 +91,14 @@ def submission_targets(org: Organization, server: Server) -> list[tuple[str, End
     """Transport services Mailbox Transport Submission on `server` may hand a message to:
     the local one first, then the other 2013 Mailbox servers of its delivery group."""
     group = mailbox_servers(org, server.site)
-    ordered = [server] + [s for s in group if s.name != server.name]
+    ordered = _taking_mail_first([server] + [s for s in group if s.name != server.name])
     return [(s.name, transport_endpoint(s)) for s in ordered if s.has_role("Mailbox")]
+
+
+def _taking_mail_first(servers: list[Server]) -> list[Server]:
+    """The servers whose Transport takes new mail first, those in maintenance (HubTransport
+    Draining or Inactive) last: passed over, but still tried if no other answers."""
+    return sorted(servers, key=lambda s: not maintenance.takes_new_mail(s))
 
 
 def mail_submission_order(org: Organization, mailbox_server: Server) -> list[Server]:
@@ -123,13 +129,13 @@ def frontend_targets(org: Organization, frontend: Server, recipients: list[str],
         home = org.mailbox_server(mbx)
         if home.version >= 2013:
             group = mailbox_servers(org, home.site)
-            ordered = [home] + [s for s in group if s.name != home.name]
+            ordered = _taking_mail_first([home] + [s for s in group if s.name != home.name])
             return [(s.name, transport_endpoint(s)) for s in ordered]
         break
     if not local:
         return []
     first = rng_choice(local)
-    ordered = [first] + [s for s in local if s.name != first.name]
+    ordered = _taking_mail_first([first] + [s for s in local if s.name != first.name])
     return [(s.name, transport_endpoint(s)) for s in ordered]
 
 
@@ -142,7 +148,16 @@ def remote_site_hop(org: Organization, source: str, destination: str) -> NextHop
         order = (way.next_site, *way.backoff)
     except LookupError:
         order = (destination,)
-    targets = tuple((s.name, transport_endpoint(s)) for site in order for s in mailbox_servers(org, site))
+    targets = tuple((s.name, transport_endpoint(s)) for site in order
+                    for s in _taking_mail_first(mailbox_servers(org, site)))
+    if order[0] == destination:
+        # The destination's own Mailbox servers: a mailbox delivery group (Mail routing, 2013),
+        # named `Site:<ADSiteName>;Version:<ExchangeVersion>` as the queues page gives it.
+        # INFERRED: that page describes this DeliveryType for 2010 recipients only; it keeps
+        # SmtpRelayToRemoteActiveDirectorySite for a site that is "an intermediate hop on the
+        # way to the final destination" (a hub site, or an Edge's site), and lists no other
+        # DeliveryType for a 2013 database in another site outside a DAG.
+        return NextHop("SmtpRelayToMailboxDeliveryGroup", f"Site:{destination};Version:15", INTRA_ORG, targets)
     return NextHop("SmtpRelayToRemoteActiveDirectorySite", order[0], INTRA_ORG, targets)
 
 
@@ -232,8 +247,9 @@ def route(org: Organization, here: Server, recipient: str,
         return NextHop("SmtpRelayToConnectorSourceServers", connector.name, INTRA_ORG,
                        tuple((s.name, transport_endpoint(s)) for s in sources))
     if connector.smart_hosts:
-        # A smart host connector (Outbound to Office 365 and its like): the hosts by their
-        # names; a name DNS does not know leaves the queue retrying with a DNS error.
+        # A smart host connector (Outbound to Office 365, or the other mail system of a relay
+        # domain): the hosts by their names; a name DNS does not know leaves the queue
+        # retrying with a DNS error.
         found = [(h, resolve_host(org, h)) for h in connector.smart_hosts]
         return NextHop("SmartHostConnectorDelivery", ",".join(connector.smart_hosts), connector.name,
                        tuple((h, e) for h, e in found if e is not None), category="External")
@@ -265,7 +281,7 @@ def edge_route(org: Organization, edge: Server, domain: str,
         raise NoRoute(domain)
     connector = max(scored, key=lambda s: s[:3])[3]
     if connector.smart_hosts:
-        hosts = (mailbox_servers(org, edge.site) if connector.smart_hosts == (INBOUND_SPACE,)
+        hosts = (_taking_mail_first(mailbox_servers(org, edge.site)) if connector.smart_hosts == (INBOUND_SPACE,)
                  else [org.server(h) for h in connector.smart_hosts])
         return NextHop("SmartHostConnectorDelivery", ",".join(connector.smart_hosts), connector.name,
                        tuple((s.name, Endpoint(s.ip, EDGE_PORT)) for s in hosts))
@@ -279,17 +295,20 @@ def edge_route(org: Organization, edge: Server, domain: str,
 OUTSIDE_MX_ENDPOINT = Endpoint("198.51.100.25", 25)
 
 
-def resolve_mx(org: Organization, domain: str, inside: bool = True) -> Endpoint | None:
-    """DNS: the MX record of `domain`. The organization's MX server (its port 25) for an
-    authoritative domain, the outside MX for any other. A relay domain's MX is the
-    organization for the Internet (`inside=False`: Exchange takes its mail), and for
-    Transport's send connector the server that really holds it, which the outside MX stands
-    in for."""
+def resolve_mx(org: Organization, domain: str) -> Endpoint | None:
+    """DNS: the MX record of `domain`. For every accepted domain, relay domains included, that
+    is the organization's MX server (its port 25), or Exchange Online Protection when a hybrid
+    tenant's MX points there: the organization takes their mail from the Internet. So a send
+    connector that routes a relay domain by DNS sends its mail back into the organization,
+    round and round until a receive connector's hop count refuses it (`554 5.4.14 Hop count
+    exceeded - possible mail loop`); the server that really holds the domain is reached by a
+    send connector with that server as smart host. The tenant's own domains are EOP's; any
+    other domain's MX is the outside MX."""
     tenant = org.tenant
     if tenant is not None and (domain.lower() in (tenant.routing_domain, tenant.initial_domain)
-                               or (not inside and tenant.mx_at_eop and org.is_accepted(domain))):
+                               or (tenant.mx_at_eop and org.is_accepted(domain))):
         return EOP_ENDPOINT
-    if org.is_authoritative(domain) or (not inside and org.is_accepted(domain)):
+    if org.is_accepted(domain):
         return Endpoint(org.server(org.mx).ip, 25) if org.mx else None
     return OUTSIDE_MX_ENDPOINT
 
@@ -300,10 +319,17 @@ EOP_ENDPOINT = Endpoint(EOP_IP, 25)
 
 def resolve_host(org: Organization, name: str) -> Endpoint | None:
     """DNS for a smart host name: the tenant's EOP host, or a server of the organization (its
-    port 25); None for a name DNS does not know."""
-    if org.tenant is not None and name.lower() == org.tenant.mx_host:
+    port 25). Any other name in EOP's DNS zone is one DNS does not know (None): EOP names a
+    host only for a tenant's domain. Any other host is outside the organization, where the
+    lab's Internet stands in for every mail server (the other system of a relay domain too)."""
+    host = name.lower()
+    if org.tenant is not None and host == org.tenant.mx_host:
         return EOP_ENDPOINT
-    server = next((s for s in org.servers if name.lower() in (s.fqdn.lower(), s.name.lower())), None)
-    if server is None and org.tenant is not None and name.lower() == f"mail.{org.domain}".lower() and org.mx:
+    server = next((s for s in org.servers if host in (s.fqdn.lower(), s.name.lower())), None)
+    if server is None and org.tenant is not None and host == f"mail.{org.domain}".lower() and org.mx:
         server = org.server(org.mx)             # the public name of the hybrid server (the MX's)
-    return Endpoint(server.ip, 25) if server is not None else None
+    if server is not None:
+        return Endpoint(server.ip, 25)
+    if host.endswith("." + EOP_DNS_ZONE):
+        return None
+    return OUTSIDE_MX_ENDPOINT

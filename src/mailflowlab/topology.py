@@ -141,6 +141,9 @@ class Server:
     #: DNS parameters), and of Front End Transport (Set-FrontendTransportService).
     transport_dns: DnsLookups = field(default_factory=DnsLookups)
     frontend_dns: DnsLookups = field(default_factory=DnsLookups)
+    #: Set-ServerComponentState (see `maintenance`): component -> requester -> state; a
+    #: component nobody has set is Active.
+    component_states: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def fqdn(self) -> str:
@@ -230,6 +233,11 @@ class ReceiveConnector:
     #: sessions the lab's own senders keep open end by them in virtual time (`SessionCache`).
     connection_timeout: timedelta = CONNECTION_TIMEOUT
     connection_inactivity_timeout: timedelta = CONNECTION_INACTIVITY_TIMEOUT
+    #: -MaxHopCount: the most Received headers a message may bring (30 by default), and
+    #: -MaxLocalHopCount: the most of them written by this server (8 by default); past either
+    #: the message is refused as a mail loop (Set-ReceiveConnector reference).
+    max_hop_count: int = 30
+    max_local_hop_count: int = 8
     #: An implicit connector is built into its service, not an object in Active Directory:
     #: Get-ReceiveConnector does not list it and Set-ReceiveConnector cannot change it
     #: (Mailbox Transport Delivery's, port 475).

@@ -26,14 +26,29 @@ R = TypeVar("R")
 TEXT_CELL_WIDTH = 60
 
 
+class TimeSpan(timedelta):
+    """A .NET TimeSpan, as a cmdlet prints one: `00:00:02`, `1.02:03:04`, `00:00:01.5000000`."""
+
+    def __str__(self) -> str:
+        days, rest = divmod(int(self.total_seconds()), 86400)
+        hours, rest = divmod(rest, 3600)
+        text = f"{days}." if days else ""
+        text += f"{hours:02}:{rest // 60:02}:{rest % 60:02}"
+        return text + (f".{self.microseconds * 10:07}" if self.microseconds else "")
+
+
 def format_cell(value: object) -> str:
     """One cell as Exchange's cmdlets print it: times to the second, lists joined with ';'."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, TimeSpan):
+        return str(value)
     if isinstance(value, timedelta):
         return format_duration(value)
+    if isinstance(value, float):
+        return f"{value:g}"                    # Velocity: 0, -0.02
     if isinstance(value, (list, tuple)):
         return ";".join(format_cell(v) for v in value)
     return str(value)

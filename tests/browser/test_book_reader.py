@@ -6,6 +6,9 @@ Reuses the built book and its local server from test_book_site.py.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
 import pytest
 
 from mailflowlab import Lab, scenarios
@@ -13,16 +16,22 @@ from mailflowlab.ui.panel import table_html
 
 from .test_book_site import SHOTS, book_html, site  # noqa: F401 - fixtures
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 pytestmark = [pytest.mark.browser]
+
+#: The `page_at` fixture: a new page of the given viewport width (and height).
+PageAt = Callable[..., "Page"]
 
 CHAPTER_ONE = "notebooks/01-internal-mail-flow.html"
 
 
 @pytest.fixture
-def page_at(chromium_browser):
+def page_at(chromium_browser: Browser) -> Iterator[PageAt]:
     contexts = []
 
-    def _open(width: int, height: int = 900):
+    def _open(width: int, height: int = 900) -> Page:
         context = chromium_browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         return context.new_page()
@@ -33,7 +42,7 @@ def page_at(chromium_browser):
 
 
 @pytest.mark.book
-def test_chapter_ones_diagrams_fit_the_column_on_a_desktop(page_at, site):  # noqa: F811
+def test_chapter_ones_diagrams_fit_the_column_on_a_desktop(page_at: PageAt, site: str) -> None:  # noqa: F811
     page = page_at(1280)
     page.goto(site + CHAPTER_ONE, wait_until="networkidle", timeout=60_000)
     frames = page.locator("main .cell_output .mfl-diagram").evaluate_all(
@@ -53,7 +62,7 @@ def test_chapter_ones_diagrams_fit_the_column_on_a_desktop(page_at, site):  # no
 
 
 @pytest.mark.parametrize("width", [390, 760])
-def test_a_long_last_error_keeps_queue_rows_one_line_tall(page_at, width):
+def test_a_long_last_error_keeps_queue_rows_one_line_tall(page_at: PageAt, width: int) -> None:
     with Lab(scenarios.exchange2013demo(), transport="memory") as lab:
         lab.stop_service("MB1", "Mailbox Transport Delivery")
         lab.send("bob@exchange2013demo.com", "carol@exchange2013demo.com", subject="Held at MB1")

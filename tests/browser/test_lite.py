@@ -472,7 +472,7 @@ def _panel_reroutes(page: Page, cells: list[NotebookNode], idle: Locator) -> Non
 INCIDENTS = "12-incidents.ipynb"
 
 
-def test_incidents_chapter_runs_a_worked_and_a_learner_incident_in_lite(chromium_browser, served):
+def test_incidents_chapter_runs_a_worked_and_a_learner_incident_in_lite(chromium_browser: Browser, served: str) -> None:
     """Chapter 12 opened in the Lite lab, in its own Pyodide kernel (where the lab runs in
     memory): the first worked incident and the first learner incident start broken, `verify()`
     says NOT YET, and after `reference_fix()` it says PASSED, as in JupyterLab; nothing leaves
@@ -525,12 +525,12 @@ def test_incidents_chapter_runs_a_worked_and_a_learner_incident_in_lite(chromium
         context.close()
 
 
-def _open_chapter(page, url: str) -> dict:
+def _open_chapter(page: Page, url: str) -> dict[str, Any]:
     """Open a chapter the way the book's button does; once its kernel is idle, which chapters
     the page shows and how many kernels run."""
     page.goto(url, timeout=120_000)
     page.wait_for_function("() => window.jupyterapp", timeout=120_000)
-    return page.evaluate("""async () => {
+    shown: dict[str, Any] = page.evaluate("""async () => {
         const app = window.jupyterapp;
         await app.restored;
         for (let i = 0; i < 3000; i++) {
@@ -542,9 +542,10 @@ def _open_chapter(page, url: str) -> dict:
         const open = [...app.shell.widgets('main')].filter((w) => w.sessionContext).map((w) => w.context.path);
         return {open, kernels: [...app.serviceManager.kernels.running()].length};
     }""")
+    return shown
 
 
-def test_run_live_opens_one_chapter_at_a_time(chromium_browser, served):
+def test_run_live_opens_one_chapter_at_a_time(chromium_browser: Browser, served: str) -> None:
     """Issue 19: each "Run live in your browser" click used to open another chapter beside the
     ones opened before, each with its own Pyodide kernel (three chapters, three kernels, each
     start slower). The book's button (jupyterlite_url in book/_config.yml, plus ?path= as the
@@ -569,7 +570,7 @@ def test_run_live_opens_one_chapter_at_a_time(chromium_browser, served):
         context.close()
 
 
-def test_a_cell_run_before_the_setup_cell_names_it_in_lite(lite_page):
+def test_a_cell_run_before_the_setup_cell_names_it_in_lite(lite_page: OpenLitePage) -> None:
     """The Lite kernel reads the course's IPython config from the mailflowlab wheel (loaded as
     Pyodide starts), so `lab` used before the setup cell gets the same sentence as in JupyterLab."""
     from mailflowlab.errors import SETUP_FIRST

@@ -34,11 +34,26 @@ def test_a_queue_goes_into_retry_and_back() -> None:
     queue = Queue("MB2", "3", "SmtpDeliveryToMailbox", "DB01")
     assert not queue.due(EPOCH)                                              # empty: nothing to send
     queue.fail("441 4.4.1 ...", EPOCH, RetryPolicy())
-    row = queue.record()
+    row = queue.record(EPOCH)
     assert (row.Status, row.RetryCount, row.NextRetryTime, row.LastError) == (
         "Retry", 1, EPOCH + timedelta(minutes=5), "441 4.4.1 ...")
     queue.succeed()
     assert (queue.status, queue.retry_count, queue.next_retry_time, queue.last_error) == ("Ready", 0, None, "")
+
+
+def test_velocity_is_outgoing_minus_incoming_over_the_last_minute() -> None:
+    """Get-Queue's Velocity: messages a second leaving minus entering, averaged over a minute
+    (before: Get-Queue had no Velocity column)."""
+    now = [EPOCH]
+    queue = Queue("MB2", "3", "SmtpDeliveryToMailbox", "DB01", clock=lambda: now[0])
+    queue.messages.extend([object(), object(), object()])      # type: ignore[list-item]
+    assert queue.record(EPOCH).Velocity == -0.05                  # 3 in, none out: -3/60
+    now[0] = EPOCH + timedelta(seconds=30)
+    queue.messages.pop(0)
+    queue.messages = []                                           # the other two leave at once
+    assert queue.velocity(now[0]) == 0.0                         # 3 in, 3 out within the minute
+    assert queue.velocity(EPOCH + timedelta(seconds=75)) == 0.05  # the arrivals left the window
+    assert queue.velocity(EPOCH + timedelta(minutes=2)) == 0.0
 
 
 ORG = scenarios.exchange2013demo()

@@ -44,7 +44,7 @@ class ConnectorCmdlets(LabBase):
         return connectors.send_connector_table(self.org)
 
     def new_send_connector(self, name: str, **settings: Any) -> None:
-        """New-SendConnector (address_spaces=["*"], source_servers=, frontend_proxy=False): a
+        """New-SendConnector (address_spaces=["*"], source_servers=, frontend_proxy=False, smart_hosts=): a
         routing change, so every Unreachable queue is resubmitted and its mail moves on."""
         connectors.new_send_connector(self.org, name, **settings)
         self._routing_changed()

@@ -29,7 +29,8 @@ class ProbeCmdlets(MailCmdlets):
         sent = self.clock.now()
         probe = self._submit(mailbox, self._folders(mailbox.address), [target],
                              probes.SUBJECT.format(guid=self.ids.guid()), probes.BODY)
-        if probes.result(self.tracking, probe.message_id, target, sent, sent).TestMailflowResult != probes.SUCCESS:
+        remote = target.lower() != mailbox.address.lower()
+        if probes.result(self.tracking, probe.message_id, remote, sent, sent).TestMailflowResult != probes.SUCCESS:
             self._call(self.scheduler.advance(sent + probes.EXECUTION_TIMEOUT - self.clock.now()))
-        row = probes.result(self.tracking, probe.message_id, target, sent, self.clock.now())
+        row = probes.result(self.tracking, probe.message_id, remote, sent, self.clock.now())
         return Table([row], list(TestMailflowRow.__dataclass_fields__))

@@ -1,5 +1,5 @@
-"""Get-Queue, Get-Message, Retry-Queue, Suspend-/Resume-Queue and -Message, Remove-Message and
-Add-ResubmitRequest (Safety Net)."""
+"""Get-Queue, Get-QueueDigest, Get-Message, Retry-Queue, Suspend-/Resume-Queue and -Message,
+Remove-Message, Redirect-Message and Add-ResubmitRequest (Safety Net)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,14 +7,17 @@ from datetime import datetime
 from .. import arguments
 from ..errors import LabError
 from ..queues import (
+    DIGEST_THRESHOLD,
     SUSPENDED,
     MessageRow,
     Queue,
+    QueueDigestRow,
     QueuedMessage,
     QueueRow,
     find_message,
     find_queue,
     message_table,
+    queue_digest,
     queue_table,
 )
 from ..safety_net import resubmit_request
@@ -26,7 +29,40 @@ from .base import LabBase
 class QueueCmdlets(LabBase):
     def queues(self, include_empty: bool = False) -> Table[QueueRow]:
         """Get-Queue on every server: Submission always; other queues while they hold mail."""
-        return queue_table(self._queues(include_empty))
+        return queue_table(self._queues(include_empty), self.clock.now())
+
+    def queue_digest(self, *, server: str | None = None, site: str | None = None, forest: bool = False,
+                     group_by: str = "NextHopDomain", threshold: int = DIGEST_THRESHOLD) -> Table[QueueDigestRow]:
+        """Get-QueueDigest -Server / -Site / -Forest [-GroupBy]: the delivery queues of many
+        servers at once, those holding `threshold` (10) messages or more, summed per -GroupBy
+        value (NextHopDomain by default)."""
+        if sum((server is not None, site is not None, bool(forest))) != 1:
+            raise LabError("Get-QueueDigest needs exactly one of -Server, -Site or -Forest.")
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+            raise LabError(f"The threshold is a number of messages, not {threshold!r}.")
+        if server is not None:
+            names = {self._server(server).name}
+        elif site is not None:
+            found = [s for s in self.org.sites if s.name.lower() == str(site).lower()]
+            if not found:
+                raise LabError(f"The Active Directory site '{site}' couldn't be found. Sites: "
+                               f"{', '.join(s.name for s in self.org.sites)}.")
+            names = {s.name for s in self.org.site_servers(found[0].name)}
+        else:
+            names = {s.name for s in self.org.servers}
+        queues = [q for q in self._queues(False) if q.server in names]
+        return queue_digest(queues, self.clock.now(), group_by, threshold)
+
+    def redirect_message(self, server: str, target: str) -> int:
+        """Redirect-Message -Server <server> -Target <FQDN>: move the messages waiting in the
+        server's delivery queues to the target Mailbox server's Transport service, the step of
+        maintenance mode after draining. Returns how many moved."""
+        source, dest = self._server(server), self._server(target)
+        if dest.name == source.name or not dest.has_role("Mailbox") or dest.version < 2013:
+            raise LabError(f"-Target must be another Exchange 2013 Mailbox server, by its FQDN, not '{target}'.")
+        moved = self._transport_of(source.name).redirect(dest)
+        self._call(self.scheduler.run())
+        return moved
 
     def queue_messages(self, queue: str | None = None) -> Table[MessageRow]:
         """Get-Message: the messages in every queue, or in the queue with this identity."""
@@ -116,6 +152,12 @@ class QueueCmdlets(LabBase):
         self._require_running()
         queue, msg = find_message(self._queues(True), identity)
         return self._queue_owner(queue), queue, msg
+
+    def _transport_of(self, server: str) -> Transport:
+        found = next((t for t in self._transport_services() if t.server.name == server), None)
+        if found is None:
+            raise LabError(f"{server} doesn't run the Transport service: Redirect-Message is for Mailbox servers.")
+        return found
 
     def _queue_owner(self, queue: Queue) -> Transport:
         return next(t for t in self._transport_services() if queue in t.all_queues())

@@ -1,7 +1,10 @@
-"""Stop-Service, Start-Service, Get-Service and the health reads of the Transport service."""
+"""Stop-Service, Start-Service, Get-Service, the health reads of the Transport service and
+maintenance mode (Set-/Get-ServerComponentState)."""
 from __future__ import annotations
 
+from .. import maintenance
 from ..back_pressure import ResourceRow
+from ..maintenance import ComponentStateRow
 from ..records import ServiceStatus
 from ..scheduler import Scheduler
 from ..services.base import Service
@@ -37,6 +40,23 @@ class ServiceCmdlets(LabBase):
         wanted = self._server(server).name if server is not None else None
         return Table([row for t in self._transport_services() if wanted in (None, t.server.name)
                       for row in t.resources.rows()], list(ResourceRow.__dataclass_fields__))
+
+    def set_server_component_state(self, server: str, component: str, state: str,
+                                   requester: str = "Maintenance") -> None:
+        """Set-ServerComponentState <server> -Component -State -Requester: maintenance mode
+        starts with `("MB1", "HubTransport", "Draining")`. A draining Transport service takes
+        no new message (`421 4.3.2 Service not available` at MAIL FROM) but delivers what it
+        holds; Front End Transport and Submission pass it over. `"Active"` with the same
+        requester ends it."""
+        maintenance.set_state(self._server(server), component, state, requester)
+        self._call(self.scheduler.run())
+
+    def server_component_state(self, server: str | None = None) -> Table[ComponentStateRow]:
+        """Get-ServerComponentState: the transport components of every 2013 server, or one."""
+        servers = [self._server(server)] if server is not None else [
+            s for s in self.org.servers if s.version >= 2013 and not s.has_role("Edge")]
+        return Table([row for s in servers for row in maintenance.component_rows(s)],
+                     list(ComponentStateRow.__dataclass_fields__))
 
     def set_resource_pressure(self, server: str, resource: str, pressure: str) -> None:
         """Put a resource of a server's Transport service under pressure ("Medium", "High") or

@@ -36,16 +36,27 @@ class TransportConfigCmdlets(LabBase):
         lookups = transport_config.frontend_dns(self._server(server))
         transport_config.set_dns(lookups, internal_dns_adapter_enabled, internal_dns_servers)
 
-    def set_recipient_filter_config(self, server: str, *, enabled: bool) -> None:
-        """Set-RecipientFilterConfig -Enabled on one server: its Recipient Filter agent blocks
-        addresses of accepted domains that no recipient has, with `550 5.1.1 User unknown`.
+    def set_recipient_filter_config(self, server: str, *, enabled: bool | None = None,
+                                    recipient_validation_enabled: bool | None = None) -> None:
+        """Set-RecipientFilterConfig -Enabled / -RecipientValidationEnabled on one server. With
+        both on, its Recipient Filter agent blocks addresses of accepted domains that no
+        recipient has, with `550 5.1.1 User unknown`.
 
-        On an Edge Transport server the agent is on by default. On a 2013 Mailbox server it is
-        not installed: `enabled=True` there stands for Install-AntiSpamAgents.ps1, a restart of
-        MSExchangeTransport and Set-RecipientFilterConfig -RecipientValidationEnabled $true.
-        Microsoft says not to: one blocked recipient then refuses the whole message."""
+        On an Edge Transport server the agent is enabled by default, but RecipientValidationEnabled
+        is `$false` by default (Set-RecipientFilterConfig cmdlet reference,
+        https://learn.microsoft.com/en-us/powershell/module/exchange/set-recipientfilterconfig),
+        so a fresh Edge accepts every address of an accepted domain. On a 2013 Mailbox server the
+        agent is not installed: `enabled=True` there stands for Install-AntiSpamAgents.ps1 and a
+        restart of MSExchangeTransport. Microsoft says not to: one blocked recipient then refuses
+        the whole message."""
         srv = self._server(server)
-        enabled = arguments.flag(enabled, "Enabled")
+        if enabled is not None:
+            enabled = arguments.flag(enabled, "Enabled")
+        if recipient_validation_enabled is not None:
+            recipient_validation_enabled = arguments.flag(recipient_validation_enabled, "RecipientValidationEnabled")
         svc = self.service(srv.name, transport_config.recipient_filter_service(srv))
         assert isinstance(svc, Transport)
-        svc.recipient_filter = enabled
+        if enabled is not None:
+            svc.recipient_filter = enabled
+        if recipient_validation_enabled is not None:
+            svc.recipient_validation = recipient_validation_enabled

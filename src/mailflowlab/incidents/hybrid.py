@@ -114,11 +114,11 @@ CLOUD_RELAY = IncidentSpec(
 # --- The send connector to EOP with a mistyped smart host --------------------------------------
 
 def _smart_host_typos(tenant: Tenant) -> tuple[str, ...]:
-    """Names that look like the MX host EOP gave the domain but that DNS does not know."""
+    """Names in EOP's DNS zone that look like the MX host EOP gave the domain but that DNS
+    does not know (EOP names a host only for a tenant's domain)."""
     dashed = tenant.domain.replace(".", "-")
-    return (f"{tenant.domain}.mail.protection.outlook.com", f"{dashed}.mail.protection.outlook.co",
-            f"{dashed}.protection.outlook.com", f"{dashed}.mail.protection.outlok.com",
-            f"{tenant.name}.mail.protection.outlook.com")
+    return (f"{tenant.domain}.mail.protection.outlook.com", f"{dashed.rsplit('-', 1)[0]}.mail.protection.outlook.com",
+            f"{dashed}.protection.outlook.com", f"{tenant.name}.mail.protection.outlook.com")
 
 
 def _stage_smart_host(lab: Lab, rng: Random) -> Staged:

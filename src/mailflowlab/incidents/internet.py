@@ -130,7 +130,7 @@ def _stage_recipient_filter(lab: Lab, rng: Random) -> Staged:
     user, colleague = cast.pair(lab, rng, server)
     first, second = cast.outsiders(rng, 2)
     typo = rng.choice(TYPOS).format(user=user.partition("@")[0]) + "@" + lab.org.domain
-    lab.set_recipient_filter_config(server, enabled=True)
+    lab.set_recipient_filter_config(server, enabled=True, recipient_validation_enabled=True)
     lab.advance(minutes=rng.randint(20, 60))
     facts = cast.named(lab, user=user, colleague=colleague, outsider=first, other=second, typo=typo, server=server)
     send(lab, inbound(first, user, typo), "Tender documents")
@@ -216,11 +216,13 @@ NOT_YET_MIGRATED = ("accounts", "m.garcia", "p.novak", "reception", "t.okafor")
 def _shared_namespace(rng: Random) -> Organization:
     """The demo organization sharing an acquired company's domain (InternalRelay): whoever has a
     mailbox here gets mail here, everyone else on the company's old system, through a send
-    connector for the domain (the lab's outside MX stands in for that system)."""
+    connector for the domain with that system as its smart host (by DNS the mail would loop:
+    the domain's MX is this organization; the lab's Internet stands in for the old system)."""
     org = _internet_connector(rng)
     shared = rng.choice(SHARED_DOMAINS)
     org.accepted_domains.append(AcceptedDomain(shared, "InternalRelay"))
-    org.send_connectors.append(SendConnector(f"To {shared.partition('.')[0].title()} mail", (shared,), ("MB1", "MB2")))
+    org.send_connectors.append(SendConnector(f"To {shared.partition('.')[0].title()} mail", (shared,), ("MB1", "MB2"),
+                                             smart_hosts=(f"mail.{shared}",)))
     org.mailboxes.append(Mailbox(f"j.li@{shared}", "Jun Li", rng.choice(["DB01", "DB02"])))
     return org
 

@@ -68,7 +68,10 @@ def _stage_back_pressure(lab: Lab, rng: Random) -> Staged:
     outsider = cast.outsiders(rng, 1)[0]
     resource = rng.choice(RESOURCES)
     lab.advance(minutes=rng.randint(10, 40))
-    lab.set_resource_pressure(server, resource, "High")
+    # Both Mailbox servers of the site: the Front End fails over past one server's 452 to the
+    # other (issue 19, item 5), so an outside sender hears it only when every server says it.
+    for mailbox_server in ("MB1", "MB2"):
+        lab.set_resource_pressure(mailbox_server, resource, "High")
     facts = cast.named(lab, user=user, colleague=colleague, outsider=outsider, server=server, resource=resource)
     stuck = (send(lab, inbound(outsider, user), "Contract renewal"),)
     lab.advance(minutes=rng.randint(10, 25))
@@ -87,14 +90,15 @@ BACK_PRESSURE = IncidentSpec(
            "itself. Read the exact words the outside sender heard.",
            "lab.internet.queue() for the reply, then back pressure (lab.back_pressure(), "
            "Get-ExchangeDiagnosticInfo -Process EdgeTransport -Component ResourceThrottling).",
-           "The object at fault: the resource {resource} of the Transport service on {server}, whose "
-           "pressure is High."),
-    faults=("Back pressure: {resource} on {server} is at High, so Transport there answers 452 4.3.1 "
-            "Insufficient system resources.",),
+           "The object at fault: the resource {resource} of the Transport service, whose pressure is High. "
+           "On which servers? The Front End passes a server that says 452 for the next one."),
+    faults=("Back pressure: {resource} is at High on both Mailbox servers (the queue databases' volumes "
+            "filled up the same night), so Transport on each answers 452 4.3.1 Insufficient system resources "
+            "and the Front End, having tried both, gives the sender the 452.",),
     paths=lambda f: (inbound(f["outsider"], f["user"]), internal(f["colleague"], f["user"]),
                      internal(f["user"], f["colleague"])),
-    fix=lambda f: (Step(f"(free space for the queue database on {f['server']}, until {f['resource']} is Normal)",
-                        "set_resource_pressure", (f["server"], f["resource"], "Normal")),),
+    fix=lambda f: tuple(Step(f"(free space for the queue database on {server}, until {f['resource']} is Normal)",
+                             "set_resource_pressure", (server, f["resource"], "Normal")) for server in ("MB1", "MB2")),
     sources=("Exchange Server docs, Understanding back pressure: UsedDiskSpace, DatabaseUsedSpace; 452 4.3.1",),
 )
 

@@ -1,10 +1,12 @@
 """The categorizer: resolve and route each recipient of a message in Submission, and split
-the message by next hop into delivery queues (fact sheet §1, §4)."""
+the message by next hop into delivery queues (fact sheet §1, §4); route a routing change, and
+Redirect-Message's hand-over of the delivery queues to another server."""
 from __future__ import annotations
 
 from .. import replies
 from ..queues import SUSPENDED, Queue, QueuedMessage
-from ..routing import NextHop, NoRoute, RecipientNotFound, route
+from ..routing import INTRA_ORG, NextHop, NoRoute, RecipientNotFound, route, transport_endpoint
+from ..topology import Server
 from .queue_database import QueueDatabase
 
 
@@ -61,7 +63,7 @@ class Categorizer(QueueDatabase):
         queue = self.delivery_queues.get(hop.key)
         if queue is None:
             queue = Queue(self.server.name, str(self._next_queue_number), hop.delivery_type,
-                          hop.next_hop_domain, hop.connector, hop.category)
+                          hop.next_hop_domain, hop.connector, hop.category, clock=self.ctx.clock.now)
             self._next_queue_number += 1
             self.delivery_queues[hop.key] = queue
         return queue
@@ -75,11 +77,34 @@ class Categorizer(QueueDatabase):
 
     def routing_changed(self) -> None:
         """Routes are worked out again: idle queues forget their next hop (new mail is routed
-        by the new settings), and the Unreachable queue is resubmitted."""
+        by the new settings), and the Unreachable queue is resubmitted, unless it is suspended:
+        "messages are no longer automatically resubmitted to the categorizer when configuration
+        updates are detected" until it is resumed (Queues, Exchange Server docs)."""
         for key in [k for k in self.targets if not (q := self.delivery_queues.get(k)) or not q.messages]:
             del self.targets[key]
-        if self.unreachable.messages:
+        if self.unreachable.messages and self.unreachable.status != SUSPENDED:
             self.resubmit_unreachable()
+
+    def redirect(self, target: Server) -> int:
+        """Redirect-Message -Server <this> -Target <fqdn>: "drains the active messages from all
+        the delivery queues" of this server and hands them to the target's Transport service
+        (Redirect-Message reference), which takes them as from any Exchange server and routes
+        them again. Submission, Unreachable, Poison, Shadow and suspended messages stay. The
+        queue they wait in meanwhile is named as an expansion server's (SmtpRelayToServers,
+        NextHopDomain the target's FQDN): INFERRED, no source names it. How many moved."""
+        hop = NextHop("SmtpRelayToServers", target.fqdn, INTRA_ORG, ((target.name, transport_endpoint(target)),))
+        moving = [(q, m) for q in self.delivery_queues.values() if q.next_hop_domain != target.fqdn
+                  for m in q.messages if m.status != SUSPENDED]
+        if not moving:
+            return 0
+        self.targets.setdefault(hop.key, hop)
+        queue = self.delivery_queue(hop)
+        for old, msg in moving:
+            old.messages.remove(msg)
+            msg.status, msg.last_error = "Ready", ""
+            queue.messages.append(msg)
+        self.send_when_due(hop.key, queue, self.ctx.clock.now())
+        return len(moving)
 
     def resubmit_unreachable(self) -> None:
         """A routing change (e.g. a new send connector) resubmits the Unreachable queue."""

@@ -8,7 +8,9 @@ things this module models:
 * listens on `Default internal receive connector <Edge>` (port 25) for the Internet and for
   the subscribed Mailbox servers;
 * refuses unknown recipients at RCPT with the Recipient Filter agent, `550 5.1.1 User
-  unknown`, when it has EdgeSync's copy of the recipients to look them up in;
+  unknown`, once recipient validation is turned on (`Set-RecipientFilterConfig
+  -RecipientValidationEnabled $true`; it is `$false` by default) and it has EdgeSync's copy
+  of the recipients to look them up in;
 * queues and relays like the Transport service it descends from, by its send connectors:
   `EdgeSync - Inbound to <Site>` (or one made by hand) toward the organization,
   `EdgeSync - <Site> to Internet` outward.
@@ -42,12 +44,15 @@ class EdgeTransport(Transport):
         self.recipient_filter = True                 # installed and enabled on every Edge
 
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
-        """The Recipient Filter agent, on by default on an Edge: an address in an accepted domain
-        that no recipient has. Its recipient lookup "requires access to Active Directory
-        information that's provided by EdgeSync" (recipient filtering page): an unsubscribed
-        Edge looks nobody up and accepts every address of an accepted domain."""
+        """The Recipient Filter agent, enabled on every Edge, looks recipients up only with
+        RecipientValidationEnabled, `$false` by default (Set-RecipientFilterConfig cmdlet
+        reference; hardening guides such as DISA's Edge STIG require turning it on): then an
+        address in an accepted domain that no recipient has is refused. The lookup "requires
+        access to Active Directory information that's provided by EdgeSync" (recipient
+        filtering page): an unsubscribed Edge looks nobody up and accepts every address of an
+        accepted domain."""
         org = self.ctx.org
-        if (self.recipient_filter and org.edge_subscribed(self.server.name)
+        if (self.recipient_filter and self.recipient_validation and org.edge_subscribed(self.server.name)
                 and org.is_accepted(address.rpartition("@")[2])
                 and org.mailbox(address) is None):
             return replies.USER_UNKNOWN

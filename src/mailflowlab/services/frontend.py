@@ -4,7 +4,12 @@ It "doesn't inspect message content, doesn't communicate with the Mailbox Transp
 service on Mailbox servers, and doesn't queue any messages locally" (fact sheet §1). It
 answers the client itself up to the end of DATA, then proxies the message to a Transport
 service; if none answers, the client gets a transient error and must retry (§0.3):
-`451 4.7.0 Temporary server error. Please try again later. PRX5`. If its internal DNS lookups
+`451 4.7.0 Temporary server error. Please try again later. PRX5`. It keeps "a special list of
+Mailbox servers in the local Active Directory site for fast fail-over" (Mail routing,
+Exchange 2013), so a Mailbox server whose Transport turns the message away for now (back
+pressure: `452 4.3.1 Insufficient system resources` at MAIL FROM) is passed over for the next
+one too (INFERRED); only when every one refuses does the client hear the first refusal, after
+its final dot. If its internal DNS lookups
 cannot find the Mailbox servers at all (Set-FrontendTransportService -InternalDNSServers
 pointing outside the organization), the same error ends in PRX2, "DNS lookup failure"; if
 every Mailbox server refuses the proxy session at EHLO (no receive connector covers the Front
@@ -73,6 +78,7 @@ class FrontEndTransport(Service):
             return replies.PRX_DNS_FAILURE          # outbound proxy asks for an MX: external DNS
         self.ctx.paths.record(header(content, "Message-ID"), self.server.name, self.name)
         failure = replies.PRX_SOCKET_ERROR
+        turned_away = None
         for endpoint in targets:
             try:
                 outcome = await relay(self.ctx.sessions, endpoint, peer, mail_from, recipients, content)
@@ -85,6 +91,12 @@ class FrontEndTransport(Service):
             if outcome.final is not None:
                 return outcome.final.text
             first = next(iter(outcome.refused.values()))
+            if all(reply.transient for reply in outcome.refused.values()):
+                # A server that turns the whole message away for now (back pressure's
+                # `452 4.3.1` at MAIL FROM) is failed over like one that does not answer.
+                turned_away = turned_away or first.text
+                continue
             return first.text
-        # The client hears the reason of the last target tried, encoded (fact sheet §0.3).
-        return failure
+        # A 452 of back pressure, when every server said it; else the reason of the last
+        # target tried, encoded (fact sheet §0.3).
+        return turned_away or failure

@@ -162,7 +162,7 @@ class Internet:
     def resolve_mx(self, domain: str) -> Endpoint | None:
         """The MX record of `domain`: the organization's MX server (its port 25) for an
         accepted domain, the outside MX for any other."""
-        return resolve_mx(self.ctx.org, domain, inside=False)
+        return resolve_mx(self.ctx.org, domain)
 
     # --- life cycle --------------------------------------------------------------------
     def _session(self) -> _MXSession:

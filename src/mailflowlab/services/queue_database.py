@@ -34,9 +34,10 @@ class QueueDatabase(Service):
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(ctx, server)
         s = server.name
-        self.submission = Queue(s, "Submission", "Undefined", "Submission")
-        self.unreachable = Queue(s, "Unreachable", "Unreachable", "Unreachable Domain")
-        self.poison = Queue(s, "Poison", "Undefined", "Poison Message")
+        now = ctx.clock.now
+        self.submission = Queue(s, "Submission", "Undefined", "Submission", clock=now)
+        self.unreachable = Queue(s, "Unreachable", "Unreachable", "Unreachable Domain", clock=now)
+        self.poison = Queue(s, "Poison", "Undefined", "Poison Message", clock=now)
         self.delivery_queues: dict[tuple[str, str, str], Queue] = {}
         self.targets: dict[tuple[str, str, str], NextHop] = {}
         self._next_queue_number = 3

@@ -52,7 +52,8 @@ class ShadowRedundancy(QueueDatabase):
         primary, _, internal_id = shadow_of.partition(" ")
         queue = self.shadow_queues.get(primary.lower())
         if queue is None:
-            queue = Queue(self.server.name, f"Shadow\\{self._next_queue_number}", "ShadowRedundancy", primary)
+            queue = Queue(self.server.name, f"Shadow\\{self._next_queue_number}", "ShadowRedundancy", primary,
+                          clock=self.ctx.clock.now)
             self._next_queue_number += 1
             self.shadow_queues[primary.lower()] = queue
         now = self.ctx.clock.now()

@@ -36,6 +36,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from .. import replies
 from ..hybrid import ACCEPT_CLOUD_SERVICES_MAIL
+from ..message import hop_counts
 from ..protocol_log import SessionLog, permissions
 from ..smtp.listener import ExchangeSMTP, Listener, banner_ident
 from ..smtp.network import Peer
@@ -314,7 +315,7 @@ class ReceiveSession:
             return replies.SERVICE_NOT_ACTIVE
         if not info.groups:
             return replies.NOT_AUTHENTICATED
-        reply = await self.binding.receiver.check_sender(info, address)
+        reply = await self.binding.receiver.check_sender(info, _sender(address))
         if not reply.startswith("2"):
             return reply
         envelope.mail_from = address
@@ -351,7 +352,11 @@ class ReceiveSession:
             # The listener's own limit is the largest of the connectors sharing its port, set
             # when the session opened; the connector that serves this caller decides, as it is now.
             return replies.TOO_BIG
-        reply = await self.binding.receiver.receive(info, envelope.mail_from or "",
+        if info.connector is not None:
+            hops, local = hop_counts(content, self.binding.server.fqdn)
+            if hops > info.connector.max_hop_count or local > info.connector.max_local_hop_count:
+                return replies.HOP_COUNT_EXCEEDED
+        reply = await self.binding.receiver.receive(info, _sender(envelope.mail_from),
                                                     list(envelope.rcpt_tos), content)
         if reply.startswith("2"):
             self.accepted(server)
@@ -401,3 +406,9 @@ class ReceiveBinding:
         log = self.ctx.protocol_log.session(f"{c.server}\\{c.name}", str(self.endpoint), info.peer.ip)
         log.connected(permissions(info.groups, c.anonymous_relay))
         return log
+
+
+def _sender(mail_from: str | None) -> str:
+    """The envelope sender as the services keep it: "" for the null sender `<>` of a DSN, which
+    aiosmtpd keeps as "<>" (its envelope needs a true value to take RCPT)."""
+    return "" if mail_from in (None, "<>") else mail_from

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import replies
+from .. import maintenance, replies
 from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
@@ -44,6 +44,9 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
         #: The Recipient Filter agent: not installed in Transport on a Mailbox server by default
         #: (Install-AntiSpamAgents.ps1); `Lab.set_recipient_filter_config` turns it on.
         self.recipient_filter = False
+        #: Set-RecipientFilterConfig -RecipientValidationEnabled: whether the agent looks
+        #: recipients up at all; `$false` by default, on a Mailbox server and on an Edge alike.
+        self.recipient_validation = False
         #: Back pressure (see `back_pressure`): the pressure on this service's resources.
         self.resources = ResourceMonitor(server.name)
 
@@ -64,16 +67,22 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
         """The Recipient Filter agent, where it runs: in mail from the Internet that isn't
         authenticated, an address of an accepted domain that no recipient has is blocked with
-        `550 5.1.1 User unknown`. Mail from inside the organization is not filtered."""
+        `550 5.1.1 User unknown` once recipient validation is on. Mail from inside the
+        organization is not filtered."""
         org = self.ctx.org
-        if (self.recipient_filter and session.from_internet and org.is_accepted(address.rpartition("@")[2])
+        if (self.recipient_filter and self.recipient_validation and session.from_internet
+                and org.is_accepted(address.rpartition("@")[2])
                 and org.mailbox(address) is None):
             return replies.USER_UNKNOWN
         return replies.RECIPIENT_OK
 
     async def check_sender(self, session: SessionInfo, address: str) -> str:
-        """Back pressure: under High pressure (Medium, for a sender outside the authoritative
-        domains) MAIL FROM gets `452 4.3.1 Insufficient system resources`."""
+        """Maintenance mode: with HubTransport Draining or Inactive, no new message is taken,
+        `421 4.3.2 Service not available`. Back pressure: under High pressure (Medium, for a
+        sender outside the authoritative domains) MAIL FROM gets `452 4.3.1 Insufficient
+        system resources`."""
+        if not maintenance.takes_new_mail(self.server):
+            return replies.SERVICE_NOT_AVAILABLE
         return self.resources.mail_from_reply(self.ctx.org, address) or replies.SENDER_OK
 
     def stamp(self, session: SessionInfo, content: bytes, when: datetime) -> bytes:

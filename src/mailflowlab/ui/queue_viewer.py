@@ -24,7 +24,7 @@ STEPS: dict[str, dict[str, float]] = {
     "+1 hour": {"hours": 1}, "+1 day": {"days": 1},
 }
 
-QUEUE_COLUMNS = ("Identity", "DeliveryType", "Status", "MessageCount", "NextHopDomain", "NextRetryTime",
+QUEUE_COLUMNS = ("Identity", "DeliveryType", "Status", "MessageCount", "Velocity", "NextHopDomain", "NextRetryTime",
                  "LastError")
 MESSAGE_COLUMNS = ("Identity", "FromAddress", "Status", "Subject", "RetryCount", "LastError")
 
