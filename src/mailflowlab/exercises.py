@@ -101,6 +101,14 @@ def _short(host: object) -> str:
     return str(host).split(".")[0].upper()
 
 
+def _stamped_as_said(lab: Lab, sender: str, recipient: str, subject: str, stamped_by: list[str]) -> bool:
+    """Send a fresh message and compare the servers the learner said stamp it, oldest first, with
+    the `by` hosts of its Received headers (any spelling of a server's name counts)."""
+    lab.send(sender, recipient, subject=subject)
+    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(recipient).messages[-1])]
+    return [_short(server) for server in stamped_by] == actual
+
+
 def _exchange_hops(message: EmailMessage) -> int:
     return sum(1 for hop in parse_hops(message) if (hop.by_host or "").endswith("exchange2013demo.com"))
 
@@ -134,9 +142,7 @@ def _(lab: Lab) -> bool:
           "Each service works on one server only for a reason: which server's database does Submission read, "
           "which Transport does it try first, and which Delivery may write into Bob's database?")
 def _(lab: Lab, stamped_by: list[str]) -> bool:
-    lab.send(CAROL, BOB, subject="Exercise 3 check")
-    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(BOB).messages[-1])]
-    return [_short(server) for server in stamped_by] == actual
+    return _stamped_as_said(lab, CAROL, BOB, "Exercise 3 check", stamped_by)
 
 
 # --- Chapters 2 and 3: external mail flow; clients, devices and relay ---------------------
@@ -290,9 +296,7 @@ def _(lab13: Lab, exchange_hops: int) -> bool:
           "Who picks up mail from a 2010 Outbox, and which 2013 service may a 2010 Hub hand mail to? Delivery "
           "writes only into its own server's databases.")
 def _(lab: Lab, stamped_by: list[str]) -> bool:
-    lab.send(DAVE, CAROL, subject="Exercise 1 check")
-    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(CAROL).messages[-1])]
-    return [_short(server) for server in stamped_by] == actual
+    return _stamped_as_said(lab, DAVE, CAROL, "Exercise 1 check", stamped_by)
 
 
 @exercise("coexistence.2",
