@@ -109,12 +109,15 @@ CHANGE = re.compile(r"^(set|new|start|stop|retry|remove|suspend|resume|enable|di
 def fix_words(solution: str, answers: set[str]) -> set[str]:
     """What names a solution's fix: each changing call as Python (`set_send_connector(`) and as its
     cmdlet (`Set-SendConnector`), each of its parameters (`smart_hosts=`, `-SmartHosts`) and text
-    values, and the value a learner's answer variable is set to (`port = 2525`)."""
+    values, the service a Stop-Service or Start-Service names, and the value a learner's answer
+    variable is set to (`port = 2525`)."""
     words: set[str] = set()
     for node in ast.walk(ast.parse(solution)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and CHANGE.match(node.func.attr):
             verb, noun = node.func.attr.split("_", 1)
             words |= {f"{node.func.attr}(", f"{verb.title()}-{noun.title().replace('_', '')}"}
+            if noun == "service" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                words.add(str(node.args[1].value))
             for keyword in node.keywords:
                 if keyword.arg:
                     words |= {f"{keyword.arg}=", "-" + keyword.arg.title().replace("_", "")}
@@ -130,6 +133,8 @@ def test_fix_words_name_the_cmdlet_its_parameters_and_the_answer() -> None:
     solution = 'port = 2525\nlab.set_send_connector("X", smart_hosts=["a"], resubmit=True)\nprint(lab.queues())\n'
     assert fix_words(solution, {"port"}) == {"2525", "set_send_connector(", "Set-SendConnector", "smart_hosts=",
                                              "-SmartHosts", "resubmit=", "-Resubmit"}
+    assert fix_words('lab.stop_service("MB1", "Transport")\nlab.send(A, B, subject="x")\n', set()) == {
+        "stop_service(", "Stop-Service", "Transport"}
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
