@@ -194,6 +194,17 @@ def _listening(pid: int) -> set[tuple[str, int]]:
     return found
 
 
+def _type(proc: subprocess.Popen[str], commands: str) -> str:
+    """Type `commands` (the last one `quit`) at serve's prompt and return what it printed once it
+    ended: it must end cleanly, with no traceback."""
+    assert proc.stdin is not None
+    proc.stdin.write(commands)
+    proc.stdin.flush()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in out + err
+    return out
+
+
 def _stop(proc: subprocess.Popen[str]) -> str:
     proc.send_signal(signal.SIGTERM)
     out, _err = proc.communicate(timeout=30)
@@ -270,15 +281,11 @@ def test_the_teacher_types_commands_into_serve() -> None:
     try:
         lines = _read_until(proc, "Ctrl-C")
         port = _port(lines, "Default Frontend CA1")
-        assert proc.stdin is not None
-        proc.stdin.write("frobnicate\nstop MB1 Frobnicator\nsend alice bob Hello class\nlast bob\n"
-                         "experiment\nexperiment end\nquit\n")
-        proc.stdin.flush()
-        out, err = proc.communicate(timeout=60)
+        out = _type(proc, "frobnicate\nstop MB1 Frobnicator\nsend alice bob Hello class\nlast bob\n"
+                          "experiment\nexperiment end\nquit\n")
     finally:
         if proc.poll() is None:
             _stop(proc)
-    assert proc.returncode == 0 and "Traceback" not in out + err
     assert "500 5.3.3 Unrecognized command 'frobnicate'. Type help for the commands." in out
     assert "MB1 does not run a service named 'Frobnicator'." in out
     assert "Subject: Hello class" in out and "Transport is stopped on MB1, MB2." in out
@@ -300,14 +307,10 @@ def test_serve_an_incident_the_class_diagnoses_and_the_teacher_verifies() -> Non
             s.ehlo("learner")
             code, _ = s.mail("kate@fabrikam.com")
         assert code == 530
-        assert proc.stdin is not None
-        proc.stdin.write("incident\nverify\nreveal\nquit\n")
-        proc.stdin.flush()
-        out, err = proc.communicate(timeout=60)
+        out = _type(proc, "incident\nverify\nreveal\nquit\n")
     finally:
         if proc.poll() is None:
             _stop(proc)
-    assert proc.returncode == 0 and "Traceback" not in out + err
     assert ticket in out.splitlines()
     assert "NOT YET: Not every path works yet: inbound " in out
     assert "Set-ReceiveConnector 'CA1\\Default Frontend CA1' -PermissionGroups" in out

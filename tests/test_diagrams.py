@@ -89,3 +89,30 @@ def test_same_actions_give_byte_identical_svg() -> None:
             msg = lab.send(ALICE, BOB, subject="same")
             outputs.append((svg(lab.diagram(msg)), svg(hop_diagram(parse_hops(lab.mailbox(BOB).messages[-1])))))
     assert outputs[0] == outputs[1]
+
+
+def dot_edges(graph: graphviz.Digraph) -> list[str]:
+    """The path's arrows in the DOT source, as 'from->to' in number order (the layout's
+    invisible edges left out)."""
+    found = re.findall(r'^\t"?([^"\n]+?)"? -> "?([^"\n]+?)"? \[.*xlabel="(\d+)\. ', graph.source, re.M)
+    return [f"{src}->{dst}" for src, dst, _ in sorted(found, key=lambda e: int(e[2]))]
+
+
+def test_a_2010_edge_path_ends_in_the_mailbox_not_on_the_internet() -> None:
+    """The 2010 Edge's hand-made `To CA1` connector (smart host CA1) carries Internet mail in:
+    its SEND is no way out, so the drawing ends at Carol's database, as her headers do."""
+    with Lab(scenarios.exchange2013demo(edge="2010")) as lab:
+        msg = lab.internet.send("someone@gmail.com", CAROL, subject="in through EDGE2010")
+        stamped = [hop.by_host.split(".")[0] for hop in parse_hops(lab.mailbox(CAROL).messages[-1])
+                   if hop.by_host and hop.by_host.endswith("exchange2013demo.com")]
+        drawn = dot_edges(lab.diagram(msg))
+    assert stamped == ["EDGE2010", "CA1", "MB1", "MB1"]
+    assert drawn == ["Internet->EDGE2010/Edge Transport", "EDGE2010/Edge Transport->CA1/Front End Transport",
+                     "CA1/Front End Transport->MB1/Transport", "MB1/Transport->MB1/Mailbox Transport Delivery",
+                     "MB1/Mailbox Transport Delivery->db/DB01"]
+
+
+def test_mail_that_leaves_by_a_send_connector_ends_on_the_internet(lab: Lab) -> None:
+    lab.new_send_connector("To Internet", address_spaces=["*"], source_servers=["MB1"])
+    msg = lab.send(ALICE, "kate@fabrikam.com", subject="out")
+    assert dot_edges(lab.diagram(msg))[-1] == "MB1/Transport->Internet"

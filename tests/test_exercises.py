@@ -9,6 +9,7 @@ YET"), after the answer key's fix it passes ("PASSED").
 """
 from __future__ import annotations
 
+import ast
 import copy
 import re
 from pathlib import Path
@@ -99,6 +100,55 @@ def test_each_check_fails_on_its_stub_and_passes_on_its_solution(path: Path) -> 
         assert "✅" not in output_text(on_stub), f"{exercise}: the stub already passes"
         assert ("Not answered yet" in output_text(on_stub) or "Not yet" in output_text(on_stub)), exercise
         assert "✅ Correct!" in output_text(on_solution), f"{exercise}: the solution fails: {output_text(on_solution)}"
+
+
+#: A lab method that changes something: what an exercise's fix calls, never what a hint may name.
+CHANGE = re.compile(r"^(set|new|start|stop|retry|remove|suspend|resume|enable|disable|add)_")
+
+
+def fix_words(solution: str, answers: set[str]) -> set[str]:
+    """What names a solution's fix: each changing call as Python (`set_send_connector(`) and as its
+    cmdlet (`Set-SendConnector`), each of its parameters (`smart_hosts=`, `-SmartHosts`) and text
+    values, the service a Stop-Service or Start-Service names, and the value a learner's answer
+    variable is set to (`port = 2525`)."""
+    words: set[str] = set()
+    for node in ast.walk(ast.parse(solution)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and CHANGE.match(node.func.attr):
+            verb, noun = node.func.attr.split("_", 1)
+            words |= {f"{node.func.attr}(", f"{verb.title()}-{noun.title().replace('_', '')}"}
+            if noun == "service" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                words.add(str(node.args[1].value))
+            for keyword in node.keywords:
+                if keyword.arg:
+                    words |= {f"{keyword.arg}=", "-" + keyword.arg.title().replace("_", "")}
+                if isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+                    words.add(keyword.value.value)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            if any(isinstance(target, ast.Name) and target.id in answers for target in node.targets):
+                words.add(str(node.value.value))
+    return words
+
+
+def test_fix_words_name_the_cmdlet_its_parameters_and_the_answer() -> None:
+    solution = 'port = 2525\nlab.set_send_connector("X", smart_hosts=["a"], resubmit=True)\nprint(lab.queues())\n'
+    assert fix_words(solution, {"port"}) == {"2525", "set_send_connector(", "Set-SendConnector", "smart_hosts=",
+                                             "-SmartHosts", "resubmit=", "-Resubmit"}
+    assert fix_words('lab.stop_service("MB1", "Transport")\nlab.send(A, B, subject="x")\n', set()) == {
+        "stop_service(", "Stop-Service", "Transport"}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_no_hint_names_the_fix(path: Path) -> None:
+    """A hint points at where to look (an output, a column, an object); it never names the cmdlet
+    that fixes it, its parameters or the answer's value, as the solution in `<details>` does."""
+    nb = nbformat.read(path, as_version=4)
+    for _stub, check, solution in exercises(nb):
+        if is_incident(nb.cells[check]):
+            continue
+        exercise = check_id(nb.cells[check].source)
+        answers = set(re.findall(r"(\w+)=\1\b", nb.cells[check].source))
+        hint = EXERCISES[exercise].hint.lower()
+        assert [w for w in sorted(fix_words(solution, answers)) if w.lower() in hint] == [], exercise
 
 
 # --- the checks on their own, without a notebook -------------------------------------------------

@@ -33,6 +33,7 @@ from .topology import (
     MAILBOX_TRANSPORT_SUBMISSION,
     TRANSPORT,
     Organization,
+    SendConnector,
     Server,
 )
 
@@ -288,6 +289,14 @@ def _words(node_id: str) -> str:
     return node_id.replace("db/", "database ").replace("/", " ")
 
 
+def _leads_inside(org: Organization, connector: SendConnector) -> bool:
+    """Whether a send connector hands mail to the organization's own servers: EdgeSync's `Inbound
+    to <Site>` (smart host `--`, the site's Mailbox servers) or a 2010 Edge's hand-made connector
+    whose smart host is CA1. A SEND over any other one leaves for the Internet."""
+    inside = {"--"} | {name.lower() for server in org.servers for name in (server.name, server.fqdn, server.ip)}
+    return bool(connector.smart_hosts) and all(host.lower() in inside for host in connector.smart_hosts)
+
+
 def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str, str]],
                log: list[TrackingEvent]) -> list[tuple[str, str, str]]:
     """Thick numbered arrows: where the message came from, each step, where it came to rest."""
@@ -335,8 +344,7 @@ def _draw_path(org: Organization, graph: graphviz.Digraph, path: list[tuple[str,
             for db in delivered_to(server):
                 edges.append((previous, _db_id(db), "RPC"))
     if log:
-        # An Edge's `EdgeSync - Inbound to <Site>` (address space `--`) leads into the org.
-        outbound = {c.name for c in org.send_connectors if "--" not in c.address_spaces}
+        outbound = {c.name for c in org.send_connectors if not _leads_inside(org, c)}
         if any(e.EventId == "SEND" and e.ConnectorId in outbound for e in log):
             graph.node(INTERNET, INTERNET, shape="ellipse", style="filled", fillcolor="#ffffff")
             edges.append((previous, INTERNET, "SMTP"))

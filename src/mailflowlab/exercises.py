@@ -101,6 +101,14 @@ def _short(host: object) -> str:
     return str(host).split(".")[0].upper()
 
 
+def _stamped_as_said(lab: Lab, sender: str, recipient: str, subject: str, stamped_by: list[str]) -> bool:
+    """Send a fresh message and compare the servers the learner said stamp it, oldest first, with
+    the `by` hosts of its Received headers (any spelling of a server's name counts)."""
+    lab.send(sender, recipient, subject=subject)
+    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(recipient).messages[-1])]
+    return [_short(server) for server in stamped_by] == actual
+
+
 def _exchange_hops(message: EmailMessage) -> int:
     return sum(1 for hop in parse_hops(message) if (hop.by_host or "").endswith("exchange2013demo.com"))
 
@@ -134,9 +142,7 @@ def _(lab: Lab) -> bool:
           "Each service works on one server only for a reason: which server's database does Submission read, "
           "which Transport does it try first, and which Delivery may write into Bob's database?")
 def _(lab: Lab, stamped_by: list[str]) -> bool:
-    lab.send(CAROL, BOB, subject="Exercise 3 check")
-    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(BOB).messages[-1])]
-    return [_short(server) for server in stamped_by] == actual
+    return _stamped_as_said(lab, CAROL, BOB, "Exercise 3 check", stamped_by)
 
 
 # --- Chapters 2 and 3: external mail flow; clients, devices and relay ---------------------
@@ -290,9 +296,7 @@ def _(lab13: Lab, exchange_hops: int) -> bool:
           "Who picks up mail from a 2010 Outbox, and which 2013 service may a 2010 Hub hand mail to? Delivery "
           "writes only into its own server's databases.")
 def _(lab: Lab, stamped_by: list[str]) -> bool:
-    lab.send(DAVE, CAROL, subject="Exercise 1 check")
-    actual = [_short(hop.by_host) for hop in parse_hops(lab.mailbox(CAROL).messages[-1])]
-    return [_short(server) for server in stamped_by] == actual
+    return _stamped_as_said(lab, DAVE, CAROL, "Exercise 1 check", stamped_by)
 
 
 @exercise("coexistence.2",
@@ -364,8 +368,8 @@ def _(lab: Lab, answer3: str) -> bool:
 @exercise("recipients.1",
           "Both organization limits had to rise above 12 MB; the receive connectors (35 and 36 MB) already "
           "allowed it.",
-          "Look at Set-TransportConfig: which two limits apply when both sender and recipient are in the "
-          "organization? Leave the connectors alone.")
+          "Read the table of limits earlier in this chapter, as Get-TransportConfig shows them: which two apply "
+          "when both sender and recipient are in the organization? Leave the connectors alone.")
 def _(lab: Lab) -> bool:
     frontend = lab.receive_connectors("CA1").where(Identity="CA1\\Default Frontend CA1")[0]
     return "Exercise 1" in _subjects(lab, BOB) and str(frontend.MaxMessageSize).startswith("36 MB")
@@ -438,8 +442,8 @@ def _(lab: Lab) -> bool:
 @exercise("logs.3",
           "The relay connector's session gets SMTPAcceptAnyRecipient, the right Anonymous lacks on Default "
           "Frontend: that is what lets it relay.",
-          "Log the new connector too (protocol_logging='Verbose'), run the scanner's session, and read the row "
-          "whose context is 'Set Session Permissions'.")
+          "The protocol log records only the connectors that log: is the new one of them? Then run the scanner's "
+          "session and read the row whose context is 'Set Session Permissions'.")
 def _(permissions: str) -> bool:
     return "SMTPAcceptAnyRecipient" in str(permissions).split()
 
@@ -516,8 +520,8 @@ def _(lab: Lab) -> bool:
 @exercise("current.1",
           "2525: Front End Transport owns port 25 on every Mailbox server from 2016 on, so the Transport service's "
           "Default connector listens on 2525, as on a 2013 multi-role server.",
-          "lab.receive_connectors('MBX1') lists each connector's Service and Bindings: find the Transport "
-          "service's Default connector.")
+          "Two services on one server cannot both listen on port 25. Which of MBX1's transport services gave it "
+          "up? The Service and Bindings columns of lab.receive_connectors('MBX1') tell.")
 def _(lab: Any, port: int) -> bool:
     default = next(c for c in lab.org.connectors_of("MBX1") if c.name == "Default MBX1")
     return isinstance(port, int) and port == int(default.port)
@@ -526,8 +530,9 @@ def _(lab: Any, port: int) -> bool:
 @exercise("current.2",
           "With MBX1's Transport stopped, Front End Transport on MBX1 proxied to Transport on MBX2, which holds the "
           "message in a delivery queue until Mailbox Transport Delivery on MBX1 runs again.",
-          "Front End Transport picks the Transport service of Carol's own server first and the others after it; "
-          "Transport queues when Mailbox Transport Delivery does not answer.")
+          "The check wants the message waiting in a queue on MBX2, not yet in Carol's mailbox. Which service on "
+          "MBX1 would take it before MBX2 gets a chance, and which one must be missing for MBX2 to hold it "
+          "instead of handing it on? lab.services_table() lists MBX1's services.")
 def _(lab: Any) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 2")
     return (len(held) > 0 and all(str(i).startswith("MBX2\\") for i in held["Identity"])
@@ -560,8 +565,8 @@ def _newest_to(lab: Any, address: str, subject: str) -> Any:
 @exercise("hybrid.1",
           "RouteAllMessagesViaOnPremises on the outbound connector: Exchange Online hands frank@'s Internet mail "
           "to Front End Transport on MBX1, and the on-premises `To Internet` connector sends it out.",
-          "Centralized mail transport is a setting of Exchange Online's outbound connector: "
-          "lab.exchange_online.set_outbound_connector(...).")
+          "Which of the tenant's connectors sends cloud mail to the on-premises servers? Read its Settings in "
+          "lab.exchange_online.connectors(): one of them says whether all of the cloud's mail goes that way.")
 def _(lab: Any) -> bool:
     message = _newest_to(lab, KATE, "Exercise 1")
     return (lab.exchange_online.tenant.outbound.route_all_via_on_premises and message is not None
@@ -572,8 +577,9 @@ def _(lab: Any) -> bool:
 @exercise("hybrid.2",
           "The smart host is the tenant's MX host, exchange2019demo-com.mail.protection.outlook.com; Retry-Queue "
           "-Resubmit routed the waiting message again, and it reached Erin once.",
-          "The queue's NextHopDomain is the smart host DNS could not find. Set-SendConnector -SmartHosts, then "
-          "resubmit the queue (chapter 11).")
+          "The queue's NextHopDomain is the name DNS could not find: which connector gave it that name, and what "
+          "is the tenant's real MX host (section 1)? A message already queued keeps its old next hop until it is "
+          "routed again: chapter 11's queue cmdlets.")
 def _(broken: Any) -> bool:
     connector = next(c for c in broken.org.send_connectors if c.name.startswith("Outbound to Office 365"))
     copies = [m for m in broken.exchange_online.mailbox(f"erin@{HYBRID_DOMAIN}").messages

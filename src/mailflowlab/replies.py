@@ -67,11 +67,13 @@ SHADOW_FAILED = "451 4.4.0 Message failed to be made redundant"
 #: exceeded - possible mail loop" (Exchange 2013/2016, a loop between an Edge and EOP).
 HOP_COUNT_EXCEEDED = "554 5.4.14 Hop count exceeded - possible mail loop"
 
+#: The server failed at its own end; Front End Transport adds why it could not proxy (PRXn).
+TEMPORARY_SERVER_ERROR = "451 4.7.0 Temporary server error. Please try again later"
 #: Front End Transport could not proxy the session (§0.3). A stopped Transport service is a
 #: socket error, so PRX5. UNCERTAIN: PRX3 is possible on some builds.
-PRX_NO_DESTINATIONS = "451 4.7.0 Temporary server error. Please try again later. PRX1"
-PRX_DNS_FAILURE = "451 4.7.0 Temporary server error. Please try again later. PRX2"
-PRX_SOCKET_ERROR = "451 4.7.0 Temporary server error. Please try again later. PRX5"
+PRX_NO_DESTINATIONS = f"{TEMPORARY_SERVER_ERROR}. PRX1"
+PRX_DNS_FAILURE = f"{TEMPORARY_SERVER_ERROR}. PRX2"
+PRX_SOCKET_ERROR = f"{TEMPORARY_SERVER_ERROR}. PRX5"
 #: Every Mailbox server answered the proxy's EHLO (or banner) with a refusal, e.g. 421 4.3.2
 #: when none of its receive connectors covers the Front End's address. INFERRED from UNOFFICIAL
 #: decompiled code (PiratesRE/exchange_diff, Microsoft.Exchange.Transport/Exchange/Protocols/
@@ -79,18 +81,17 @@ PRX_SOCKET_ERROR = "451 4.7.0 Temporary server error. Please try again later. PR
 #: SessionSetupFailureReason.ProtocolError (SmtpOutSession.FailoverConnection's default), and
 #: InboundProxyLayer.AckConnection encodes that reason as PRX4. UNCERTAIN: no field report of
 #: this case was found, and a Front End set to PreserveTargetResponse would pass the 421 on.
-PRX_PROTOCOL_ERROR = "451 4.7.0 Temporary server error. Please try again later. PRX4"
+PRX_PROTOCOL_ERROR = f"{TEMPORARY_SERVER_ERROR}. PRX4"
 
+#: How both queue LastErrors below end: the next hop's other hosts failed too.
+_FAILOVER_FAILED = ("Attempted failover to alternate host, but that did not succeed. Either there are no "
+                    "alternate hosts, or delivery failed to all alternate hosts. The last endpoint attempted "
+                    "was {endpoint}")
 #: Queue LastError when Transport cannot connect to the next hop (§5.2). 10061 is
 #: "connection refused", what a stopped service gives (10060 would be a timeout).
 CONNECT_FAILED = ('441 4.4.1 Error encountered while communicating with primary target IP address: '
-                  '"Failed to connect. Winsock error code: 10061, Win32 error code: 10061." '
-                  'Attempted failover to alternate host, but that did not succeed. Either there are '
-                  'no alternate hosts, or delivery failed to all alternate hosts. '
-                  'The last endpoint attempted was {endpoint}')
-PROTOCOL_FAILED = ('451 4.4.0 Primary target IP address responded with: "{reply}." Attempted failover '
-                   'to alternate host, but that did not succeed. Either there are no alternate hosts, '
-                   'or delivery failed to all alternate hosts. The last endpoint attempted was {endpoint}')
+                  '"Failed to connect. Winsock error code: 10061, Win32 error code: 10061." ' + _FAILOVER_FAILED)
+PROTOCOL_FAILED = '451 4.4.0 Primary target IP address responded with: "{reply}." ' + _FAILOVER_FAILED
 NO_CONNECTOR = "A matching connector cannot be found to route the external recipient"
 #: SMTP Send found no address for the next hop: DNS answered that the name does not exist.
 DNS_NONEXISTENT_DOMAIN = ("451 4.4.0 DNS query failed. The error was: SMTPSEND.DNS.NonExistentDomain; "
@@ -132,7 +133,7 @@ _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^552 Error: (Too much mail data|message size exceeds)"), TOO_BIG),
     (re.compile(r"^421 Timeout"), TIMEOUT),
     (re.compile(r"^500 Error: bad syntax"), UNRECOGNIZED),
-    (re.compile(r"^500 Error: \("), "451 4.7.0 Temporary server error. Please try again later"),
+    (re.compile(r"^500 Error: \("), TEMPORARY_SERVER_ERROR),
     (re.compile(r"^502 "), UNRECOGNIZED),
     (re.compile(r"^220 Ready to start TLS"), TLS_READY),
     (re.compile(r"^504 5.5.4 Unrecognized authentication type"), UNRECOGNIZED_AUTH_TYPE),

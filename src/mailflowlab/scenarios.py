@@ -34,6 +34,13 @@ from .topology import (
 )
 
 
+def _article_mailboxes(domain: str) -> list[Mailbox]:
+    """The article's three users: Alice and Bob on DB02, Carol on DB01."""
+    return [Mailbox(f"alice@{domain}", "Alice Smith", "DB02"),
+            Mailbox(f"bob@{domain}", "Bob Jones", "DB02"),
+            Mailbox(f"carol@{domain}", "Carol White", "DB01")]
+
+
 def exchange2013demo(edge: str | None = None) -> Organization:
     """The article's organization: Exchange 2013 SP1 (15.0.847.32) in one AD site.
 
@@ -58,11 +65,7 @@ def exchange2013demo(edge: str | None = None) -> Organization:
             Server("MB2", "10.0.0.12", d, roles=("Mailbox",)),
         ],
         databases=[MailboxDatabase("DB01", "MB1"), MailboxDatabase("DB02", "MB2")],
-        mailboxes=[
-            Mailbox(f"alice@{d}", "Alice Smith", "DB02"),
-            Mailbox(f"bob@{d}", "Bob Jones", "DB02"),
-            Mailbox(f"carol@{d}", "Carol White", "DB01"),
-        ],
+        mailboxes=_article_mailboxes(d),
         mx="CA1",
         description=exchange2013demo.__doc__ or "",
     )
@@ -144,11 +147,7 @@ def _current(edition: str, build: str, edge: bool, description: str) -> Organiza
         servers=[Server("MBX1", "10.0.0.11", d, version=2019, build=build, roles=("Mailbox",)),
                  Server("MBX2", "10.0.0.12", d, version=2019, build=build, roles=("Mailbox",))],
         databases=[MailboxDatabase("DB01", "MBX1"), MailboxDatabase("DB02", "MBX2")],
-        mailboxes=[
-            Mailbox(f"alice@{d}", "Alice Smith", "DB02"),
-            Mailbox(f"bob@{d}", "Bob Jones", "DB02"),
-            Mailbox(f"carol@{d}", "Carol White", "DB01"),
-        ],
+        mailboxes=_article_mailboxes(d),
         mx="MBX1",
         description=description,
     )

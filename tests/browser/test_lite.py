@@ -31,7 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
-    from playwright.sync_api import Browser, Locator, Page, Response, Route
+    from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response, Route
 
 pytestmark = [pytest.mark.browser]
 
@@ -85,6 +85,23 @@ def served(lite_site: Path) -> Iterator[str]:
 
 def site_mb() -> float:
     return sum(p.stat().st_size for p in LITE.rglob("*") if p.is_file()) / 1e6
+
+
+def _assert_local(requests: list[str]) -> None:
+    """Every request the page made (but inline data: and blob: ones) went to 127.0.0.1."""
+    foreign = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
+                      and urlparse(u).hostname != "127.0.0.1"})
+    assert not foreign, f"requests left 127.0.0.1: {foreign}"
+
+
+def _recorded_context(browser: Browser, width: int, height: int) -> tuple[BrowserContext, list[str]]:
+    """A fresh browser context whose Lite app is exposed to the test (see `LitePage._expose_app`),
+    and the list it records every requested URL into."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    requests: list[str] = []
+    context.on("request", lambda req: requests.append(req.url))
+    context.route("**/lite/jupyter-lite.json", LitePage._expose_app)
+    return context, requests
 
 
 class LitePage:
@@ -148,9 +165,7 @@ class LitePage:
         return out
 
     def check_local_only(self) -> None:
-        urls = [u for u in self.requests if not u.startswith(("data:", "blob:"))]
-        foreign = sorted({u for u in urls if urlparse(u).hostname != "127.0.0.1"})
-        assert not foreign, f"requests left 127.0.0.1: {foreign}"
+        _assert_local(self.requests)
         assert not self.failures, f"local requests failed (a /favicon.ico too): {self.failures}"
 
     def close(self) -> None:
@@ -297,10 +312,7 @@ def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser: Browser, ser
     browser on their own; chapter 1's own panel, on the lab in memory, is checked below."""
     from playwright.sync_api import expect
 
-    context = chromium_browser.new_context(viewport={"width": 1280, "height": 1400})
-    requests: list[str] = []
-    context.on("request", lambda req: requests.append(req.url))
-    context.route("**/lite/jupyter-lite.json", LitePage._expose_app)
+    context, requests = _recorded_context(chromium_browser, 1280, 1400)
     try:
         page = context.new_page()
         page.goto(served + "lite/lab/index.html", timeout=120_000)
@@ -339,9 +351,7 @@ def test_a_panel_redraws_its_diagram_live_in_lite(chromium_browser: Browser, ser
         assert image.get_attribute("alt") != before_alt
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "lite-widget-probe.png"))
-        foreign = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
-                          and urlparse(u).hostname != "127.0.0.1"})
-        assert not foreign, f"requests left 127.0.0.1: {foreign}"
+        _assert_local(requests)
     finally:
         context.close()
 
@@ -364,10 +374,7 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser: Browser, 
         bare = LitePage(chromium_browser, served + "lite/lab/index.html")
         bare_start = bare.start_kernel()
         bare.close()
-    context = chromium_browser.new_context(viewport={"width": 1400, "height": 2400})
-    requests: list[str] = []
-    context.on("request", lambda req: requests.append(req.url))
-    context.route("**/lite/jupyter-lite.json", LitePage._expose_app)
+    context, requests = _recorded_context(chromium_browser, 1400, 2400)
     try:
         page = context.new_page()
         t_open = time.perf_counter()
@@ -410,9 +417,7 @@ def test_chapter_runs_all_in_lite_like_in_jupyterlab(chromium_browser: Browser, 
             print(f"\nchapter 1 in Lite: first hop table {first_table:.1f} s after page open; bare "
                   f"kernel {bare_start:.1f} s; ratio {ratio:.2f}; site {site_mb():.0f} MB")
             assert ratio <= 2, f"page open -> first hop table is {ratio:.2f}x a bare kernel start"
-        foreign = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
-                          and urlparse(u).hostname != "127.0.0.1"})
-        assert not foreign, f"requests left 127.0.0.1: {foreign}"
+        _assert_local(requests)
     finally:
         context.close()
 
@@ -485,10 +490,7 @@ def test_incidents_chapter_runs_a_worked_and_a_learner_incident_in_lite(chromium
     setup = code[0]
     starts = [s for s in code if re.match(r"\w+ = incidents\.start\(", s)]
     worked, learner = starts[0], next(s for s in starts if "seed=SEED" in s)
-    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
-    requests: list[str] = []
-    context.on("request", lambda req: requests.append(req.url))
-    context.route("**/lite/jupyter-lite.json", LitePage._expose_app)
+    context, requests = _recorded_context(chromium_browser, 1280, 900)
     try:
         page = context.new_page()
         page.goto(served + f"lite/lab/index.html?path=notebooks/{INCIDENTS}", timeout=120_000)
@@ -518,9 +520,7 @@ def test_incidents_chapter_runs_a_worked_and_a_learner_incident_in_lite(chromium
             lines = text.splitlines()
             assert lines[1:3] == ["memory", "False"], text
             assert lines[3].startswith("PASSED: "), text
-        foreign = sorted({u for u in requests if not u.startswith(("data:", "blob:"))
-                          and urlparse(u).hostname != "127.0.0.1"})
-        assert not foreign, f"requests left 127.0.0.1: {foreign}"
+        _assert_local(requests)
     finally:
         context.close()
 
