@@ -522,7 +522,7 @@ def _(lab: Lab) -> bool:
           "Default connector listens on 2525, as on a 2013 multi-role server.",
           "Two services on one server cannot both listen on port 25. Which of MBX1's transport services gave it "
           "up? The Service and Bindings columns of lab.receive_connectors('MBX1') tell.")
-def _(lab: Any, port: int) -> bool:
+def _(lab: Lab, port: int) -> bool:
     default = next(c for c in lab.org.connectors_of("MBX1") if c.name == "Default MBX1")
     return isinstance(port, int) and port == int(default.port)
 
@@ -533,7 +533,7 @@ def _(lab: Any, port: int) -> bool:
           "The check wants the message waiting in a queue on MBX2, not yet in Carol's mailbox. Which service on "
           "MBX1 would take it before MBX2 gets a chance, and which one must be missing for MBX2 to hold it "
           "instead of handing it on? lab.services_table() lists MBX1's services.")
-def _(lab: Any) -> bool:
+def _(lab: Lab) -> bool:
     held = lab.queue_messages().where(Subject="Exercise 2")
     return (len(held) > 0 and all(str(i).startswith("MBX2\\") for i in held["Identity"])
             and "Exercise 2" not in _subjects(lab, "carol@exchange2019demo.com"))
@@ -544,7 +544,7 @@ def _(lab: Any) -> bool:
           "hop 1 says `with mapi id 15.02.1544.025` (2019 CU14).",
           "Hop 1 (`with mapi`) is written by Mailbox Transport Submission on the server that holds the sender's "
           "mailbox. Who lives on DB2019 in this phase?")
-def _(mig: Any) -> bool:
+def _(mig: Lab) -> bool:
     for address in mig.mailboxes():
         for message in mig.mailbox(address).messages:
             if str(message["Subject"]) == "Exercise 3":
@@ -557,42 +557,41 @@ HYBRID_DOMAIN = "exchange2019demo.com"
 KATE = "kate@fabrikam.com"
 
 
-def _newest_to(lab: Any, address: str, subject: str) -> Any:
+def _newest_to(lab: Lab, address: str, subject: str) -> EmailMessage | None:
     found = [m for m in lab.internet.mailbox(address).messages if str(m["Subject"]) == subject]
     return found[-1] if found else None
 
 
+def _on_premises_stamped(message: EmailMessage) -> bool:
+    """Whether a server of the on-premises organization wrote one of the message's Received headers."""
+    return any(str(h.by_host).lower().endswith("." + HYBRID_DOMAIN) for h in parse_hops(message))
+
+
 @exercise("hybrid.1",
-          "RouteAllMessagesViaOnPremises on the outbound connector: Exchange Online hands frank@'s Internet mail "
-          "to Front End Transport on MBX1, and the on-premises `To Internet` connector sends it out.",
-          "Which of the tenant's connectors sends cloud mail to the on-premises servers? Read its Settings in "
-          "lab.exchange_online.connectors(): one of them says whether all of the cloud's mail goes that way.")
-def _(lab: Any) -> bool:
-    message = _newest_to(lab, KATE, "Exercise 1")
-    return (lab.exchange_online.tenant.outbound.route_all_via_on_premises and message is not None
-            and any(h.via == "Frontend Transport" and str(h.by_host).endswith(HYBRID_DOMAIN)
-                    for h in parse_hops(message)))
+          "Alice's and Kate's. Alice lives on premises, so her copy goes there whatever the setting; Kate's goes "
+          "there because centralized mail transport routes the cloud's mail for external recipients through the "
+          "on-premises organization. Erin's copy never leaves Exchange Online: mail between two cloud mailboxes "
+          "is not the on-premises organization's business (Transport options in Exchange hybrid deployments, "
+          "https://learn.microsoft.com/exchange/transport-options).",
+          "Centralized mail transport changes the route of which mail: all of it, or only some? For each recipient, "
+          "ask where the mailbox lives and where Exchange Online would send the copy without the setting.")
+def _(lab: Lab, through_on_premises: list[str]) -> bool:
+    lab.exchange_online.set_outbound_connector(route_all_via_on_premises=True)
+    cloud = lab.exchange_online
+    recipients = [f"erin@{HYBRID_DOMAIN}", f"alice@{HYBRID_DOMAIN}", KATE]
+    cloud.send(f"frank@{HYBRID_DOMAIN}", recipients, subject="Exercise 1 check")
+    boxes = {recipients[0]: cloud.mailbox(recipients[0]), recipients[1]: lab.mailbox(recipients[1]),
+             KATE: lab.internet.mailbox(KATE)}
+    copies = {who: [m for m in box.messages if str(m["Subject"]) == "Exercise 1 check"][-1] for who, box in boxes.items()}
+    stamped = {who for who, message in copies.items() if _on_premises_stamped(message)}
+    return {str(who).strip().lower() for who in through_on_premises} == stamped
 
 
 @exercise("hybrid.2",
-          "The smart host is the tenant's MX host, exchange2019demo-com.mail.protection.outlook.com; Retry-Queue "
-          "-Resubmit routed the waiting message again, and it reached Erin once.",
-          "The queue's NextHopDomain is the name DNS could not find: which connector gave it that name, and what "
-          "is the tenant's real MX host (section 1)? A message already queued keeps its old next hop until it is "
-          "routed again: chapter 11's queue cmdlets.")
-def _(broken: Any) -> bool:
-    connector = next(c for c in broken.org.send_connectors if c.name.startswith("Outbound to Office 365"))
-    copies = [m for m in broken.exchange_online.mailbox(f"erin@{HYBRID_DOMAIN}").messages
-              if str(m["Subject"]) == "Exercise 2"]
-    return (connector.smart_hosts == (broken.org.tenant.mx_host,) and len(copies) == 1
-            and not len(broken.queues().where(DeliveryType="SmartHostConnectorDelivery")))
-
-
-@exercise("hybrid.3",
           "The inbound connector recognises the on-premises servers again by their certificate, "
           "mail.exchange2019demo.com: EOP attributes their mail to the tenant and relays it to the Internet.",
           "Compare the certificate the on-premises send connector presents (TlsCertificateName) with the inbound "
           "connector's TlsSenderCertificateName: lab.exchange_online.connectors().")
-def _(eop_lab: Any) -> bool:
+def _(eop_lab: Lab) -> bool:
     return (eop_lab.exchange_online.tenant.inbound.tls_sender_certificate_name.lower() == f"mail.{HYBRID_DOMAIN}"
-            and _newest_to(eop_lab, KATE, "Exercise 3") is not None)
+            and _newest_to(eop_lab, KATE, "Exercise 2") is not None)
