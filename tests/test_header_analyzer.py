@@ -103,7 +103,7 @@ def test_the_panel_explains_pasted_headers_and_answers_garbage_in_words() -> Non
     assert 'src="data:image/svg+xml;base64,' in result.value and 'alt="Hop diagram of ' in result.value
     box.value = "hello, these are not headers"
     button.click()
-    assert result.value == f"<b>{html.escape(NO_RECEIVED)}</b>"
+    assert result.value == f"<b class='mfl-parse-error'>{html.escape(NO_RECEIVED)}</b>"
 
 
 def test_every_sample_names_its_source_and_is_exchange_throughout() -> None:

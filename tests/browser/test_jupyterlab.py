@@ -333,7 +333,7 @@ def test_header_analyzer_panel_reads_pasted_headers_live(chromium_browser: Brows
         expect(hop_table).to_contain_text("Edge Transport (inferred)")   # the sample it starts with
         box.fill("this is not a header block")
         analyze.click()
-        expect(panel.locator("b")).to_have_text(NO_RECEIVED, timeout=10_000)
+        expect(panel.locator("b.mfl-parse-error")).to_have_text(NO_RECEIVED, timeout=10_000)
         expect(panel.locator("table")).to_have_count(0)
         box.fill(header_samples.EXCHANGE_2010.text)
         analyze.click()

@@ -35,7 +35,7 @@ class HeaderAnalyzer(Panel):
         try:
             hops = parse_hops(self.box.value)
         except HeaderParseError as exc:
-            self.result.value = f"<b>{html.escape(str(exc))}</b>{decoded}"
+            self.result.value = f"<b class='mfl-parse-error'>{html.escape(str(exc))}</b>{decoded}"
             return
         self.result.value = (table_html(explain(hops)) + svg_html(hop_diagram(hops), "The hops of the pasted message")
                              + decoded)
