@@ -289,24 +289,29 @@ def _bounds(r: str) -> tuple[IPAddress, IPAddress]:
     return net[0], net[-1]
 
 
-_address = functools.lru_cache(maxsize=1024)(ipaddress.ip_address)
+@functools.lru_cache(maxsize=1024)
+def _span(r: str) -> tuple[int, int, int]:
+    """A range as (IP version, first, last) numbers: what `_in_range` compares."""
+    lo, hi = _bounds(r)
+    return lo.version, int(lo), int(hi)
+
+
+@functools.lru_cache(maxsize=1024)
+def _number(ip: str) -> tuple[int, int]:
+    """An address as (IP version, number)."""
+    addr = ipaddress.ip_address(ip)
+    return addr.version, int(addr)
 
 
 def _in_range(ip: str, r: str) -> bool:
-    lo, hi = _bounds(r)
-    addr = _address(ip)
-    if isinstance(addr, ipaddress.IPv4Address) and isinstance(lo, ipaddress.IPv4Address) \
-            and isinstance(hi, ipaddress.IPv4Address):
-        return lo <= addr <= hi
-    if isinstance(addr, ipaddress.IPv6Address) and isinstance(lo, ipaddress.IPv6Address) \
-            and isinstance(hi, ipaddress.IPv6Address):
-        return lo <= addr <= hi
-    return False
+    version, lo, hi = _span(r)
+    addr_version, addr = _number(ip)
+    return addr_version == version and lo <= addr <= hi
 
 
 def _range_size(r: str) -> int:
-    lo, hi = _bounds(r)
-    return int(hi) - int(lo) + 1
+    _, lo, hi = _span(r)
+    return hi - lo + 1
 
 
 @dataclass
