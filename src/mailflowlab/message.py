@@ -88,22 +88,44 @@ def compose_with_email(name: str, sender: str, recipients: list[str], subject: s
     return to_bytes(msg)
 
 
-def header(content: bytes, name: str) -> str | None:
-    """One header's value (unfolded), read from the header block only.
+#: What `str.splitlines` ends a line at: a header line starts after one of these (or at the top).
+_LINE_ENDS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
-    A plain scan rather than the email parser: it runs on every hop of every message."""
-    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+
+def _head(content: bytes) -> str:
+    """The header block: everything before the first empty line."""
+    return content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
+
+
+def header(content: bytes, name: str) -> str | None:
+    """One header's value (unfolded): the first line that starts with `name:` (any case), and
+    the lines folded under it, read from the header block only.
+
+    A plain scan rather than the email parser: it runs several times on every hop of every
+    message. The block is lowered once and searched for the name; where lowering changed its
+    length (a rare letter like 'İ'), positions no longer match and each line is lowered."""
+    head = _head(content)
     wanted = name.lower() + ":"
-    value: list[str] | None = None
-    for line in head.splitlines():
-        if value is not None:
-            if line[:1] in (" ", "\t"):
-                value.append(line.strip())
-                continue
+    low = head.lower()
+    if len(low) == len(head):
+        at = low.find(wanted)
+        while at > 0 and low[at - 1] not in _LINE_ENDS:
+            at = low.find(wanted, at + 1)
+        if at < 0:
+            return None
+        lines = head[at:].splitlines()
+    else:
+        lines = head.splitlines()
+        while lines and not lines[0].lower().startswith(wanted):
+            del lines[0]
+        if not lines:
+            return None
+    value = [lines[0][len(wanted):].strip()]
+    for line in lines[1:]:
+        if line[:1] not in (" ", "\t"):
             break
-        if line.lower().startswith(wanted):
-            value = [line[len(wanted):].strip()]
-    return " ".join(v for v in value if v) if value is not None else None
+        value.append(line.strip())
+    return " ".join(v for v in value if v)
 
 
 def strip_org_headers(content: bytes) -> bytes:
@@ -130,7 +152,6 @@ def hop_counts(content: bytes, fqdn: str) -> tuple[int, int]:
     """(hops, local hops) of a message arriving at the server `fqdn`: its Received headers, and
     those this server wrote itself ("Received headers with local server addresses",
     Set-ReceiveConnector -MaxLocalHopCount). A plain scan of the header block, as `header`."""
-    head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", "replace")
-    received = [line for line in head.splitlines() if line.lower().startswith("received:")]
+    received = [line for line in _head(content).lower().splitlines() if line.startswith("received:")]
     mine = f" by {fqdn.lower()} "
-    return len(received), sum(mine in f" {line.lower()} " for line in received)
+    return len(received), sum(mine in f" {line} " for line in received)
