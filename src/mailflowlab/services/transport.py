@@ -16,6 +16,7 @@ from .. import maintenance, replies
 from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
+from ..queues import QueuedMessage
 from ..topology import TRANSPORT, Server
 from .categorizer import Categorizer
 from .context import LabContext
@@ -38,6 +39,8 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
     #: recipients, the message is rejected" (Enable anti-spam functionality on Mailbox servers).
     #: The Edge's refuses only the blocked recipient.
     rejects_whole_message = True
+    #: Whether the categorizer's agents leave an AGENTINFO event (see `categorize`).
+    writes_agentinfo = True
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(ctx, server)
@@ -63,6 +66,26 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
             self.set_timers(msg)
         if self.discards or self.shadowed:
             self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
+
+    def categorize(self, msg: QueuedMessage) -> None:
+        """Before routing, the agents that run on every message in the categorizer (the
+        Transport Rule agent, and the Malware agent, on by default on a Mailbox server) leave
+        one AGENTINFO event, Source AGENT, with no ConnectorId. Microsoft's example of a message
+        between two users shows it between RECEIVE and SEND
+        (https://learn.microsoft.com/en-us/exchange/message-tracking-exchange-2013-help). Real
+        lines have an empty connector-id and the agents' results in custom-data (EventData):
+        Exchange 2013 15.00.1104 wrote `S:AMA=SUM|action=p|error=|atch=0;S:CompCost=|ETR=0` for
+        a message no rule matched ([SAMPLE] github.com/awslabs/kinesis-agent-windows,
+        ExchangeLogParserTest); a 2019 server wrote source-context `CatContentConversion` and
+        an `S:TRA=ETRP|ruleId=...` entry for every rule, on every message
+        (https://learn.microsoft.com/en-us/answers/questions/2152821/auditing-transport-rules-2).
+        INFERRED: one such event for every message categorized. The lab models neither agent's
+        verdicts, so it writes no custom data."""
+        if self.writes_agentinfo:
+            self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "AGENT", "AGENTINFO",
+                                  sender=msg.mail_from, recipients=msg.recipients, subject=msg.subject,
+                                  message_id=msg.message_id)
+        super().categorize(msg)
 
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
         """The Recipient Filter agent, where it runs: in mail from the Internet that isn't
