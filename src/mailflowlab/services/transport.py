@@ -52,6 +52,8 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
         self.recipient_validation = False
         #: Back pressure (see `back_pressure`): the pressure on this service's resources.
         self.resources = ResourceMonitor(server.name)
+        #: InternalIds of the messages whose AGENTINFO this service has written (see `categorize`).
+        self.agents_ran: set[int] = set()
 
     def schedule_pending(self) -> None:
         """On start: categorize what waits in Submission, send what is due, and set the
@@ -79,9 +81,11 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
         ExchangeLogParserTest); a 2019 server wrote source-context `CatContentConversion` and
         an `S:TRA=ETRP|ruleId=...` entry for every rule, on every message
         (https://learn.microsoft.com/en-us/answers/questions/2152821/auditing-transport-rules-2).
-        INFERRED: one such event for every message categorized. The lab models neither agent's
-        verdicts, so it writes no custom data."""
-        if self.writes_agentinfo:
+        INFERRED: one such event for every message, on its first categorization on this server
+        (one resubmitted from Unreachable is routed again without a second). The lab models
+        neither agent's verdicts, so it writes no custom data."""
+        if self.writes_agentinfo and msg.internal_id not in self.agents_ran:
+            self.agents_ran.add(msg.internal_id)
             self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "AGENT", "AGENTINFO",
                                   sender=msg.mail_from, recipients=msg.recipients, subject=msg.subject,
                                   message_id=msg.message_id)
