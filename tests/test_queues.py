@@ -189,6 +189,11 @@ def test_a_message_from_outside_any_mailbox_is_in_the_tracking_log(socket_lab: L
         ["MB1.exchange2013demo.com", "SMTP", "SEND", "Intra-Organization SMTP Send Connector",
          "printer@outside.example", (CAROL,)],
         ["MB2.exchange2013demo.com", "REDUNDANCY", "HADISCARD", "", "printer@outside.example", (CAROL,)]]
+    # HAREDIRECT quotes the shadow server's reply, which says what it queued the copy for.
+    redirect = log.where(EventId="HAREDIRECT")[0]
+    assert (redirect.RecipientStatus, redirect.SourceContext.split(" [")[0]) == (
+        "", "MB2.exchange2013demo.com = 250 2.6.0 <scan-1@outside.example>")
+    assert redirect.SourceContext.endswith("] Queued mail for redundancy")
 
 
 def test_a_shadow_copy_waits_on_the_other_server_and_never_delivers_a_second_time(lab: Lab) -> None:

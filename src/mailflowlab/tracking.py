@@ -48,6 +48,8 @@ class Search:
 class TrackingEvent:
     Timestamp: datetime
     ServerHostname: str
+    #: The event's own details (source-context): for HAREDIRECT, the shadow server and its reply.
+    SourceContext: str
     Source: str                 # SMTP, STOREDRIVER, ROUTING, QUEUE, DSN, ...
     EventId: str                # RECEIVE, SUBMIT, SEND, DELIVER, DEFER, FAIL, DSN, ...
     ConnectorId: str
@@ -64,8 +66,8 @@ class TrackingLog:
 
     def log(self, when: datetime, server: str, source: str, event_id: str, *, sender: str,
             recipients: list[str], subject: str, message_id: str, connector: str = "",
-            status: str = "") -> None:
-        self.events.append(TrackingEvent(when, server, source, event_id, connector, sender,
+            status: str = "", context: str = "") -> None:
+        self.events.append(TrackingEvent(when, server, context, source, event_id, connector, sender,
                                          tuple(recipients), status, subject, message_id))
 
     def table(self, message_id: str | None = None, search: Search | None = None) -> Table[TrackingEvent]:
