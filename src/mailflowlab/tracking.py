@@ -46,6 +46,14 @@ class Search:
 
 @dataclass(frozen=True)
 class TrackingEvent:
+    """One line of Get-MessageTrackingLog. ConnectorId as real lines write it: a Receive
+    connector as `SERVER\\name` (`MB1\\Default MB1`; an Exchange 2016 FAIL line shows
+    `xxx\\Default xxx`, https://learn.microsoft.com/en-us/answers/questions/1407358/exchange-2016-blocking-emails),
+    a Send connector by its name alone (`Intra-Organization SMTP Send Connector`, `To Internet`),
+    and nothing on HAREDIRECT, AGENTINFO (real 2013 lines) or a 2010 store driver's DELIVER
+    (a real 2010 line). DELIVER by Mailbox Transport Delivery names its `Default Mailbox
+    Delivery SERVER` connector, as RECEIVE names its own: INFERRED, no real 2013 DELIVER
+    line was found."""
     Timestamp: datetime
     ServerHostname: str
     #: The event's own details (source-context): for HAREDIRECT, the shadow server and its reply.
