@@ -81,6 +81,11 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
         ExchangeLogParserTest); a 2019 server wrote source-context `CatContentConversion` and
         an `S:TRA=ETRP|ruleId=...` entry for every rule, on every message
         (https://learn.microsoft.com/en-us/answers/questions/2152821/auditing-transport-rules-2).
+        Which agents run there shows in a 2019 line's MessageInfo, which times the categorizer's
+        stages per agent: `CATSM-Malware Agent`, `CATSM-Journal Agent`, `CATRS-DLP Policy Agent`,
+        `CATRS-Index Routing Agent`, `CATRT-RMS Encryption Agent` (its SEND toward the server's
+        own Mailbox Transport Delivery went by the `Intra-Organization SMTP Send Connector`,
+        https://learn.microsoft.com/en-us/answers/questions/208018/exchange-server-2019-internal-email-sent-but-not-r).
         INFERRED: one such event for every message, on its first categorization on this server
         (one resubmitted from Unreachable is routed again without a second). The lab models
         neither agent's verdicts, so it writes no custom data."""
