@@ -48,8 +48,8 @@ def test_only_the_front_end_and_the_mx_face_learners() -> None:
 def _event(n: int) -> TrackingEvent:
     when = scenarios.exchange2013demo().tz
     from datetime import datetime
-    return TrackingEvent(datetime(2014, 3, 4, 9, 0, n, tzinfo=when), "MB2.exchange2013demo.com", "STOREDRIVER",
-                         "DELIVER", "", ALICE, (BOB,), "250 2.1.5 Recipient OK", f"m{n}", f"<{n}@x>")
+    return TrackingEvent(datetime(2014, 3, 4, 9, 0, n, tzinfo=when), "MB2.exchange2013demo.com", "",
+                         "STOREDRIVER", "DELIVER", "", ALICE, (BOB,), "250 2.1.5 Recipient OK", f"m{n}", f"<{n}@x>")
 
 
 class ArrivingWhileRead(list):  # type: ignore[type-arg]

@@ -234,7 +234,7 @@ def test_base_port_gives_every_listener_its_documented_port() -> None:
     finally:
         _stop(proc)
     order = ["Default Frontend CA1", "Client Frontend CA1", "Outbound Proxy Frontend CA1", "Default MB1",
-             "Client Proxy MB1", "Mailbox Delivery MB1", "Default MB2", "Client Proxy MB2", "Mailbox Delivery MB2"]
+             "Client Proxy MB1", "Default Mailbox Delivery MB1", "Default MB2", "Client Proxy MB2", "Default Mailbox Delivery MB2"]
     assert [_port(lines, name) for name in order] == list(range(base, base + 9))
     assert f"Learners: telnet 127.0.0.1 {base}" in lines
 

@@ -39,7 +39,7 @@ def test_every_default_connector_of_every_server(lab: Lab) -> None:
         ("MB2\\Default MB2", "Transport", "0.0.0.0:25", servers, everyone),
         ("MB2\\Client Proxy MB2", "Transport", "0.0.0.0:465", "ExchangeServers, ExchangeUsers", everyone),
     ]
-    assert "Mailbox Delivery MB1" in [row.Connector for row in lab.endpoints()], "its listener is shown"
+    assert "Default Mailbox Delivery MB1" in [row.Connector for row in lab.endpoints()], "its listener is shown"
     assert list(df["TransportRole"][:4]) == ["FrontendTransport"] * 3 + ["HubTransport"]
 
 
@@ -84,7 +84,7 @@ def test_connector_mistakes_are_explained(lab: Lab) -> None:
         lab.new_receive_connector("CA1", "Relay", remote_ip_ranges=["10.0.0.300"])
     with pytest.raises(LabError, match="already exists on CA1"):
         lab.new_receive_connector("CA1", "Default Frontend CA1", remote_ip_ranges=["10.0.0.50"])
-    with pytest.raises(LabError, match="Port 475 on MB1 already belongs to 'Mailbox Delivery MB1'"):
+    with pytest.raises(LabError, match="Port 475 on MB1 already belongs to 'Default Mailbox Delivery MB1'"):
         lab.new_receive_connector("MB1", "Relay", port=475, remote_ip_ranges=["10.0.0.50"])
     with pytest.raises(LabError, match="couldn't be found"):
         lab.set_receive_connector("CA1", "Nope", enabled=False)
@@ -171,8 +171,8 @@ def test_the_mailbox_delivery_connector_is_implicit(lab: Lab) -> None:
     connector on 475, and Set-ReceiveConnector cannot change it; its listener still answers."""
     assert not lab.receive_connectors("MB1").where(lambda row: "Mailbox Delivery" in row.Identity)
     with pytest.raises(LabError, match="implicit receive connector of Mailbox Transport Delivery"):
-        lab.set_receive_connector("MB1", "Mailbox Delivery MB1", protocol_logging="Verbose")
-    assert lab.endpoints().where(Connector="Mailbox Delivery MB1")[0].Status == "Listening"
+        lab.set_receive_connector("MB1", "Default Mailbox Delivery MB1", protocol_logging="Verbose")
+    assert lab.endpoints().where(Connector="Default Mailbox Delivery MB1")[0].Status == "Listening"
 
 
 def test_a_device_pointed_at_a_mailbox_servers_transport_needs_a_relay_connector_there(lab: Lab) -> None:
@@ -218,6 +218,6 @@ def test_bindings_move_the_default_frontend_to_another_port(lab: Lab) -> None:
     assert [m["Subject"] for m in lab.mailbox(BOB).messages] == ["Knock knock"]
     with pytest.raises(LabError, match=r"^Bindings is an address and a port, like 0\.0\.0\.0:25 "):
         lab.set_receive_connector("CA1", "Client Frontend CA1", bindings="10.0.0.10:587")
-    with pytest.raises(LabError, match=r"^Port 475 on MB1 already belongs to 'Mailbox Delivery MB1' of Mailbox "
+    with pytest.raises(LabError, match=r"^Port 475 on MB1 already belongs to 'Default Mailbox Delivery MB1' of Mailbox "
                                        r"Transport Delivery; two services can't listen on one port"):
         lab.set_receive_connector("MB1", "Default MB1", bindings=475)

@@ -204,6 +204,8 @@ def test_edgesync_send_connectors_exist_and_outbound_leaves_through_the_edge(edg
     sends = edge2013.tracking_log(sent)
     assert sends.where(EventId="SEND")["ConnectorId"] == [
         "Intra-Organization SMTP Send Connector", "EdgeSync - Default-First-Site-Name to Internet"]
+    # The send connector's own name, not SERVER\\name; AGENTINFO on the Mailbox server only.
+    assert sends.where(EventId="AGENTINFO")["ServerHostname"] == ["MB2.exchange2013demo.com"]
 
 
 def test_edge_queues_when_the_organization_is_down_and_delivers_on_retry(edge2013: Lab) -> None:

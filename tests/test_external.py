@@ -70,7 +70,9 @@ def test_a_new_send_connector_resubmits_unreachable_and_mail_leaves_from_transpo
                           "mx.internet.example with ESMTP id ")
     assert ("CA1", "Front End Transport") not in lab.path(sent)
     sends = lab.tracking_log(sent)
-    assert sends.where(EventId="SEND")["ConnectorId"] == ["To Internet"]
+    assert sends.where(EventId="SEND")["ConnectorId"] == ["To Internet"]     # a send connector's own name
+    # Routed twice (parked, then resubmitted), but the categorizer's agents report it once.
+    assert sends.where(EventId="AGENTINFO")["ServerHostname"] == ["MB2.exchange2013demo.com"]
 
 
 def test_proxy_through_client_access_server_leaves_through_ca1_port_717_without_a_header(lab: Lab) -> None:

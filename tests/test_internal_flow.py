@@ -135,12 +135,12 @@ def test_banner_is_the_exchange_greeting(socket_lab: Lab) -> None:
 
 def test_a_stopped_service_refuses_connections_for_real(socket_lab: Lab) -> None:
     lab = socket_lab
-    host, port = lab.endpoint("MB2", "Mailbox Delivery MB2")
+    host, port = lab.endpoint("MB2", "Default Mailbox Delivery MB2")
     lab.stop_service("MB2", "Mailbox Transport Delivery")
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, port), timeout=5).close()
     lab.start_service("MB2", "Mailbox Transport Delivery")
-    assert lab.endpoint("MB2", "Mailbox Delivery MB2") == (host, port), "same port after restart"
+    assert lab.endpoint("MB2", "Default Mailbox Delivery MB2") == (host, port), "same port after restart"
     socket.create_connection((host, port), timeout=5).close()
 
 

@@ -152,6 +152,7 @@ def test_stopped_delivery_keeps_the_message_in_transport_with_a_475_last_error(l
         [at("09:00:01"), "MB2.exchange2013demo.com", "SMTP", "HAREDIRECT"],
         [at("09:00:01"), "MB2.exchange2013demo.com", "SMTP", "RECEIVE"],
         [at("09:00:01"), "MB2.exchange2013demo.com", "STOREDRIVER", "SUBMIT"],
+        [at("09:00:01"), "MB2.exchange2013demo.com", "AGENT", "AGENTINFO"],
         [at("09:00:02"), "MB2.exchange2013demo.com", "QUEUE", "DEFER"],
         [at("09:05:02"), "MB2.exchange2013demo.com", "STOREDRIVER", "DELIVER"],
         [at("09:05:02"), "MB2.exchange2013demo.com", "SMTP", "SEND"],
@@ -180,14 +181,19 @@ def test_a_message_from_outside_any_mailbox_is_in_the_tracking_log(socket_lab: L
     log = lab.tracking_log("<scan-1@outside.example>")
     assert values(log, "ServerHostname", "Source", "EventId", "ConnectorId", "Sender", "Recipients") == [
         ["MB2.exchange2013demo.com", "SMTP", "HARECEIVE", "MB2\\Default MB2", "printer@outside.example", (CAROL,)],
-        ["MB1.exchange2013demo.com", "SMTP", "HAREDIRECT", "Intra-Organization SMTP Send Connector",
-         "printer@outside.example", (CAROL,)],
+        ["MB1.exchange2013demo.com", "SMTP", "HAREDIRECT", "", "printer@outside.example", (CAROL,)],
         ["MB1.exchange2013demo.com", "SMTP", "RECEIVE", "MB1\\Default MB1", "printer@outside.example", (CAROL,)],
-        ["MB1.exchange2013demo.com", "STOREDRIVER", "DELIVER", "MB1\\Mailbox Delivery",
+        ["MB1.exchange2013demo.com", "AGENT", "AGENTINFO", "", "printer@outside.example", (CAROL,)],
+        ["MB1.exchange2013demo.com", "STOREDRIVER", "DELIVER", "MB1\\Default Mailbox Delivery MB1",
          "printer@outside.example", (CAROL,)],
         ["MB1.exchange2013demo.com", "SMTP", "SEND", "Intra-Organization SMTP Send Connector",
          "printer@outside.example", (CAROL,)],
         ["MB2.exchange2013demo.com", "REDUNDANCY", "HADISCARD", "", "printer@outside.example", (CAROL,)]]
+    # HAREDIRECT quotes the shadow server's reply, which says what it queued the copy for.
+    redirect = log.where(EventId="HAREDIRECT")[0]
+    assert (redirect.RecipientStatus, redirect.SourceContext.split(" [")[0]) == (
+        "", "MB2.exchange2013demo.com = 250 2.6.0 <scan-1@outside.example>")
+    assert redirect.SourceContext.endswith("] Queued mail for redundancy")
 
 
 def test_a_shadow_copy_waits_on_the_other_server_and_never_delivers_a_second_time(lab: Lab) -> None:

@@ -82,7 +82,7 @@ def _size(n: int) -> str:
 
 def receive_connector_table(org: Organization, server: str | None = None) -> Table[ReceiveConnectorRow]:
     """Get-ReceiveConnector: every receive connector, or those of one server. The implicit
-    Mailbox Delivery connector of Mailbox Transport Delivery (port 475) is not listed, as in
+    Default Mailbox Delivery connector of Mailbox Transport Delivery (port 475) is not listed, as in
     Exchange; `Lab.endpoints()` shows its listener."""
     name = org.server(server).name if server else None
     rows: list[ReceiveConnectorRow] = []

@@ -119,6 +119,12 @@ def queued(message_id: str, internal_id: int, fqdn: str) -> str:
     return f"250 2.6.0 {message_id} [InternalId={internal_id}, Hostname={fqdn}] Queued mail for delivery"
 
 
+def queued_for_redundancy(message_id: str, internal_id: int, fqdn: str) -> str:
+    """A shadow server's answer to the final dot, as a real HAREDIRECT line quotes it
+    ([SAMPLE] github.com/awslabs/kinesis-agent-windows, ExchangeLogParserTest)."""
+    return f"250 2.6.0 {message_id} [InternalId={internal_id}, Hostname={fqdn}] Queued mail for redundancy"
+
+
 _AIOSMTPD_TO_EXCHANGE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^354 End data with"), START_MAIL_INPUT),
     (re.compile(r"^221 Bye"), CLOSING),

@@ -591,7 +591,10 @@ def default_receive_connectors(server: Server, org: Organization | None = None) 
             ReceiveConnector(f"Client Proxy {n}", n, TRANSPORT, 465, (EXCHANGE_SERVERS, EXCHANGE_USERS),
                              max_message_size=35 * MB, max_recipients=200,
                              description="Accepts connections from front-end servers"),
-            ReceiveConnector(f"Mailbox Delivery {n}", n, MAILBOX_TRANSPORT_DELIVERY, 475,
+            # Named as Exchange names it: monitoring scripts read the Mailbox Transport
+            # Delivery counter instance "default mailbox delivery" (MSExchangeDeliverySmtpAvailability);
+            # the server's name after it, as in "Default MB1", is INFERRED.
+            ReceiveConnector(f"Default Mailbox Delivery {n}", n, MAILBOX_TRANSPORT_DELIVERY, 475,
                              (EXCHANGE_SERVERS,), auth_mechanisms=("ExchangeServer",),
                              description="The implicit, invisible mailbox delivery Receive connector "
                                          "of Mailbox Transport Delivery", implicit=True),

@@ -46,8 +46,18 @@ class Search:
 
 @dataclass(frozen=True)
 class TrackingEvent:
+    """One line of Get-MessageTrackingLog. ConnectorId as real lines write it: a Receive
+    connector as `SERVER\\name` (`MB1\\Default MB1`; an Exchange 2016 FAIL line shows
+    `xxx\\Default xxx`, https://learn.microsoft.com/en-us/answers/questions/1407358/exchange-2016-blocking-emails),
+    a Send connector by its name alone (`Intra-Organization SMTP Send Connector`, `To Internet`),
+    and nothing on HAREDIRECT, AGENTINFO (real 2013 lines) or a 2010 store driver's DELIVER
+    (a real 2010 line). DELIVER by Mailbox Transport Delivery names its `Default Mailbox
+    Delivery SERVER` connector, as RECEIVE names its own: INFERRED, no real 2013 DELIVER
+    line was found."""
     Timestamp: datetime
     ServerHostname: str
+    #: The event's own details (source-context): for HAREDIRECT, the shadow server and its reply.
+    SourceContext: str
     Source: str                 # SMTP, STOREDRIVER, ROUTING, QUEUE, DSN, ...
     EventId: str                # RECEIVE, SUBMIT, SEND, DELIVER, DEFER, FAIL, DSN, ...
     ConnectorId: str
@@ -64,8 +74,8 @@ class TrackingLog:
 
     def log(self, when: datetime, server: str, source: str, event_id: str, *, sender: str,
             recipients: list[str], subject: str, message_id: str, connector: str = "",
-            status: str = "") -> None:
-        self.events.append(TrackingEvent(when, server, source, event_id, connector, sender,
+            status: str = "", context: str = "") -> None:
+        self.events.append(TrackingEvent(when, server, context, source, event_id, connector, sender,
                                          tuple(recipients), status, subject, message_id))
 
     def table(self, message_id: str | None = None, search: Search | None = None) -> Table[TrackingEvent]:

@@ -65,7 +65,7 @@ def test_auth_login_waits_for_tls_where_the_connector_requires_it() -> None:
     assert not session(plain, "Client Frontend CA1").may_log_on          # BasicAuthRequireTLS
     assert session(dataclasses.replace(plain, tls=True), "Client Frontend CA1").may_log_on
     assert session(plain, "Default MB1").may_log_on                       # BasicAuth without the TLS rule
-    assert not session(plain, "Mailbox Delivery MB1").may_log_on          # ExchangeServer only
+    assert not session(plain, "Default Mailbox Delivery MB1").may_log_on          # ExchangeServer only
 
 
 def test_no_connector_grants_nothing() -> None:

@@ -38,6 +38,8 @@ class EdgeTransport(Transport):
 
     name = EDGE_TRANSPORT
     rejects_whole_message = False
+    #: UNCERTAIN: no Edge log with AGENTINFO was found; the lab writes none there.
+    writes_agentinfo = False
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(replace(ctx, policy=EDGE_RETRY_POLICY), server)

@@ -31,6 +31,8 @@ class HubTransport2010(Transport):
     """MSExchangeTransport on an Exchange 2010 Hub Transport server, with its store driver."""
 
     name = HUB_TRANSPORT_2010
+    #: AGENTINFO is not in the Exchange 2010 list of message tracking events.
+    writes_agentinfo = False
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(ctx, server)

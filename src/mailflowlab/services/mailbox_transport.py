@@ -158,7 +158,10 @@ class MailboxTransportDelivery(Service):
             assert db is not None  # checked at RCPT
             self.ctx.databases[db].deliver(rcpt, content)
         self.ctx.paths.record(mid, self.server.name, self.name)
+        # ConnectorId: the Receive connector that heard the message, `SERVER\Default Mailbox
+        # Delivery SERVER`, as RECEIVE names its connector (INFERRED: no real DELIVER line found).
+        connector = session.connector.name if session.connector else ""
         self.ctx.tracking.log(now, self.server.fqdn, "STOREDRIVER", "DELIVER", sender=mail_from,
                               recipients=recipients, subject=subject, message_id=mid,
-                              connector=f"{self.server.name}\\Mailbox Delivery", status="250 2.1.5 Recipient OK")
+                              connector=f"{self.server.name}\\{connector}", status="250 2.1.5 Recipient OK")
         return replies.queued(mid, self.ctx.ids.internal_id(), self.server.fqdn)

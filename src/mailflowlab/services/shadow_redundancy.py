@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import replies
 from ..message import header, prepend
 from ..queues import Queue, QueuedMessage
-from ..routing import INTRA_ORG, mailbox_servers, transport_endpoint
+from ..routing import mailbox_servers, transport_endpoint
 from ..smtp.client import converse, relay
 from ..smtp.network import ConnectFailed
 from .queue_database import QueueDatabase
@@ -26,7 +26,12 @@ class ShadowRedundancy(QueueDatabase):
         it in a Shadow queue until this server has delivered the message. If no other server
         answers, accept anyway: RejectMessageOnShadowFailure is $false by default. A shadow is
         never delivered by the lab: it would be only if this server's queue database were lost
-        (a stopped service keeps it), so a shadow can never make a second copy arrive."""
+        (a stopped service keeps it), so a shadow can never make a second copy arrive.
+
+        Its HAREDIRECT event names no connector and no recipient status: a real Exchange 2013
+        (15.00.1104) line has both empty, and `<shadow server> = 250 2.6.0 ... Queued mail for
+        redundancy` in source-context ([SAMPLE] a message tracking log quoted in the tests of
+        github.com/awslabs/kinesis-agent-windows, ExchangeLogParserTest)."""
         if not self.server.has_role("Mailbox") or self.server.version < 2013:
             return
         content = prepend(msg.content, SHADOW_OF, f"{self.server.fqdn} {msg.internal_id}")
@@ -43,7 +48,7 @@ class ShadowRedundancy(QueueDatabase):
                 self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "SMTP", "HAREDIRECT",
                                       sender=msg.mail_from, recipients=msg.recipients,
                                       subject=msg.subject, message_id=msg.message_id,
-                                      connector=INTRA_ORG, status=other.fqdn)
+                                      context=f"{other.fqdn} = {outcome.final.text}")
                 return
 
     def keep_shadow(self, session: SessionInfo, mail_from: str, recipients: list[str],
@@ -65,7 +70,7 @@ class ShadowRedundancy(QueueDatabase):
         self.ctx.tracking.log(now, self.server.fqdn, "SMTP", "HARECEIVE", sender=mail_from,
                               recipients=recipients, subject=copy.subject, message_id=copy.message_id,
                               connector=f"{self.server.name}\\{copy.source[5:]}", status=f"shadow of {primary}")
-        return replies.queued(copy.message_id, copy.internal_id, self.server.fqdn)
+        return replies.queued_for_redundancy(copy.message_id, copy.internal_id, self.server.fqdn)
 
     async def discard_shadows(self, session: SessionInfo, internal_ids: list[str]) -> str:
         """As the shadow server: the primary delivered these messages; drop their shadows."""

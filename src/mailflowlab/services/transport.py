@@ -16,6 +16,7 @@ from .. import maintenance, replies
 from ..back_pressure import ResourceMonitor
 from ..headers import format_smtp_received
 from ..message import header, prepend, strip_org_headers
+from ..queues import QueuedMessage
 from ..topology import TRANSPORT, Server
 from .categorizer import Categorizer
 from .context import LabContext
@@ -38,6 +39,8 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
     #: recipients, the message is rejected" (Enable anti-spam functionality on Mailbox servers).
     #: The Edge's refuses only the blocked recipient.
     rejects_whole_message = True
+    #: Whether the categorizer's agents leave an AGENTINFO event (see `categorize`).
+    writes_agentinfo = True
 
     def __init__(self, ctx: LabContext, server: Server) -> None:
         super().__init__(ctx, server)
@@ -49,6 +52,8 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
         self.recipient_validation = False
         #: Back pressure (see `back_pressure`): the pressure on this service's resources.
         self.resources = ResourceMonitor(server.name)
+        #: InternalIds of the messages whose AGENTINFO this service has written (see `categorize`).
+        self.agents_ran: set[int] = set()
 
     def schedule_pending(self) -> None:
         """On start: categorize what waits in Submission, send what is due, and set the
@@ -63,6 +68,33 @@ class Transport(ShadowRedundancy, Categorizer, SmtpSend, DeliveryReports, QueueA
             self.set_timers(msg)
         if self.discards or self.shadowed:
             self.ctx.scheduler.now(("discards", self.server.name), self.send_discards)
+
+    def categorize(self, msg: QueuedMessage) -> None:
+        """Before routing, the agents that run on every message in the categorizer (the
+        Transport Rule agent, and the Malware agent, on by default on a Mailbox server) leave
+        one AGENTINFO event, Source AGENT, with no ConnectorId. Microsoft's example of a message
+        between two users shows it between RECEIVE and SEND
+        (https://learn.microsoft.com/en-us/exchange/message-tracking-exchange-2013-help). Real
+        lines have an empty connector-id and the agents' results in custom-data (EventData):
+        Exchange 2013 15.00.1104 wrote `S:AMA=SUM|action=p|error=|atch=0;S:CompCost=|ETR=0` for
+        a message no rule matched ([SAMPLE] github.com/awslabs/kinesis-agent-windows,
+        ExchangeLogParserTest); a 2019 server wrote source-context `CatContentConversion` and
+        an `S:TRA=ETRP|ruleId=...` entry for every rule, on every message
+        (https://learn.microsoft.com/en-us/answers/questions/2152821/auditing-transport-rules-2).
+        Which agents run there shows in a 2019 line's MessageInfo, which times the categorizer's
+        stages per agent: `CATSM-Malware Agent`, `CATSM-Journal Agent`, `CATRS-DLP Policy Agent`,
+        `CATRS-Index Routing Agent`, `CATRT-RMS Encryption Agent` (its SEND toward the server's
+        own Mailbox Transport Delivery went by the `Intra-Organization SMTP Send Connector`,
+        https://learn.microsoft.com/en-us/answers/questions/208018/exchange-server-2019-internal-email-sent-but-not-r).
+        INFERRED: one such event for every message, on its first categorization on this server
+        (one resubmitted from Unreachable is routed again without a second). The lab models
+        neither agent's verdicts, so it writes no custom data."""
+        if self.writes_agentinfo and msg.internal_id not in self.agents_ran:
+            self.agents_ran.add(msg.internal_id)
+            self.ctx.tracking.log(self.ctx.clock.now(), self.server.fqdn, "AGENT", "AGENTINFO",
+                                  sender=msg.mail_from, recipients=msg.recipients, subject=msg.subject,
+                                  message_id=msg.message_id)
+        super().categorize(msg)
 
     async def check_recipient(self, session: SessionInfo, address: str) -> str:
         """The Recipient Filter agent, where it runs: in mail from the Internet that isn't
