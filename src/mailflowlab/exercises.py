@@ -582,7 +582,8 @@ def _(lab: Lab, through_on_premises: list[str]) -> bool:
     cloud.send(f"frank@{HYBRID_DOMAIN}", recipients, subject="Exercise 1 check")
     boxes = {recipients[0]: cloud.mailbox(recipients[0]), recipients[1]: lab.mailbox(recipients[1]),
              KATE: lab.internet.mailbox(KATE)}
-    copies = {who: [m for m in box.messages if str(m["Subject"]) == "Exercise 1 check"][-1] for who, box in boxes.items()}
+    copies = {who: [m for m in box.messages if str(m["Subject"]) == "Exercise 1 check"][-1]
+              for who, box in boxes.items()}
     stamped = {who for who, message in copies.items() if _on_premises_stamped(message)}
     return {str(who).strip().lower() for who in through_on_premises} == stamped
 
