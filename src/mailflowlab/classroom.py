@@ -4,8 +4,10 @@ board are `port_plan`'s).
 The feed prints what happens as it happens: each delivery and failure from the message
 tracking log, and each refusal an outside client hears (`550 5.7.1 Unable to relay`,
 `530 5.7.1 Client was not authenticated`, `535 5.7.3 Authentication unsuccessful`, a 451 from
-a Front End with no Transport behind it). Refusals are not tracking events: Exchange writes
-them only in the receive connectors' protocol logs, so that is where the feed reads them.
+a Front End with no Transport behind it). The lab writes no tracking event for a refusal in
+the SMTP session, so the feed reads them in the receive connectors' protocol logs. (Exchange
+writes these refusals there too; a real 2016 log also shows a FAIL event for an agent's
+rejection in the session, so whether Exchange ever tracks such refusals is UNCERTAIN.)
 
 The prompt is the teacher's console while the class works: stop and start services, put a
 server in maintenance mode and back (`drain MB1`, `redirect MB1 MB2`, `resume MB1`), look at
