@@ -21,6 +21,11 @@
    round trip the lab makes per message (XSHADOWDISCARD, said as NOOP: a bare aiosmtpd closes
    the session after five commands it does not know). What the lab says is observed on one
    message of a memory lab in the same run, not written down here.
+6. The garbage collector's CPU time per message in the memory lab and in issue 21's chain
+   (gc.callbacks, timed loops only), and share 4 without it: the lab keeps records of every
+   message (tracking events, queued messages, safety net copies: about 20 objects the
+   collector tracks), which now and then set off a full collection over every long-lived
+   object in the process; the chain keeps nothing.
 
 Rounds are interleaved (baseline, lab, baseline, lab, ...) so machine noise hits both alike.
 Usage: python bench/internal_flow.py [--rounds N] [--messages M]
@@ -29,10 +34,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import smtplib
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from types import TracebackType
 
 from aiosmtpd.smtp import SMTP
 
@@ -55,6 +63,28 @@ def _transaction(hop: int, mail_from: str, rcpt_to: str, message: bytes) -> list
 
 #: The chain as issue 21 defines it: three hops, MAIL/RCPT/DATA and a 67-byte message on each.
 CHAIN = [line for hop in range(3) for line in _transaction(hop, "a@example.com", "b@example.com", MESSAGE)]
+
+
+class Collections:
+    """The CPU time the garbage collector spends while this context is open (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._started
+
+    def __enter__(self) -> Collections:
+        gc.callbacks.append(self._observe)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        gc.callbacks.remove(self._observe)
 
 
 class Sink:
@@ -114,7 +144,7 @@ def lab_dialogue(shadow: bool) -> Script:
 
 
 def bare_memory_chain_rate(n: int, clock: Callable[[], float] = time.perf_counter,
-                           script: Script = CHAIN) -> float:
+                           script: Script = CHAIN, collections: Collections | None = None) -> float:
     """Messages per second through three aiosmtpd servers in memory, each hop on a session
     opened once, each message the `script`'s dialogue: the protocol's own cost, with nothing of
     Exchange around it."""
@@ -135,14 +165,15 @@ def bare_memory_chain_rate(n: int, clock: Callable[[], float] = time.perf_counte
             await reply(reader)
             writer.write(b"EHLO bench\r\n")
             await reply(reader)
-        t = clock()
-        for _ in range(n):
-            for hop, line in script:
-                reader, writer = hops[hop]
-                writer.write(line)
-                if not (await reply(reader)).startswith((b"2", b"3")):
-                    raise RuntimeError(f"the bare chain refused {line[:40]!r}")
-        rate = n / (clock() - t)
+        with collections or contextlib.nullcontext():
+            t = clock()
+            for _ in range(n):
+                for hop, line in script:
+                    reader, writer = hops[hop]
+                    writer.write(line)
+                    if not (await reply(reader)).startswith((b"2", b"3")):
+                        raise RuntimeError(f"the bare chain refused {line[:40]!r}")
+            rate = n / (clock() - t)
         for reader, writer in hops:
             writer.write(b"QUIT\r\n")
             await reply(reader)
@@ -156,14 +187,16 @@ def bare_memory_chain_rate(n: int, clock: Callable[[], float] = time.perf_counte
         loop.close()
 
 
-def lab_rate(n: int, transport: str = "sockets", clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+def lab_rate(n: int, transport: str = "sockets", clock: Callable[[], float] = time.perf_counter,
+             collections: Collections | None = None) -> tuple[float, float]:
     """Messages per second through a lab, and the scheduler's passes per delivered message."""
     with Lab(scenarios.exchange2013demo(), transport=transport) as lab:
         passes = lab.scheduler.passes
-        t = clock()
-        for i in range(n):
-            lab.send(ALICE, BOB, subject=f"bench {i}")
-        elapsed = clock() - t
+        with collections or contextlib.nullcontext():
+            t = clock()
+            for i in range(n):
+                lab.send(ALICE, BOB, subject=f"bench {i}")
+            elapsed = clock() - t
         assert len(lab.mailbox(BOB).messages) == n
         return n / elapsed, (lab.scheduler.passes - passes) / n
 
@@ -201,6 +234,11 @@ def main() -> None:
     ratios, start_ratios, memory_ratios, passes, ceilings, shares = [], [], [], [], [], []
     lab_shares: list[float] = []
     shadow_shares: list[float] = []
+    lab_gc: list[float] = []              # the collector's CPU seconds per message
+    chain_gc: list[float] = []
+    lab_gc_parts: list[float] = []        # ... and as a part of all its CPU time
+    chain_gc_parts: list[float] = []
+    bare_shares: list[float] = []         # share 4 without the collector's time on either side
     lab_rate(10), lab_rate(10, "memory"), bare_rate(runtime, 10)      # warm up imports and caches
     lab_says, lab_says_shadow = lab_dialogue(shadow=False), lab_dialogue(shadow=True)
     for r in range(args.rounds):
@@ -208,8 +246,9 @@ def main() -> None:
         mine, per_message = lab_rate(args.messages)
         memory, _ = lab_rate(args.messages, "memory")
         chain = bare_memory_chain_rate(args.messages)
-        memory_cpu, _ = lab_rate(args.messages, "memory", clock=time.process_time)
-        chain_cpu = bare_memory_chain_rate(args.messages, clock=time.process_time)
+        lab_collections, chain_collections = Collections(), Collections()
+        memory_cpu, _ = lab_rate(args.messages, "memory", time.process_time, lab_collections)
+        chain_cpu = bare_memory_chain_rate(args.messages, time.process_time, collections=chain_collections)
         lab_chain_cpu = bare_memory_chain_rate(args.messages, time.process_time, lab_says)
         shadow_chain_cpu = bare_memory_chain_rate(args.messages, time.process_time, lab_says_shadow)
         ratios.append(mine / base)
@@ -218,6 +257,11 @@ def main() -> None:
         shares.append(memory_cpu / chain_cpu)
         lab_shares.append(memory_cpu / lab_chain_cpu)
         shadow_shares.append(memory_cpu / shadow_chain_cpu)
+        lab_gc.append(lab_collections.seconds / args.messages)
+        chain_gc.append(chain_collections.seconds / args.messages)
+        lab_gc_parts.append(lab_gc[-1] * memory_cpu)
+        chain_gc_parts.append(chain_gc[-1] * chain_cpu)
+        bare_shares.append((1 / chain_cpu - chain_gc[-1]) / (1 / memory_cpu - lab_gc[-1]))
         passes.append(per_message)
         lab_t, listeners = lab_start_stop()
         bare_t = bare_start_stop(listeners)
@@ -243,6 +287,10 @@ def main() -> None:
     print(f"memory lab / that chain plus the lab's shadow redundancy round trip (XSHADOWDISCARD, as NOOP) "
           f"(CPU time), median share: {statistics.median(shadow_shares):.3f} "
           f"(every SMTP round trip the lab makes per message: {len(lab_says_shadow)} against the chain's {len(CHAIN)})")
+    print(f"garbage collection per message (CPU time), median: memory lab {statistics.median(lab_gc) * 1e6:.1f} us "
+          f"({statistics.median(lab_gc_parts):.1%} of its time), chain {statistics.median(chain_gc) * 1e6:.1f} us "
+          f"({statistics.median(chain_gc_parts):.1%}); memory lab / chain without "
+          f"either's collections, median share: {statistics.median(bare_shares):.3f}")
     print(f"scheduler passes per delivered message: {statistics.median(passes):.2f} "
           f"(alice -> bob has 3 hops; target <= 5)")
 

@@ -59,6 +59,30 @@ def test_a_message_crosses_the_seam_with_its_caller(kind: str) -> None:
     assert handler.got == [(MB1, "a@x", ["b@y"], b"Subject: hi\r\n\r\nbody\r\n")]
 
 
+def test_a_kept_session_holds_no_transcript_between_messages() -> None:
+    """Each message's dialogue is in its own Outcome; the session kept for the next message
+    forgets it, so a session that carries many messages does not grow with them."""
+    network, runtime = make("memory")
+    try:
+        async def scenario() -> tuple[list[list[str]], list[str]]:
+            await network.listen(SERVER, lambda: Named(Recorder(), hostname="mb2"))
+            cache = SessionCache(network)
+            outcomes = [await relay(cache, SERVER, MB1, "a@x", ["b@y"], b"Subject: hi\r\n\r\nbody\r\n")
+                        for _ in range(3)]
+            kept = await cache.take((SERVER, MB1))
+            assert kept is not None
+            held = list(kept.transcript)
+            await kept.close()
+            await network.unlisten(SERVER)
+            return [o.transcript for o in outcomes], held
+        transcripts, held = runtime.call(scenario())
+    finally:
+        runtime.close()
+    assert transcripts[0][0].startswith("S: 220 mb2")          # the first one opened the session
+    assert transcripts[1] == transcripts[2] and transcripts[1][0] == "C: MAIL FROM:<a@x>"
+    assert held == []
+
+
 class Silent:
     """A handler that never answers RCPT TO."""
 

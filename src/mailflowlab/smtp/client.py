@@ -226,7 +226,10 @@ class SessionCache:
         return client
 
     async def keep(self, key: SessionKey, client: SmtpClient) -> None:
-        """Put a session back for the next message; close whatever it displaces."""
+        """Put a session back for the next message; close whatever it displaces. Its transcript
+        starts afresh: each message's lines went out in its Outcome, and a session that carries
+        thousands of messages would otherwise hold every line of every one."""
+        client.transcript.clear()
         now = self._now() if self._now is not None else datetime.min
         if client.opened is None:
             client.opened = now
