@@ -26,7 +26,8 @@ from typing import Any
 
 from . import replies, scenarios
 from .console import Transcript, smtp_session
-from .headers import parse_hops
+from .header_analyzer import stamped_by
+from .headers import Hop, parse_hops
 from .lab import Lab
 from .records import SentMessage
 from .topology import FRONT_END_TRANSPORT, MAILBOX_TRANSPORT_DELIVERY, MB, TRANSPORT, names_service
@@ -562,9 +563,14 @@ def _newest_to(lab: Lab, address: str, subject: str) -> EmailMessage | None:
     return found[-1] if found else None
 
 
+def _on_premises(hop: Hop) -> bool:
+    """Whether a server of the on-premises organization wrote this Received header."""
+    return str(hop.by_host).lower().endswith("." + HYBRID_DOMAIN)
+
+
 def _on_premises_stamped(message: EmailMessage) -> bool:
     """Whether a server of the on-premises organization wrote one of the message's Received headers."""
-    return any(str(h.by_host).lower().endswith("." + HYBRID_DOMAIN) for h in parse_hops(message))
+    return any(_on_premises(h) for h in parse_hops(message))
 
 
 @exercise("hybrid.1",
@@ -589,10 +595,29 @@ def _(lab: Lab, through_on_premises: list[str]) -> bool:
 
 
 @exercise("hybrid.2",
+          "Three Exchange hops, none on premises: EOP's Front End Transport, then Exchange Online's Front End "
+          "Transport and Transport. Centralized mail transport routes the cloud's outgoing mail for external "
+          "recipients through on premises; mail coming in from the Internet for a cloud mailbox goes from the "
+          "MX at EOP straight to Exchange Online.",
+          "Which direction does this message travel, and which connector does centralized mail transport "
+          "belong to? Then count the doors it passes on its way to Erin's mailbox, as section 4 did for Carol's.")
+def _(lab: Lab, exchange_hops: int, on_premises_hops: int) -> bool:
+    lab.exchange_online.set_outbound_connector(route_all_via_on_premises=True)
+    lab.internet.send("someone@gmail.com", f"erin@{HYBRID_DOMAIN}", subject="Exercise 2 check")
+    copy = [m for m in lab.exchange_online.mailbox(f"erin@{HYBRID_DOMAIN}").messages
+            if str(m["Subject"]) == "Exercise 2 check"][-1]
+    hops = parse_hops(copy)
+    newer = [*hops[1:], None]
+    exchange = [hop for hop, after in zip(hops, newer, strict=True) if stamped_by(hop, after) != "not Exchange"]
+    on_premises = [hop for hop in exchange if _on_premises(hop)]
+    return (int(exchange_hops), int(on_premises_hops)) == (len(exchange), len(on_premises))
+
+
+@exercise("hybrid.3",
           "The inbound connector recognises the on-premises servers again by their certificate, "
           "mail.exchange2019demo.com: EOP attributes their mail to the tenant and relays it to the Internet.",
           "Compare the certificate the on-premises send connector presents (TlsCertificateName) with the inbound "
           "connector's TlsSenderCertificateName: lab.exchange_online.connectors().")
 def _(eop_lab: Lab) -> bool:
     return (eop_lab.exchange_online.tenant.inbound.tls_sender_certificate_name.lower() == f"mail.{HYBRID_DOMAIN}"
-            and _newest_to(eop_lab, KATE, "Exercise 2") is not None)
+            and _newest_to(eop_lab, KATE, "Exercise 3") is not None)
