@@ -110,8 +110,13 @@ def _stamped_as_said(lab: Lab, sender: str, recipient: str, subject: str, stampe
     return [_short(server) for server in stamped_by] == actual
 
 
+def _written_by(hop: Hop, domain: str) -> bool:
+    """Whether a server of the organization `domain` wrote this Received header."""
+    return (hop.by_host or "").lower().endswith("." + domain)
+
+
 def _exchange_hops(message: EmailMessage) -> int:
-    return sum(1 for hop in parse_hops(message) if (hop.by_host or "").endswith("exchange2013demo.com"))
+    return sum(1 for hop in parse_hops(message) if _written_by(hop, "exchange2013demo.com"))
 
 
 ALICE, BOB, CAROL = "alice@exchange2013demo.com", "bob@exchange2013demo.com", "carol@exchange2013demo.com"
@@ -563,14 +568,9 @@ def _newest_to(lab: Lab, address: str, subject: str) -> EmailMessage | None:
     return found[-1] if found else None
 
 
-def _on_premises(hop: Hop) -> bool:
-    """Whether a server of the on-premises organization wrote this Received header."""
-    return str(hop.by_host).lower().endswith("." + HYBRID_DOMAIN)
-
-
 def _on_premises_stamped(message: EmailMessage) -> bool:
     """Whether a server of the on-premises organization wrote one of the message's Received headers."""
-    return any(_on_premises(h) for h in parse_hops(message))
+    return any(_written_by(h, HYBRID_DOMAIN) for h in parse_hops(message))
 
 
 @exercise("hybrid.1",
@@ -609,7 +609,7 @@ def _(lab: Lab, exchange_hops: int, on_premises_hops: int) -> bool:
     hops = parse_hops(copy)
     newer = [*hops[1:], None]
     exchange = [hop for hop, after in zip(hops, newer, strict=True) if stamped_by(hop, after) != "not Exchange"]
-    on_premises = [hop for hop in exchange if _on_premises(hop)]
+    on_premises = [hop for hop in exchange if _written_by(hop, HYBRID_DOMAIN)]
     return (int(exchange_hops), int(on_premises_hops)) == (len(exchange), len(on_premises))
 
 
