@@ -17,6 +17,9 @@ PEOPLE = (("dan", "Dan Kim"), ("erin", "Erin Walsh"), ("farid", "Farid Haddad"),
           ("hana", "Hana Sato"), ("ivan", "Ivan Petrov"), ("jo", "Jo Martin"), ("kofi", "Kofi Mensah"),
           ("lena", "Lena Berg"), ("mateo", "Mateo Ruiz"), ("nina", "Nina Rossi"), ("omar", "Omar Said"))
 
+#: The 2013 Mailbox servers of the article's organization (scenarios.exchange2013demo).
+MAILBOX_SERVERS = ("MB1", "MB2")
+
 #: People outside the organization who write to it (gmail.com sends through Google's servers).
 OUTSIDERS = ("mia.jones@gmail.com", "sam.taylor@gmail.com", "orders@fabrikam.com", "li.wei@contoso.com",
              "accounts@tailspintoys.com", "noah@adatum.com", "ravi.k@gmail.com", "support@wingtiptoys.com")

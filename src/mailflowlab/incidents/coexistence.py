@@ -62,7 +62,6 @@ HUB2010_STOPPED = IncidentSpec(
 #: RemoteIPRanges a hardening might scope the 2013 Default connectors to: the 2013 servers (and
 #: so the Front End) stay in, the 2010 Hub (10.0.0.20) falls out.
 _SCOPES = ("10.0.0.10-10.0.0.12", "10.0.0.8/29", "10.0.0.10-10.0.0.19", "10.0.0.0/28")
-_MAILBOX_SERVERS = ("MB1", "MB2")
 
 
 def _stage_hub_refused(lab: Lab, rng: Random) -> Staged:
@@ -73,7 +72,7 @@ def _stage_hub_refused(lab: Lab, rng: Random) -> Staged:
     outsider = cast.outsiders(rng, 1)[0]
     scope = rng.choice(_SCOPES)
     lab.advance(minutes=rng.randint(10, 40))
-    for server in _MAILBOX_SERVERS:
+    for server in cast.MAILBOX_SERVERS:
         lab.set_receive_connector(server, f"Default {server}", remote_ip_ranges=[scope])
     lab.advance(minutes=rng.randint(20, 50))
     facts = cast.named(lab, user=user, colleague=colleague, outsider=outsider, scope=scope,
@@ -108,7 +107,7 @@ HUB2010_REFUSED = IncidentSpec(
                      inbound(f["outsider"], f["colleague"]), inbound(f["outsider"], f["user"])),
     fix=lambda f: tuple(step(f"Set-ReceiveConnector 'Default {s}' -RemoteIPRanges {ALL_IPV4}",
                              "set_receive_connector", s, f"Default {s}", remote_ip_ranges=[ALL_IPV4])
-                        for s in _MAILBOX_SERVERS),
+                        for s in cast.MAILBOX_SERVERS),
     sources=("exchange2013-facts.md §7 (2010 -> 2013: the Hub relays to Default <mbx> on port 25) and §5.2 "
              "(the queue's LastError for a protocol failure)",),
 )

@@ -62,7 +62,7 @@ TRANSPORT_STOPPED = IncidentSpec(
 # --- Mailbox Transport Submission stopped on one server -------------------------------------------
 
 def _stage_submission(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     user, colleague = cast.pair(lab, rng, server)
     lab.stop_service(server, MAILBOX_TRANSPORT_SUBMISSION)
     lab.advance(minutes=rng.randint(30, 90))
@@ -97,7 +97,7 @@ SUBMISSION_STOPPED = IncidentSpec(
 # --- Mailbox Transport Delivery stopped on one server -------------------------------------------------
 
 def _stage_delivery(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     user, colleague = cast.pair(lab, rng, server)
     outsider = cast.outsiders(rng, 1)[0]
     lab.stop_service(server, MAILBOX_TRANSPORT_DELIVERY)
@@ -138,7 +138,7 @@ RESOLVERS = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "208.67.222.222")
 
 
 def _stage_dns(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     resolver = rng.choice(RESOLVERS)
     user, colleague = cast.pair(lab, rng, server)
     lab.set_transport_service(server, internal_dns_adapter_enabled=False, internal_dns_servers=[resolver])
@@ -175,7 +175,7 @@ INTERNAL_DNS = IncidentSpec(
 # --- Two servers' DNS lookups changed: the Front End's and one Mailbox server's ---------------------
 
 def _stage_dns_two(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     resolver = rng.choice(RESOLVERS)
     user, colleague = cast.pair(lab, rng, server)
     outsider = cast.outsiders(rng, 1)[0]

@@ -74,7 +74,7 @@ SEND_CONNECTOR_NAMES = ("Internet Mail", "To Internet", "Outbound to Internet", 
 
 def _internet_connector(rng: Random) -> Organization:
     org = _demo(rng)
-    org.send_connectors.append(SendConnector(rng.choice(SEND_CONNECTOR_NAMES), ("*",), ("MB1", "MB2")))
+    org.send_connectors.append(SendConnector(rng.choice(SEND_CONNECTOR_NAMES), ("*",), cast.MAILBOX_SERVERS))
     return org
 
 
@@ -126,7 +126,7 @@ TYPOS = ("{user}s", "{user}.{user}", "{user}1", "info.{user}")
 
 
 def _stage_recipient_filter(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     user, colleague = cast.pair(lab, rng, server)
     first, second = cast.outsiders(rng, 2)
     typo = rng.choice(TYPOS).format(user=user.partition("@")[0]) + "@" + lab.org.domain
@@ -221,8 +221,8 @@ def _shared_namespace(rng: Random) -> Organization:
     org = _internet_connector(rng)
     shared = rng.choice(SHARED_DOMAINS)
     org.accepted_domains.append(AcceptedDomain(shared, "InternalRelay"))
-    org.send_connectors.append(SendConnector(f"To {shared.partition('.')[0].title()} mail", (shared,), ("MB1", "MB2"),
-                                             smart_hosts=(f"mail.{shared}",)))
+    org.send_connectors.append(SendConnector(f"To {shared.partition('.')[0].title()} mail", (shared,),
+                                             cast.MAILBOX_SERVERS, smart_hosts=(f"mail.{shared}",)))
     org.mailboxes.append(Mailbox(f"j.li@{shared}", "Jun Li", rng.choice(["DB01", "DB02"])))
     return org
 

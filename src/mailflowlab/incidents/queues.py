@@ -14,14 +14,14 @@ from .probes import send
 
 def _with_internet(rng: Random) -> Organization:
     org = cast.staffed(scenarios.exchange2013demo(), rng)
-    org.send_connectors.append(SendConnector("Internet Mail", ("*",), ("MB1", "MB2")))
+    org.send_connectors.append(SendConnector("Internet Mail", ("*",), cast.MAILBOX_SERVERS))
     return org
 
 
 # --- A delivery queue suspended during maintenance and forgotten ------------------------------------
 
 def _stage_suspended(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     user, colleague = cast.pair(lab, rng, server)
     partner = rng.choice(cast.PARTNER_DOMAINS)
     send(lab, outbound(user, f"accounts@{partner}"), "Remittance advice")
@@ -63,14 +63,14 @@ RESOURCES = ("UsedDiskSpace", "DatabaseUsedSpace")
 
 
 def _stage_back_pressure(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     user, colleague = cast.pair(lab, rng, server)
     outsider = cast.outsiders(rng, 1)[0]
     resource = rng.choice(RESOURCES)
     lab.advance(minutes=rng.randint(10, 40))
     # Both Mailbox servers of the site: the Front End fails over past one server's 452 to the
     # other (issue 19, item 5), so an outside sender hears it only when every server says it.
-    for mailbox_server in ("MB1", "MB2"):
+    for mailbox_server in cast.MAILBOX_SERVERS:
         lab.set_resource_pressure(mailbox_server, resource, "High")
     facts = cast.named(lab, user=user, colleague=colleague, outsider=outsider, server=server, resource=resource)
     stuck = (send(lab, inbound(outsider, user), "Contract renewal"),)
@@ -98,7 +98,8 @@ BACK_PRESSURE = IncidentSpec(
     paths=lambda f: (inbound(f["outsider"], f["user"]), internal(f["colleague"], f["user"]),
                      internal(f["user"], f["colleague"])),
     fix=lambda f: tuple(Step(f"(free space for the queue database on {server}, until {f['resource']} is Normal)",
-                             "set_resource_pressure", (server, f["resource"], "Normal")) for server in ("MB1", "MB2")),
+                             "set_resource_pressure", (server, f["resource"], "Normal"))
+                        for server in cast.MAILBOX_SERVERS),
     sources=("Exchange Server docs, Understanding back pressure: UsedDiskSpace, DatabaseUsedSpace; 452 4.3.1",),
 )
 
@@ -106,7 +107,7 @@ BACK_PRESSURE = IncidentSpec(
 # --- Two leftovers of a maintenance night: a Transport service and a suspended queue -----------------
 
 def _stage_leftovers(lab: Lab, rng: Random) -> Staged:
-    server = rng.choice(["MB1", "MB2"])
+    server = rng.choice(cast.MAILBOX_SERVERS)
     other = "MB2" if server == "MB1" else "MB1"
     user, colleague = cast.pair(lab, rng, server)
     partner = rng.choice(cast.PARTNER_DOMAINS)

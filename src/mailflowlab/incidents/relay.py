@@ -23,7 +23,7 @@ DEVICE_SENDERS = ("scanner", "mfp", "copier", "scan-to-mail")
 
 def _with_relay_org(rng: Random) -> Organization:
     org = cast.staffed(scenarios.exchange2013demo(), rng)
-    org.send_connectors.append(SendConnector("Internet Mail", ("*",), ("MB1", "MB2")))
+    org.send_connectors.append(SendConnector("Internet Mail", ("*",), cast.MAILBOX_SERVERS))
     return org
 
 
