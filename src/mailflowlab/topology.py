@@ -273,12 +273,8 @@ class MixedVersions(ValueError):
     """A range whose two ends are not the same IP version."""
 
 
-@functools.lru_cache(maxsize=1024)
 def _bounds(r: str) -> tuple[IPAddress, IPAddress]:
-    """The first and last address of a RemoteIPRanges entry (an address, lo-hi, or CIDR).
-
-    Remembered: the lab's own senders ask which connector they meet on every hop, and a range
-    is the same text every time (an invalid one raises and is not remembered)."""
+    """The first and last address of a RemoteIPRanges entry (an address, lo-hi, or CIDR)."""
     if "-" in r:
         lo_text, hi_text = r.split("-", 1)
         lo, hi = ipaddress.ip_address(lo_text.strip()), ipaddress.ip_address(hi_text.strip())
@@ -291,7 +287,10 @@ def _bounds(r: str) -> tuple[IPAddress, IPAddress]:
 
 @functools.lru_cache(maxsize=1024)
 def _span(r: str) -> tuple[int, int, int]:
-    """A range as (IP version, first, last) numbers: what `_in_range` compares."""
+    """A range as (IP version, first, last) numbers: what `_in_range` compares.
+
+    Remembered: the lab's own senders ask which connector they meet on every hop, and a range
+    is the same text every time (an invalid one raises and is not remembered)."""
     lo, hi = _bounds(r)
     return lo.version, int(lo), int(hi)
 
